@@ -14,4 +14,18 @@ void stream_shutdown_server_sessions(struct server *srv);
  * Callable from any thread; takes the backend lock. */
 void queue_process(struct proxy *px);
 
+/* Worker side (worker.c): a new client connection on listener `li`. */
+struct worker;
+struct listener;
+void stream_accept(struct worker *w, struct listener *li, int fd,
+		   const struct sockaddr *peer, socklen_t plen);
+/* A WMSG_DEQUEUED message for a stream of this worker. */
+void stream_dequeued(struct stream *s);
+/* Close this worker's established streams on `srv` / all its streams. */
+void stream_kill_server(struct worker *w, struct server *srv);
+void stream_kill_all(struct worker *w);
+/* Called by the stream layer after each close (listeners may resume, a
+ * stopping worker may exit). */
+void worker_stream_closed(struct worker *w);
+
 #endif

@@ -1,0 +1,953 @@
+/* stream: the TCP data path.
+ *
+ * A stream is one client connection and, once a server is chosen, one
+ * server connection. Both sockets are registered edge-triggered for input
+ * and output once; readiness is remembered in flags and the pump moves
+ * bytes in both directions until neither can progress. Buffers come from
+ * the worker's free list when data arrives and go back as soon as they are
+ * empty, so an idle connection holds no buffer.
+ *
+ * States (function performing each transition):
+ *   NEW -> QUEUED        stream_assign(): every usable server is full
+ *   NEW/QUEUED -> CONNECTING  stream_connect(): a server was chosen
+ *   CONNECTING -> CONNECTING  connect_failed(): retry (same server, or
+ *                        another on the last retry with option redispatch)
+ *   CONNECTING -> ESTABLISHED on_srv_event(): connect() completed
+ *   any -> closed        stream_close(), which logs and frees
+ */
+#include "proxy/stream.h"
+#include "proxy/acl.h"
+#include "proxy/lb.h"
+#include "proxy/worker.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PIPE_CAPACITY (64 * 1024)   /* Linux default pipe size */
+
+/* SS_DEQUEUED is the one state another thread sets (queue_process(), under
+ * the backend lock): the stream has a server and a WMSG_DEQUEUED message
+ * is on its way to the owner thread, which must not free it meanwhile. */
+enum stream_state { SS_NEW, SS_QUEUED, SS_DEQUEUED, SS_CONNECTING, SS_ESTABLISHED };
+
+/* One direction of traffic: bytes read from one side wait here (in the
+ * buffer, or in a pipe when splicing) until written to the other side. */
+struct channel {
+	char *buf;            /* from the worker's free list; NULL when empty */
+	size_t head, tail;
+	int pipe[2];          /* -1 when not splicing */
+	size_t piped;         /* bytes in the pipe */
+	bool splice;          /* this direction may use splice() */
+	bool shut_rd;         /* producer sent EOF */
+	bool shut_wr;         /* EOF passed on to the consumer */
+	uint64_t total;       /* bytes forwarded */
+};
+
+struct stream {
+	struct worker *w;
+	struct stream *prev, *next;    /* worker's list */
+	struct stream *qnext;          /* backend queue, under be->lock */
+	struct proxy *fe, *be;
+	struct server *srv;            /* counted in srv->cur_sess while set */
+	struct server *failed_srv;     /* last server a connect failed on */
+	_Atomic(enum stream_state) state;
+	bool close_pending;            /* closed while SS_DEQUEUED */
+	struct ev_io cli_io, srv_io;
+	struct ev_timer timer;
+	struct channel req, rsp;
+	struct sockaddr_storage cli_addr, fe_addr;
+	int retries;                   /* connection retries done */
+	bool cli_rd, cli_wr, srv_rd, srv_wr; /* edge-triggered readiness */
+	bool redispatched;
+	uint64_t t_accept, t_queued, t_connect_start, t_established;
+	uint64_t cli_last, srv_last;   /* last activity, for timeouts */
+	struct timespec accept_date;
+	char term[3];                  /* termination state, as in HAProxy logs */
+};
+
+static void stream_close(struct stream *s);
+static void stream_connect(struct stream *s);
+static void stream_pump(struct stream *s);
+
+/* ---- channels ---- */
+
+static size_t chan_len(const struct channel *c)
+{
+	return c->piped + (c->buf ? c->tail - c->head : 0);
+}
+
+static void chan_release(struct worker *w, struct channel *c)
+{
+	if (c->buf) {
+		worker_put_buf(w, c->buf);
+		c->buf = NULL;
+		c->head = c->tail = 0;
+	}
+	if (c->pipe[0] >= 0) {
+		if (c->piped == 0)
+			worker_put_pipe(w, c->pipe);
+		else {
+			close(c->pipe[0]);
+			close(c->pipe[1]);
+		}
+		c->pipe[0] = c->pipe[1] = -1;
+		c->piped = 0;
+	}
+}
+
+/* Read what `fd` has into the channel. >0 bytes, 0 on EOF, -EAGAIN when
+ * nothing more (or no room), another -errno on error. */
+static ssize_t chan_recv(struct worker *w, struct channel *c, int fd)
+{
+	size_t size = w->conf->global.bufsize;
+	ssize_t n;
+
+	if (c->splice && !c->buf) {
+		if (c->pipe[0] < 0 && worker_get_pipe(w, c->pipe) < 0)
+			c->splice = false;
+		else if (c->piped >= PIPE_CAPACITY)
+			return -EAGAIN;
+		else {
+			n = splice(fd, NULL, c->pipe[1], NULL, PIPE_CAPACITY - c->piped,
+				   SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+			if (n > 0)
+				c->piped += (size_t)n;
+			/* EAGAIN from splice can mean the pipe is full or the
+			 * socket empty: both mean "no more now". */
+			return n >= 0 ? n : -errno;
+		}
+	}
+	if (c->piped)
+		return -EAGAIN;   /* let the pipe drain before buffering */
+	if (!c->buf) {
+		c->buf = worker_get_buf(w);
+		c->head = c->tail = 0;
+	}
+	if (c->tail == size) {
+		if (c->head == 0)
+			return -EAGAIN;
+		memmove(c->buf, c->buf + c->head, c->tail - c->head);
+		c->tail -= c->head;
+		c->head = 0;
+	}
+	n = recv(fd, c->buf + c->tail, size - c->tail, 0);
+	if (n > 0)
+		c->tail += (size_t)n;
+	return n >= 0 ? n : -errno;
+}
+
+/* Write the channel's pending bytes to `fd`. >0 bytes, -EAGAIN, -errno. */
+static ssize_t chan_send(struct worker *w, struct channel *c, int fd)
+{
+	ssize_t n;
+
+	if (c->piped) {
+		n = splice(c->pipe[0], NULL, fd, NULL, c->piped, SPLICE_F_MOVE | SPLICE_F_NONBLOCK);
+		if (n > 0) {
+			c->piped -= (size_t)n;
+			c->total += (uint64_t)n;
+		}
+		return n >= 0 ? n : -errno;
+	}
+	n = send(fd, c->buf + c->head, c->tail - c->head, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n > 0) {
+		c->head += (size_t)n;
+		c->total += (uint64_t)n;
+		if (c->head == c->tail) {
+			worker_put_buf(w, c->buf);
+			c->buf = NULL;
+			c->head = c->tail = 0;
+		}
+	}
+	return n >= 0 ? n : -errno;
+}
+
+/* Move bytes from one side to the other until nothing progresses.
+ * Returns 0, or -1 when the stream must be aborted (socket error). */
+static int pump_dir(struct stream *s, struct channel *c, int from, bool *from_rd,
+		    uint64_t *from_last, int to, bool *to_wr, uint64_t *to_last)
+{
+	uint64_t now = ev_now_ms(s->w->loop);
+	bool progress;
+
+	do {
+		ssize_t n;
+
+		progress = false;
+		if (!c->shut_rd && *from_rd) {
+			n = chan_recv(s->w, c, from);
+			if (n > 0) {
+				progress = true;
+				*from_last = now;
+			} else if (n == 0) {
+				c->shut_rd = true;
+				*from_last = now;
+			} else if (n == -EAGAIN) {
+				/* room-limited reads keep the readiness flag */
+				if (chan_len(c) == 0 || (c->buf && c->tail < s->w->conf->global.bufsize))
+					*from_rd = false;
+			} else {
+				return -1;
+			}
+		}
+		if (to >= 0 && chan_len(c) > 0 && *to_wr) {
+			n = chan_send(s->w, c, to);
+			if (n > 0) {
+				progress = true;
+				*to_last = now;
+			} else if (n == -EAGAIN) {
+				*to_wr = false;
+			} else {
+				return -1;
+			}
+		}
+	} while (progress);
+
+	if (to >= 0 && c->shut_rd && chan_len(c) == 0 && !c->shut_wr) {
+		shutdown(to, SHUT_WR);
+		c->shut_wr = true;
+	}
+	if (chan_len(c) == 0)
+		chan_release(s->w, c);
+	return 0;
+}
+
+/* ---- timeouts ---- */
+
+static uint32_t cli_timeout(const struct stream *s)
+{
+	const struct px_timeouts *t = &s->fe->timeouts;
+
+	if (s->state == SS_ESTABLISHED && s->be->timeouts.tunnel)
+		return s->be->timeouts.tunnel;
+	if (s->req.shut_rd && t->client_fin)
+		return t->client_fin;
+	return t->client;
+}
+
+static uint32_t srv_timeout(const struct stream *s)
+{
+	const struct px_timeouts *t = &s->be->timeouts;
+
+	if (t->tunnel)
+		return t->tunnel;
+	if (s->rsp.shut_rd && t->server_fin)
+		return t->server_fin;
+	return t->server;
+}
+
+/* The next instant something must happen, or 0 for never. */
+static uint64_t stream_deadline(const struct stream *s, char *why)
+{
+	uint64_t d = 0;
+
+#define CONSIDER(when, c) do { uint64_t w_ = (when); \
+		if (w_ && (!d || w_ < d)) { d = w_; *why = (c); } } while (0)
+	switch (s->state) {
+	case SS_NEW:
+	case SS_DEQUEUED:
+		break;
+	case SS_QUEUED: {
+		uint32_t q = s->be->timeouts.queue ? s->be->timeouts.queue : s->be->timeouts.connect;
+
+		if (q)
+			CONSIDER(s->t_queued + q, 'q');
+		break;
+	}
+	case SS_CONNECTING:
+		if (s->be->timeouts.connect)
+			CONSIDER(s->t_connect_start + s->be->timeouts.connect, 'C');
+		if (cli_timeout(s) && !s->req.shut_rd)
+			CONSIDER(s->cli_last + cli_timeout(s), 'c');
+		break;
+	case SS_ESTABLISHED:
+		if (cli_timeout(s))
+			CONSIDER(s->cli_last + cli_timeout(s), 'c');
+		if (srv_timeout(s))
+			CONSIDER(s->srv_last + srv_timeout(s), 's');
+		break;
+	}
+#undef CONSIDER
+	return d;
+}
+
+/* Activity only moves timestamps; this timer looks at them when it fires
+ * and re-arms itself, so busy streams never touch the timer heap. */
+static void arm_timer(struct stream *s)
+{
+	char why;
+	uint64_t d = stream_deadline(s, &why), now = ev_now_ms(s->w->loop);
+
+	if (!d) {
+		ev_timer_stop(s->w->loop, &s->timer);
+		return;
+	}
+	if (!ev_timer_active(&s->timer) || s->timer.expire_ms > d)
+		ev_timer_start(s->w->loop, &s->timer, d > now ? d - now : 0);
+}
+
+static void connect_failed(struct stream *s, bool timeout);
+
+/* Take a queued stream out of its backend's queue, or learn that a server
+ * was already handed to it. Returns false in the second case: the stream
+ * then stays alive until its WMSG_DEQUEUED message arrives. */
+static bool queue_leave(struct stream *s)
+{
+	struct proxy *be = s->be;
+	bool ok = true;
+
+	if (s->state != SS_QUEUED && s->state != SS_DEQUEUED)
+		return true;
+	pthread_mutex_lock(&be->lock);
+	if (s->state == SS_QUEUED) {
+		struct stream *prev = NULL;
+
+		for (struct stream *q = be->queue_head; q; prev = q, q = q->qnext) {
+			if (q != s)
+				continue;
+			if (prev)
+				prev->qnext = s->qnext;
+			else
+				be->queue_head = s->qnext;
+			if (be->queue_tail == s)
+				be->queue_tail = prev;
+			be->queue_len--;
+			break;
+		}
+		s->state = SS_NEW;
+	} else {
+		s->close_pending = true;
+		ok = false;
+	}
+	pthread_mutex_unlock(&be->lock);
+	return ok;
+}
+
+static void on_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct stream *s = t->data;
+	char why = 0;
+	uint64_t d = stream_deadline(s, &why), now = ev_now_ms(loop);
+
+	if (!d)
+		return;
+	if (d > now) {
+		ev_timer_start(loop, t, d - now);
+		return;
+	}
+	switch (why) {
+	case 'q':
+		memcpy(s->term, "sQ", 3);
+		break;
+	case 'C':
+		connect_failed(s, true);
+		return;
+	case 'c':
+		memcpy(s->term, s->state == SS_ESTABLISHED ? "cD" : "cC", 3);
+		break;
+	default:
+		memcpy(s->term, "sD", 3);
+		break;
+	}
+	stream_close(s);
+}
+
+/* ---- logging ---- */
+
+static void log_stream(struct stream *s)
+{
+	char line[1024], date[64], cli[ADDR_STRLEN];
+	struct tm tm;
+	uint64_t now = ev_now_ms(s->w->loop);
+	long tw = -1, tc = -1;
+	const char *srvname = s->srv ? s->srv->id : "<NOSRV>";
+
+	if (s->fe->nlogs == 0)
+		return;
+	if ((s->fe->options & PXO_DONTLOGNULL) && s->req.total == 0 && s->rsp.total == 0)
+		return;
+	localtime_r(&s->accept_date.tv_sec, &tm);
+	strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S", &tm);
+	addr_host_str((struct sockaddr *)&s->cli_addr, cli, sizeof(cli));
+	if (s->t_connect_start)
+		tw = (long)(s->t_connect_start - s->t_accept);
+	if (s->t_established)
+		tc = (long)(s->t_established - s->t_connect_start);
+	if (s->fe->options & (PXO_TCPLOG | PXO_HTTPLOG)) {
+		/* HAProxy's tcplog format:
+		 * client:port [date] fe be/srv Tw/Tc/Tt bytes term
+		 * actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue */
+		snprintf(line, sizeof(line),
+			 "%s:%d [%s.%03ld] %s %s/%s %ld/%ld/%llu %llu %s %d/%d/%d/%d/%s%d 0/0",
+			 cli, ntohs(((struct sockaddr_in *)&s->cli_addr)->sin_port), date,
+			 s->accept_date.tv_nsec / 1000000, s->fe->id, s->be ? s->be->id : s->fe->id,
+			 srvname, tw, tc, (unsigned long long)(now - s->t_accept),
+			 (unsigned long long)s->rsp.total, s->term,
+			 atomic_load(&s->w->conf->rt.cur_conn), atomic_load(&s->fe->cur_conn),
+			 s->be ? atomic_load(&s->be->cur_sess) : 0,
+			 s->srv ? atomic_load(&s->srv->cur_sess) : 0,
+			 s->redispatched ? "+" : "", s->retries);
+		for (int i = 0; i < s->fe->nlogs; i++)
+			log_send(s->fe->logs[i], LOG_LVL_INFO, line);
+	}
+}
+
+static void log_connect(struct stream *s)
+{
+	char line[512], cli[ADDR_STRLEN], fe[ADDR_STRLEN];
+
+	if (s->fe->nlogs == 0 || (s->fe->options & (PXO_TCPLOG | PXO_HTTPLOG)))
+		return;
+	snprintf(line, sizeof(line), "Connect from %s to %s (%s/%s)",
+		 addr_to_str((struct sockaddr *)&s->cli_addr, cli, sizeof(cli)),
+		 addr_to_str((struct sockaddr *)&s->fe_addr, fe, sizeof(fe)),
+		 s->fe->id, s->fe->mode == PX_MODE_HTTP ? "HTTP" : "TCP");
+	for (int i = 0; i < s->fe->nlogs; i++)
+		log_send(s->fe->logs[i], LOG_LVL_INFO, line);
+}
+
+/* ---- life cycle ---- */
+
+/* Give the server slot back; a queued stream may take it. */
+static void release_server(struct stream *s)
+{
+	struct server *srv = s->srv;
+	struct proxy *be = s->be;
+
+	if (!srv)
+		return;
+	pthread_mutex_lock(&be->lock);
+	atomic_fetch_sub(&srv->cur_sess, 1);
+	pthread_mutex_unlock(&be->lock);
+	s->srv = NULL;
+	if (be->queue_len > 0)
+		queue_process(be);
+}
+
+static void close_srv_side(struct stream *s)
+{
+	if (s->srv_io.fd >= 0) {
+		int fd = s->srv_io.fd;
+
+		ev_io_stop(s->w->loop, &s->srv_io);
+		close(fd);
+	}
+	s->srv_rd = s->srv_wr = false;
+}
+
+static void stream_close(struct stream *s)
+{
+	struct worker *w = s->w;
+
+	if (!queue_leave(s))
+		return;
+	if (s->srv) {
+		atomic_fetch_add(&s->srv->cnt.bytes_in, s->req.total);
+		atomic_fetch_add(&s->srv->cnt.bytes_out, s->rsp.total);
+	}
+	atomic_fetch_add(&s->fe->cnt.bytes_in, s->req.total);
+	atomic_fetch_add(&s->fe->cnt.bytes_out, s->rsp.total);
+	if (s->be && s->be != s->fe) {
+		atomic_fetch_add(&s->be->cnt.bytes_in, s->req.total);
+		atomic_fetch_add(&s->be->cnt.bytes_out, s->rsp.total);
+	}
+	log_stream(s);
+	ev_timer_stop(w->loop, &s->timer);
+	close_srv_side(s);
+	if (s->cli_io.fd >= 0) {
+		int fd = s->cli_io.fd;
+
+		ev_io_stop(w->loop, &s->cli_io);
+		close(fd);
+	}
+	release_server(s);
+	if (s->be)
+		atomic_fetch_sub(&s->be->cur_sess, 1);
+	chan_release(w, &s->req);
+	chan_release(w, &s->rsp);
+	atomic_fetch_sub(&s->fe->cur_conn, 1);
+	atomic_fetch_sub(&w->conf->rt.cur_conn, 1);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		w->streams = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	w->nstreams--;
+	ev_free_later(w->loop, s);
+	worker_stream_closed(w);
+}
+
+static void on_cli_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
+{
+	struct stream *s = io->data;
+
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		s->cli_rd = true;
+	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		s->cli_wr = true;
+	stream_pump(s);
+}
+
+static bool connect_succeeded(struct stream *s)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(s->srv_io.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	return err == 0;
+}
+
+static void write_proxy_header(struct stream *s);
+
+static void on_srv_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
+{
+	struct stream *s = io->data;
+
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		s->srv_rd = true;
+	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		s->srv_wr = true;
+	if (s->state == SS_CONNECTING) {
+		if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return;
+		if ((ev & (EPOLLERR | EPOLLHUP)) || !connect_succeeded(s)) {
+			connect_failed(s, false);
+			return;
+		}
+		s->state = SS_ESTABLISHED;
+		s->t_established = ev_now_ms(loop);
+		s->srv_last = s->cli_last = s->t_established;
+		if (s->srv->send_proxy || s->srv->send_proxy_v2)
+			write_proxy_header(s);
+	}
+	stream_pump(s);
+}
+
+static void stream_pump(struct stream *s)
+{
+	int srv_fd = s->state == SS_ESTABLISHED ? s->srv_io.fd : -1;
+
+	if (pump_dir(s, &s->req, s->cli_io.fd, &s->cli_rd, &s->cli_last, srv_fd, &s->srv_wr, &s->srv_last) < 0) {
+		memcpy(s->term, "CD", 3);
+		goto abort;
+	}
+	if (srv_fd >= 0 &&
+	    pump_dir(s, &s->rsp, srv_fd, &s->srv_rd, &s->srv_last, s->cli_io.fd, &s->cli_wr, &s->cli_last) < 0) {
+		memcpy(s->term, "SD", 3);
+		goto abort;
+	}
+	if (s->req.shut_wr && s->rsp.shut_wr) {
+		stream_close(s);
+		return;
+	}
+	/* A client that left before a server was reached: nothing to do. */
+	if (s->state != SS_ESTABLISHED && s->req.shut_rd && chan_len(&s->req) == 0 && s->req.total == 0) {
+		memcpy(s->term, "CC", 3);
+		goto abort;
+	}
+	arm_timer(s);
+	return;
+abort:
+	if (s->state == SS_ESTABLISHED && s->srv)
+		atomic_fetch_add(&s->srv->cnt.failed_resp, s->term[0] == 'S');
+	stream_close(s);
+}
+
+static void write_proxy_header(struct stream *s)
+{
+	char hdr[128], src[ADDR_STRLEN], dst[ADDR_STRLEN];
+	const struct sockaddr *sa = (struct sockaddr *)&s->cli_addr;
+	const struct sockaddr *da = (struct sockaddr *)&s->fe_addr;
+	int n;
+
+	if (!s->req.buf) {
+		s->req.buf = worker_get_buf(s->w);
+		s->req.head = s->req.tail = 0;
+	}
+	if (s->srv->send_proxy_v2) {
+		/* PROXY protocol v2: signature, version/command, family, length,
+		 * addresses and ports in network order. */
+		static const char sig[12] = "\r\n\r\n\0\r\nQUIT\n";
+		uint8_t *p = (uint8_t *)hdr;
+
+		memcpy(p, sig, 12);
+		p[12] = 0x21;   /* v2, PROXY */
+		if (sa->sa_family == AF_INET && da->sa_family == AF_INET) {
+			p[13] = 0x11;
+			p[14] = 0;
+			p[15] = 12;
+			memcpy(p + 16, &((struct sockaddr_in *)sa)->sin_addr, 4);
+			memcpy(p + 20, &((struct sockaddr_in *)da)->sin_addr, 4);
+			memcpy(p + 24, &((struct sockaddr_in *)sa)->sin_port, 2);
+			memcpy(p + 26, &((struct sockaddr_in *)da)->sin_port, 2);
+			n = 28;
+		} else if (sa->sa_family == AF_INET6 && da->sa_family == AF_INET6) {
+			p[13] = 0x21;
+			p[14] = 0;
+			p[15] = 36;
+			memcpy(p + 16, &((struct sockaddr_in6 *)sa)->sin6_addr, 16);
+			memcpy(p + 32, &((struct sockaddr_in6 *)da)->sin6_addr, 16);
+			memcpy(p + 48, &((struct sockaddr_in6 *)sa)->sin6_port, 2);
+			memcpy(p + 50, &((struct sockaddr_in6 *)da)->sin6_port, 2);
+			n = 52;
+		} else {
+			p[12] = 0x20;   /* LOCAL */
+			p[13] = 0;
+			p[14] = 0;
+			p[15] = 0;
+			n = 16;
+		}
+	} else if (sa->sa_family == da->sa_family && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
+		n = snprintf(hdr, sizeof(hdr), "PROXY %s %s %s %d %d\r\n",
+			     sa->sa_family == AF_INET ? "TCP4" : "TCP6",
+			     addr_host_str(sa, src, sizeof(src)), addr_host_str(da, dst, sizeof(dst)),
+			     ntohs(((struct sockaddr_in *)sa)->sin_port),
+			     ntohs(((struct sockaddr_in *)da)->sin_port));
+	} else {
+		n = snprintf(hdr, sizeof(hdr), "PROXY UNKNOWN\r\n");
+	}
+	/* The header goes before anything the client already sent. */
+	if (s->req.tail - s->req.head + (size_t)n <= s->w->conf->global.bufsize) {
+		if (s->req.head >= (size_t)n) {
+			s->req.head -= (size_t)n;
+		} else {
+			memmove(s->req.buf + n, s->req.buf + s->req.head, s->req.tail - s->req.head);
+			s->req.tail = s->req.tail - s->req.head + (size_t)n;
+			s->req.head = 0;
+		}
+		memcpy(s->req.buf + s->req.head, hdr, (size_t)n);
+	}
+}
+
+static int set_sock_opts(int fd, bool keepalive)
+{
+	int one = 1;
+
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (keepalive)
+		setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof(one));
+	return 0;
+}
+
+/* Open the server connection to s->srv. */
+static void stream_connect(struct stream *s)
+{
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+	int fd;
+
+	pthread_mutex_lock(&s->be->lock);
+	memcpy(&dst, &s->srv->addr.ss, sizeof(dst));
+	dlen = s->srv->addr.len;
+	/* A server without a port takes the client's destination port. */
+	if (!s->srv->addr_port_given && dst.ss_family == s->fe_addr.ss_family) {
+		if (dst.ss_family == AF_INET)
+			((struct sockaddr_in *)&dst)->sin_port = ((struct sockaddr_in *)&s->fe_addr)->sin_port;
+		else if (dst.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&dst)->sin6_port = ((struct sockaddr_in6 *)&s->fe_addr)->sin6_port;
+	}
+	pthread_mutex_unlock(&s->be->lock);
+
+	s->state = SS_CONNECTING;
+	s->t_connect_start = ev_now_ms(s->w->loop);
+	fd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (dst.ss_family != AF_UNIX)
+		set_sock_opts(fd, s->be->options & PXO_SRVTCPKA);
+	if (connect(fd, (struct sockaddr *)&dst, dlen) < 0 && errno != EINPROGRESS) {
+		close(fd);
+		goto fail;
+	}
+	if (ev_io_start(s->w->loop, &s->srv_io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+		close(fd);
+		goto fail;
+	}
+	arm_timer(s);
+	return;
+fail:
+	connect_failed(s, false);
+}
+
+/* A connection attempt failed: retry as `retries` and `option redispatch`
+ * say, or give up. */
+static void connect_failed(struct stream *s, bool timeout)
+{
+	struct server *old = s->srv;
+	struct server *srv = NULL;
+	enum lb_result r;
+	/* HAProxy's default `option redispatch` interval -1: move to another
+	 * server on the last retry. */
+	bool redispatch = (s->be->options & PXO_REDISPATCH) && s->retries + 1 >= s->be->retries;
+
+	close_srv_side(s);
+	atomic_fetch_add(&old->cnt.failed_conns, 1);
+	atomic_fetch_add(&s->be->cnt.failed_conns, 1);
+	if (s->retries >= s->be->retries) {
+		memcpy(s->term, timeout ? "sC" : "SC", 3);
+		stream_close(s);
+		return;
+	}
+	s->retries++;
+	atomic_fetch_add(&old->cnt.retries, 1);
+	atomic_fetch_add(&s->be->cnt.retries, 1);
+	if (!redispatch) {
+		s->t_connect_start = 0;
+		stream_connect(s);
+		return;
+	}
+	/* Redispatch: give the slot back and ask the balancer again. */
+	s->failed_srv = old;
+	release_server(s);
+	pthread_mutex_lock(&s->be->lock);
+	r = lb_choose(s->be, (struct sockaddr *)&s->cli_addr, old, &srv);
+	pthread_mutex_unlock(&s->be->lock);
+	if (r != LB_OK) {
+		memcpy(s->term, timeout ? "sC" : "SC", 3);
+		stream_close(s);
+		return;
+	}
+	if (srv != old) {
+		s->redispatched = true;
+		atomic_fetch_add(&old->cnt.redispatches, 1);
+		atomic_fetch_add(&s->be->cnt.redispatches, 1);
+	}
+	s->srv = srv;
+	atomic_fetch_add(&srv->cnt.cum_sess, 1);
+	stream_connect(s);
+}
+
+static void append_queue(struct proxy *be, struct stream *s)
+{
+	s->qnext = NULL;
+	if (be->queue_tail)
+		be->queue_tail->qnext = s;
+	else
+		be->queue_head = s;
+	be->queue_tail = s;
+	be->queue_len++;
+}
+
+static void server_taken(struct stream *s, struct server *srv)
+{
+	uint32_t cur;
+
+	s->srv = srv;
+	atomic_fetch_add(&srv->cnt.cum_sess, 1);
+	cur = (uint32_t)atomic_load(&srv->cur_sess);
+	if (cur > atomic_load(&srv->cnt.max_sess))
+		atomic_store(&srv->cnt.max_sess, cur);
+}
+
+/* Choose a server, or queue, or give up. */
+static void stream_assign(struct stream *s)
+{
+	struct server *srv = NULL;
+	enum lb_result r;
+
+	pthread_mutex_lock(&s->be->lock);
+	/* Queued connections go first: a newcomer may not jump the queue. */
+	r = s->be->queue_len > 0 ? LB_FULL : lb_choose(s->be, (struct sockaddr *)&s->cli_addr, NULL, &srv);
+	if (r == LB_FULL) {
+		s->state = SS_QUEUED;
+		s->t_queued = ev_now_ms(s->w->loop);
+		append_queue(s->be, s);
+	}
+	pthread_mutex_unlock(&s->be->lock);
+
+	switch (r) {
+	case LB_OK:
+		server_taken(s, srv);
+		stream_connect(s);
+		break;
+	case LB_FULL:
+		arm_timer(s);
+		break;
+	case LB_NONE:
+		memcpy(s->term, "SC", 3);
+		stream_close(s);
+		break;
+	}
+}
+
+void queue_process(struct proxy *px)
+{
+	pthread_mutex_lock(&px->lock);
+	while (px->queue_head) {
+		struct stream *s = px->queue_head;
+		struct server *srv = NULL;
+
+		if (lb_choose(px, (struct sockaddr *)&s->cli_addr, NULL, &srv) != LB_OK)
+			break;
+		px->queue_head = s->qnext;
+		if (!px->queue_head)
+			px->queue_tail = NULL;
+		px->queue_len--;
+		/* From here the stream's own thread may no longer time it out
+		 * of the queue: it waits for this message. */
+		s->state = SS_DEQUEUED;
+		s->srv = srv;
+		worker_post(s->w, WMSG_DEQUEUED, s);
+	}
+	pthread_mutex_unlock(&px->lock);
+}
+
+/* A queued stream of this worker got its server (WMSG_DEQUEUED). */
+void stream_dequeued(struct stream *s)
+{
+	struct server *srv = s->srv;
+
+	s->state = SS_NEW;
+	s->srv = NULL;
+	server_taken(s, srv);
+	if (s->close_pending) {
+		stream_close(s);
+		return;
+	}
+	stream_connect(s);
+}
+
+/* tcp-request rules, in declaration order: the first whose condition
+ * matches decides; none matching accepts. Content rules see no payload in
+ * TCP mode without inspect-delay, so they are evaluated here too, on the
+ * connection's addresses, as HAProxy does when no content is awaited. */
+static bool tcp_rules_accept(const struct proxy *fe, const struct sockaddr *src, const struct sockaddr *dst)
+{
+	for (int i = 0; i < fe->ntcp_rules; i++) {
+		const struct tcp_rule *r = &fe->tcp_rules[i];
+
+		if (r->cond && !acl_cond_eval(r->cond, src, dst))
+			continue;
+		return r->action == TCP_ACT_ACCEPT;
+	}
+	return true;
+}
+
+static struct proxy *select_backend(struct proxy *fe, const struct sockaddr *src, const struct sockaddr *dst)
+{
+	for (int i = 0; i < fe->nswitch_rules; i++) {
+		const struct switch_rule *r = &fe->switch_rules[i];
+
+		if (!r->cond || acl_cond_eval(r->cond, src, dst))
+			return r->backend;
+	}
+	if (fe->default_backend)
+		return fe->default_backend;
+	return (fe->cap & PX_CAP_BE) ? fe : NULL;
+}
+
+void stream_accept(struct worker *w, struct listener *li, int fd, const struct sockaddr *peer, socklen_t plen)
+{
+	struct stream *s = xcalloc(1, sizeof(*s));
+	socklen_t len = sizeof(s->fe_addr);
+	struct proxy *fe = li->fe;
+	uint32_t cur;
+
+	s->w = w;
+	s->fe = fe;
+	memcpy(&s->cli_addr, peer, plen);
+	getsockname(fd, (struct sockaddr *)&s->fe_addr, &len);
+	clock_gettime(CLOCK_REALTIME, &s->accept_date);
+	s->t_accept = s->cli_last = s->srv_last = ev_now_ms(w->loop);
+	memcpy(s->term, "--", 3);
+	s->req.pipe[0] = s->req.pipe[1] = s->rsp.pipe[0] = s->rsp.pipe[1] = -1;
+	ev_io_init(&s->cli_io, on_cli_event, s);
+	ev_io_init(&s->srv_io, on_srv_event, s);
+	ev_timer_init(&s->timer, on_timer, s);
+
+	s->next = w->streams;
+	if (w->streams)
+		w->streams->prev = s;
+	w->streams = s;
+	w->nstreams++;
+
+	atomic_fetch_add(&fe->cnt.cum_conn, 1);
+	cur = (uint32_t)atomic_fetch_add(&fe->cur_conn, 1) + 1;
+	if (cur > atomic_load(&fe->cnt.max_sess))
+		atomic_store(&fe->cnt.max_sess, cur);
+	atomic_fetch_add(&w->conf->rt.cur_conn, 1);
+	atomic_fetch_add(&w->conf->rt.cum_conn, 1);
+
+	if (fe->mode != PX_MODE_TCP || ev_io_start(w->loop, &s->cli_io, fd,
+						   EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+		close(fd);
+		memcpy(s->term, "PR", 3);
+		stream_close(s);
+		return;
+	}
+	set_sock_opts(fd, fe->options & PXO_CLITCPKA);
+	if (!tcp_rules_accept(fe, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr)) {
+		atomic_fetch_add(&fe->cnt.denied_conn, 1);
+		memcpy(s->term, "PR", 3);
+		stream_close(s);
+		return;
+	}
+	log_connect(s);
+	atomic_fetch_add(&fe->cnt.cum_sess, 1);
+	s->be = select_backend(fe, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr);
+	if (!s->be) {
+		memcpy(s->term, "PR", 3);
+		stream_close(s);
+		return;
+	}
+	if (s->be != fe)
+		atomic_fetch_add(&s->be->cnt.cum_sess, 1);
+	atomic_fetch_add(&s->be->cur_sess, 1);
+	/* Splicing pays off for bulk transfers; HAProxy enables it only with
+	 * the splice options, and so do we. */
+	if (!w->conf->global.nosplice) {
+		unsigned o = fe->options | s->be->options;
+
+		s->req.splice = o & (PXO_SPLICE_REQ | PXO_SPLICE_AUTO);
+		s->rsp.splice = o & (PXO_SPLICE_RSP | PXO_SPLICE_AUTO);
+	}
+	stream_assign(s);
+}
+
+void stream_kill_server(struct worker *w, struct server *srv)
+{
+	struct stream *s = w->streams, *next;
+
+	for (; s; s = next) {
+		next = s->next;
+		if (s->srv == srv && s->state == SS_ESTABLISHED) {
+			memcpy(s->term, "SK", 3);
+			stream_close(s);
+		}
+	}
+}
+
+void stream_shutdown_server_sessions(struct server *srv)
+{
+	struct workers *ws = workers_all();
+
+	if (!ws)
+		return;
+	for (int i = 0; i < ws->n; i++)
+		worker_post(&ws->w[i], WMSG_KILL_SERVER, srv);
+}
+
+void stream_kill_all(struct worker *w)
+{
+	struct stream *s = w->streams, *next;
+
+	for (; s; s = next) {
+		next = s->next;
+		memcpy(s->term, "KI", 3);
+		stream_close(s);
+	}
+}
