@@ -1,0 +1,194 @@
+"""Fixtures for integration tests: real vigil-proxy processes, real sockets
+on 127.0.0.1, small backend servers written here. Every process a test
+starts is stopped by pid when the test ends, pass or fail."""
+import os
+import signal
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+BUILD = os.environ.get("VIGIL_BUILD") or os.path.join(
+    os.path.dirname(__file__), "..", "..", "build")
+PROXY = os.path.join(BUILD, "vigil-proxy")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_until(pred, timeout=10.0, step=0.02, what="condition"):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = pred()
+        if v:
+            return v
+        time.sleep(step)
+    raise AssertionError("timed out waiting for " + what)
+
+
+def can_connect(port, host="127.0.0.1"):
+    try:
+        with socket.create_connection((host, port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+class Backend:
+    """A TCP server that greets each connection with its name and a newline,
+    then echoes what it receives until the client closes."""
+
+    def __init__(self, name, port=None):
+        self.name = name
+        self.port = port or free_port()
+        self.sock = None
+        self.conns = []
+        self.accepted = 0
+        self.lock = threading.Lock()
+        self.start()
+
+    def start(self):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", self.port))
+        s.listen(512)
+        self.sock = s
+        threading.Thread(target=self._serve, args=(s,), daemon=True).start()
+
+    def _serve(self, s):
+        while True:
+            try:
+                c, _ = s.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.accepted += 1
+                self.conns.append(c)
+            threading.Thread(target=self._handle, args=(c,), daemon=True).start()
+
+    def _handle(self, c):
+        try:
+            c.sendall((self.name + "\n").encode())
+            while True:
+                data = c.recv(65536)
+                if not data:
+                    break
+                c.sendall(data)
+            c.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+        finally:
+            c.close()
+
+    def stop_listening(self):
+        """New connections are refused; established ones go on."""
+        if self.sock:
+            self.sock.close()
+            self.sock = None
+
+    def kill(self):
+        """Refuse new connections and reset established ones."""
+        self.stop_listening()
+        with self.lock:
+            for c in self.conns:
+                try:
+                    c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, b"\x01\x00\x00\x00\x00\x00\x00\x00")
+                    c.close()
+                except OSError:
+                    pass
+            self.conns = []
+
+
+def ask(port, timeout=3.0, payload=None):
+    """Connect through the proxy, return the greeting (the backend's name)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        f = s.makefile("rb")
+        line = f.readline().decode().strip()
+        if payload is not None:
+            s.sendall(payload)
+        return line
+
+
+class Proxy:
+    def __init__(self, tmp_path, config, args=(), name="haproxy.cfg", wait_port=None):
+        self.tmp = tmp_path
+        self.cfg = tmp_path / name
+        self.cfg.write_text(config)
+        self.log = open(tmp_path / "proxy.log", "ab")
+        self.proc = subprocess.Popen([PROXY, "-f", str(self.cfg), *args],
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+        if wait_port:
+            wait_until(lambda: can_connect(wait_port) or self.proc.poll() is not None,
+                       what="proxy to listen")
+            assert self.proc.poll() is None, self.output()
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def output(self):
+        self.log.flush()
+        return (self.tmp / "proxy.log").read_text(errors="replace")
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.log.close()
+
+
+def cli(path, command, timeout=3.0):
+    """Send one line to a stats socket and return the whole answer."""
+    with socket.socket(socket.AF_UNIX) as s:
+        s.settimeout(timeout)
+        s.connect(str(path))
+        s.sendall(command.encode() + b"\n")
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            out += d
+        return out.decode()
+
+
+def stat_rows(sock):
+    out = cli(sock, "show stat")
+    lines = [l for l in out.splitlines() if l]
+    header = lines[0].lstrip("# ").split(",")
+    return [dict(zip(header, l.split(","))) for l in lines[1:]]
+
+
+def server_status(sock, be, srv):
+    for r in stat_rows(sock):
+        if r["pxname"] == be and r["svname"] == srv:
+            return r["status"]
+    raise KeyError(be + "/" + srv)
+
+
+@pytest.fixture
+def procs():
+    """Collects Proxy and Backend objects and stops them at the end."""
+    items = []
+    yield items
+    for it in reversed(items):
+        try:
+            if isinstance(it, Proxy):
+                it.stop()
+            elif isinstance(it, Backend):
+                it.kill()
+            elif isinstance(it, subprocess.Popen):
+                if it.poll() is None:
+                    it.kill()
+                    it.wait(5)
+        except Exception:
+            pass
