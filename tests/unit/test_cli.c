@@ -109,6 +109,14 @@ static void *loop_main(void *arg)
 	return NULL;
 }
 
+/* A failing CHECK exits the test process: remove the socket files anyway. */
+static void unlink_paths(void)
+{
+	for (int i = 0; i < 3; i++)
+		if (E.path[i][0])
+			unlink(E.path[i]);
+}
+
 static void env_start(uint32_t timeout_ms)
 {
 	char err[256] = "";
@@ -154,6 +162,7 @@ static void env_start(uint32_t timeout_ms)
 	}
 	E.c.global.stats_sockets = E.socks;
 	E.c.global.nstats_sockets = 3;
+	atexit(unlink_paths);
 
 	E.loop = ev_loop_new();
 	CHECK(E.loop);
