@@ -232,6 +232,12 @@ struct proxy {
 	struct proxy_counters cnt;
 	uint64_t last_change_ms;   /* backend went up/down */
 	_Atomic uint64_t down_trans;
+
+	/* ACLs and tcp-request rules (acl.h) */
+	struct acl *acls;          /* named ACLs, owned; see acl.h */
+	struct tcp_rule *tcp_rules; /* tcp-request connection/content, in order */
+	int ntcp_rules;
+	uint32_t tcp_inspect_delay_ms; /* tcp-request inspect-delay; 0 = none */
 };
 
 /* `stats socket` entries. */

@@ -1,0 +1,52 @@
+/* acl: named ACLs and `if`/`unless` conditions on TCP-layer criteria.
+ *
+ * Supported criteria: src, dst (IPv4/IPv6 addresses and networks),
+ * src_port, dst_port (ports, ranges "A:B", or "gt|ge|lt|le|eq N"),
+ * always_true, always_false; predefined ACLs TRUE, FALSE, LOCALHOST.
+ * HTTP criteria need 'mode http', which vigil-proxy does not support yet.
+ *
+ * A condition is an OR ("||" or "or") of terms; a term is an AND of
+ * (possibly negated with "!") ACL names or anonymous `{ CRITERION VALUES }`
+ * ACLs. Named ACLs must be declared before they are used, as in HAProxy.
+ */
+#ifndef VIGIL_ACL_H
+#define VIGIL_ACL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct proxy;
+struct acl;
+struct acl_cond;
+
+/* `tcp-request connection|content accept|reject [if|unless COND]`,
+ * applied by the data path in declaration order. */
+enum tcp_rule_layer { TCP_RULE_CONNECTION, TCP_RULE_CONTENT };
+enum tcp_rule_action { TCP_ACT_ACCEPT, TCP_ACT_REJECT };
+
+struct tcp_rule {
+	enum tcp_rule_layer layer;
+	enum tcp_rule_action action;
+	struct acl_cond *cond;     /* NULL = always; owned by the rule */
+	const char *file;          /* where declared (for messages) */
+	int line;
+};
+
+/* `acl NAME CRITERION [flags] VALUE...`: args[0] is NAME. Adds to (or
+ * extends, for a name already declared) px->acls. 0 or -EINVAL with a
+ * message in err. */
+int acl_parse(struct proxy *px, char **args, char *err, size_t errlen);
+
+/* Parse `if|unless COND...`; args[0] is "if" or "unless". Returns NULL with
+ * a message in err. */
+struct acl_cond *acl_cond_parse(struct proxy *px, char **args, char *err, size_t errlen);
+bool acl_cond_eval(const struct acl_cond *c, const struct sockaddr *src,
+		   const struct sockaddr *dst);
+void acl_cond_free(struct acl_cond *c);
+
+/* Free a proxy's ACL list. */
+void acl_list_free(struct acl *list);
+
+#endif

@@ -1,0 +1,122 @@
+/* pxconf: lookups in the configuration model and its release. */
+#include "proxy/acl.h"
+#include "proxy/proxy.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#include <regex.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct proxy *pxconf_find_proxy(const struct pxconf *c, const char *id, unsigned cap)
+{
+	int i;
+
+	for (i = 0; i < c->nproxies; i++)
+		if ((c->proxies[i]->cap & cap) && strcmp(c->proxies[i]->id, id) == 0)
+			return c->proxies[i];
+	return NULL;
+}
+
+struct server *proxy_find_server(const struct proxy *px, const char *id)
+{
+	int i;
+
+	for (i = 0; i < px->nservers; i++)
+		if (strcmp(px->servers[i]->id, id) == 0)
+			return px->servers[i];
+	return NULL;
+}
+
+static void check_cfg_release(struct check_cfg *c)
+{
+	int i;
+
+	for (i = 0; i < c->nrules; i++) {
+		struct tcpcheck_rule *r = &c->rules[i];
+
+		if (r->action == TCPCHK_EXPECT_RSTRING || r->action == TCPCHK_EXPECT_RSTATUS)
+			regfree(&r->re);
+		free(r->data);
+	}
+	free(c->rules);
+	free(c->http_method);
+	free(c->http_uri);
+	free(c->http_version);
+	free(c->http_headers);
+	free(c->http_body);
+	free(c->mysql_user);
+	memset(c, 0, sizeof(*c));
+}
+
+static bool is_global_log(const struct pxconf *c, const struct log_target *t)
+{
+	int i;
+
+	for (i = 0; i < c->global.nlogs; i++)
+		if (c->global.logs[i] == t)
+			return true;
+	return false;
+}
+
+static void proxy_release(const struct pxconf *c, struct proxy *px)
+{
+	int i;
+
+	for (i = 0; i < px->nlisteners; i++) {
+		free(px->listeners[i]->spec);
+		free(px->listeners[i]->name);
+		free(px->listeners[i]->interface);
+		free(px->listeners[i]);
+	}
+	free(px->listeners);
+	for (i = 0; i < px->nservers; i++) {
+		free(px->servers[i]->id);
+		free(px->servers[i]->cookie);
+		free(px->servers[i]);
+	}
+	free(px->servers);
+	for (i = 0; i < px->nswitch_rules; i++) {
+		free(px->switch_rules[i].backend_name);
+		acl_cond_free(px->switch_rules[i].cond);
+	}
+	free(px->switch_rules);
+	for (i = 0; i < px->ntcp_rules; i++)
+		acl_cond_free(px->tcp_rules[i].cond);
+	free(px->tcp_rules);
+	acl_list_free(px->acls);
+	/* `log global` entries share the global targets */
+	for (i = 0; i < px->nlogs; i++)
+		if (!is_global_log(c, px->logs[i]))
+			log_target_free(px->logs[i]);
+	free(px->logs);
+	check_cfg_release(&px->check);
+	free(px->default_backend_name);
+	pthread_mutex_destroy(&px->lock);
+	free(px->id);
+	free(px);
+}
+
+void pxconf_free(struct pxconf *c)
+{
+	int i;
+
+	if (!c)
+		return;
+	for (i = 0; i < c->nproxies; i++)
+		proxy_release(c, c->proxies[i]);
+	free(c->proxies);
+	for (i = 0; i < c->global.nlogs; i++)
+		log_target_free(c->global.logs[i]);
+	free(c->global.logs);
+	free(c->global.stats_sockets);
+	free(c->global.pidfile);
+	free(c->global.user);
+	free(c->global.group);
+	free(c->global.chroot);
+	free(c->global.node);
+	for (i = 0; i < c->nfiles; i++)
+		free(c->files[i]);
+	free(c->files);
+	free(c);
+}
