@@ -115,7 +115,7 @@ static int bind_stats_socket(struct stats_socket *ss, char *err, size_t errlen)
 		unlink(tmp);
 		if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) < 0)
 			goto fail;
-		if ((ss->mode >= 0 && chmod(tmp, (mode_t)ss->mode) < 0) ||
+		if (chmod(tmp, ss->mode >= 0 ? (mode_t)ss->mode : 0600) < 0 ||
 		    ((ss->uid != (uid_t)-1 || ss->gid != (gid_t)-1) && chown(tmp, ss->uid, ss->gid) < 0) ||
 		    rename(tmp, path) < 0) {
 			unlink(tmp);

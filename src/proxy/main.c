@@ -233,11 +233,12 @@ static int drop_privileges(const struct pxconf *c)
 		log_err("cannot chroot to '%s': %s", c->global.chroot, strerror(errno));
 		return -1;
 	}
-	if (c->global.gid && (setgroups(0, NULL) < 0 || setgid(c->global.gid) < 0)) {
+	/* (uid_t)-1 / (gid_t)-1: not set in the configuration. */
+	if (c->global.gid != (gid_t)-1 && (setgroups(0, NULL) < 0 || setgid(c->global.gid) < 0)) {
 		log_err("cannot set gid %d: %s", (int)c->global.gid, strerror(errno));
 		return -1;
 	}
-	if (c->global.uid && setuid(c->global.uid) < 0) {
+	if (c->global.uid != (uid_t)-1 && setuid(c->global.uid) < 0) {
 		log_err("cannot set uid %d: %s", (int)c->global.uid, strerror(errno));
 		return -1;
 	}
