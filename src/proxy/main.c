@@ -560,8 +560,9 @@ static void master_on_signal(struct ev_loop *loop, struct ev_io *io, uint32_t ev
 	}
 }
 
-static int run_master(struct options *o, struct pxconf *c)
+static int run_master(struct options *o, struct pxconf **cp)
 {
+	struct pxconf *c = *cp;
 	struct master m = { .o = o, .conf = c };
 	struct fdset inherit;
 	char err[512];
@@ -606,6 +607,8 @@ static int run_master(struct options *o, struct pxconf *c)
 	ev_io_stop(m.loop, &m.sig_io);
 	close(sfd);
 	ev_loop_free(m.loop);
+	free(m.old);
+	*cp = m.conf;   /* the caller frees the configuration running last */
 	return m.exit_code;
 }
 
@@ -617,27 +620,38 @@ int main(int argc, char **argv)
 
 	memset(&o, 0, sizeof(o));
 	log_init("vigil-proxy");
-	if (parse_args(argc, argv, &o) < 0)
+	if (parse_args(argc, argv, &o) < 0) {
+		free(o.files);
+		free(o.old_pids);
 		return 1;
+	}
 	if (o.quiet)
 		log_set_stderr_level(LOG_LVL_ERR);
 	if (o.verbose)
 		log_set_stderr_level(LOG_LVL_INFO);
 	c = load(&o);
-	if (!c)
+	if (!c) {
+		free(o.files);
+		free(o.old_pids);
 		return 1;
+	}
 	if (o.check_only) {
 		if (!o.quiet)
 			printf("Configuration file is valid\n");
-		pxconf_free(c);
-		return 0;
+		ret = 0;
+		goto out;
 	}
 	apply_logging(c);
 	block_signals();
 	if (c->global.master_worker)
-		ret = run_master(&o, c);
+		ret = run_master(&o, &c);
 	else
 		ret = run_standalone(&o, c);
 	unblock_signals();
+out:
+	log_set_targets(NULL, 0);
+	pxconf_free(c);
+	free(o.files);
+	free(o.old_pids);
 	return ret;
 }

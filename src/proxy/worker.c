@@ -140,6 +140,10 @@ static void mailbox_drain(struct ev_loop *loop, void *arg)
 			worker_maybe_exit(w);
 			break;
 		case WMSG_HARD_STOP:
+			if (w->id == 0 && !w->stopping) {
+				checks_stop(w->conf, w->loop);
+				cli_stop(w->conf, w->loop);
+			}
 			w->stopping = true;
 			worker_stop_accepting(w);
 			stream_kill_all(w);

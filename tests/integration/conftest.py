@@ -180,10 +180,14 @@ def procs():
     """Collects Proxy and Backend objects and stops them at the end."""
     items = []
     yield items
+    reports = []
     for it in reversed(items):
         try:
             if isinstance(it, Proxy):
                 it.stop()
+                out = it.output()
+                if "Sanitizer" in out or "runtime error:" in out:
+                    reports.append(out)
             elif isinstance(it, Backend):
                 it.kill()
             elif isinstance(it, subprocess.Popen):
@@ -192,3 +196,5 @@ def procs():
                     it.wait(5)
         except Exception:
             pass
+    # Under the sanitizer build, a report from any proxy fails the test.
+    assert not reports, reports[0]
