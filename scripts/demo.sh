@@ -26,7 +26,17 @@ while True:
 	pids="$pids $!"
 }
 
+wait_listening() {
+	python3 -c '
+import socket, sys, time
+for _ in range(100):
+    try:
+        socket.create_connection(("127.0.0.1", int(sys.argv[1])), timeout=1).close(); break
+    except OSError:
+        time.sleep(0.05)' "$1"
+}
 backend web1 18081; backend web2 18082; backend web3 18083
+for p in 18081 18082 18083; do wait_listening $p; done
 cat >"$tmp/haproxy.cfg" <<CFG
 global
     stats socket $tmp/stats.sock mode 600 level admin
@@ -48,7 +58,7 @@ echo "== vigil-proxy -c (check the configuration)"
 "$B/vigil-proxy" -c -f "$tmp/haproxy.cfg"
 "$B/vigil-proxy" -f "$tmp/haproxy.cfg" 2>"$tmp/proxy.log" &
 pids="$pids $!"
-sleep 0.5
+wait_listening 18080
 
 show() {
 	printf '   '
@@ -74,6 +84,8 @@ while True:
 rows = out.decode().splitlines()
 h = rows[0][2:].split(",")
 for r in rows[1:]:
+    if not r:
+        continue
     f = dict(zip(h, r.split(",")))
     if f["svname"] not in ("FRONTEND",):
         print("   %-8s %-8s %s" % (f["pxname"], f["svname"], f["status"]))
@@ -88,7 +100,7 @@ grep -h "web2 is DOWN" "$tmp/proxy.log" | sed 's/^/   log: /' || true
 echo "== six connections: the traffic has moved to web1 and web3"
 show; status
 echo "== web2 comes back"
-backend web2 18082; sleep 1
+backend web2 18082; wait_listening 18082; sleep 1
 grep -h "web2 is UP" "$tmp/proxy.log" | sed 's/^/   log: /' || true
 show; status
 echo "== drain web1 from the runtime API (existing sessions finish, no new ones)"
