@@ -2,6 +2,7 @@
  * sections (servers are in cfgparse-server.c). */
 #include "proxy/cfgparse.h"
 #include "proxy/acl.h"
+#include "proxy/stick.h"
 #include "lib/addr.h"
 #include "lib/util.h"
 
@@ -1162,6 +1163,41 @@ static int kw_unsupported(struct cfgparse *p, char **args, int argc, const struc
 	return CFG_ERR;
 }
 
+static int kw_stick_table(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+			  char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+	char warn[256];
+	struct stick_table *t;
+
+	if (px->stick_table) {
+		snprintf(err, errlen, "only one stick-table per proxy is allowed, '%s' has one already.", px->id);
+		return CFG_ERR;
+	}
+	t = stick_table_parse(args, argc, err, errlen, warn, sizeof(warn));
+	if (!t)
+		return CFG_ERR;
+	px->stick_table = t;
+	if (warn[0]) {
+		snprintf(err, errlen, "%s", warn);
+		return CFG_WARN;
+	}
+	return CFG_OK;
+}
+
+static int kw_stick(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		    char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+	struct stick_rule r;
+
+	if (stick_rule_parse(px, args, argc, &r, err, errlen) < 0)
+		return CFG_ERR;
+	px->stick_rules = xrealloc(px->stick_rules, sizeof(*px->stick_rules) * (size_t)(px->nstick_rules + 1));
+	px->stick_rules[px->nstick_rules++] = r;
+	return CFG_OK;
+}
+
 static int kw_disabled(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
 		       char *err, size_t errlen)
 {
@@ -1211,8 +1247,8 @@ const struct cfg_kw cfg_proxy_kws[] = {
 	{ "email-alert",     PX,  CFG_T_FN, kw_ignored, 0, 0, 0 },
 	{ "load-server-state-from-file", BEX, CFG_T_FN, kw_ignored, 0, 0, 0 },
 	{ "server-state-file-name", BEX, CFG_T_FN, kw_ignored, 0, 0, 0 },
-	{ "stick-table",     FBL, CFG_T_FN, kw_unsupported, 0, 0, 0 },
-	{ "stick",           BL,  CFG_T_FN, kw_unsupported, 0, 0, 0 },
+	{ "stick-table",     FBL, CFG_T_FN, kw_stick_table, 0, 0, 0 },
+	{ "stick",           BL,  CFG_T_FN, kw_stick, 0, 0, 0 },
 	{ "tcp-response",    BEX, CFG_T_FN, kw_unsupported, 0, 0, 0 },
 	{ "use-server",      BL,  CFG_T_FN, kw_unsupported, 0, 0, 0 },
 	{ "server-template", BL,  CFG_T_FN, kw_unsupported, 0, 0, 0 },

@@ -2,6 +2,7 @@
  * the post-parse checks. Section keywords live in cfgparse-global.c,
  * cfgparse-proxy.c and cfgparse-server.c. */
 #include "proxy/cfgparse.h"
+#include "proxy/stick.h"
 #include "proxy/acl.h"
 #include "lib/cfgtok.h"
 #include "lib/log.h"
@@ -700,6 +701,16 @@ static void post_parse(struct cfgparse *p)
 		} else if (px->default_backend_name) {
 			/* inherited from defaults by a backend: meaningless, as in HAProxy */
 			xfree(&px->default_backend_name);
+		}
+		for (j = 0; j < px->nstick_rules; j++) {
+			struct stick_rule *r = &px->stick_rules[j];
+			const char *tname = r->table_name ? r->table_name : px->id;
+			struct proxy *tp = r->table_name ? pxconf_find_proxy(c, tname, PX_CAP_FE | PX_CAP_BE) : px;
+
+			if (!tp || !tp->stick_table)
+				cfg_alert_raw(p, "Proxy '%s': unable to find stick-table '%s'.", px->id, tname);
+			else
+				r->table = tp->stick_table;
 		}
 		if (px->cap & PX_CAP_BE) {
 			for (j = 0; j < px->nservers; j++) {

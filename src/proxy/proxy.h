@@ -238,6 +238,11 @@ struct proxy {
 	struct tcp_rule *tcp_rules; /* tcp-request connection/content, in order */
 	int ntcp_rules;
 	uint32_t tcp_inspect_delay_ms; /* tcp-request inspect-delay; 0 = none */
+
+	/* persistence (stick.h) */
+	struct stick_table *stick_table; /* `stick-table` of this proxy, owned */
+	struct stick_rule *stick_rules;  /* in declaration order */
+	int nstick_rules;
 };
 
 /* `stats socket` entries. */

@@ -1,5 +1,6 @@
 /* pxconf: lookups in the configuration model and its release. */
 #include "proxy/acl.h"
+#include "proxy/stick.h"
 #include "proxy/proxy.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -84,6 +85,10 @@ static void proxy_release(const struct pxconf *c, struct proxy *px)
 	for (i = 0; i < px->ntcp_rules; i++)
 		acl_cond_free(px->tcp_rules[i].cond);
 	free(px->tcp_rules);
+	for (i = 0; i < px->nstick_rules; i++)
+		stick_rule_release(&px->stick_rules[i]);
+	free(px->stick_rules);
+	stick_table_free(px->stick_table);
 	acl_list_free(px->acls);
 	/* `log global` entries share the global targets */
 	for (i = 0; i < px->nlogs; i++)

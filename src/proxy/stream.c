@@ -18,6 +18,7 @@
 #include "proxy/stream.h"
 #include "proxy/acl.h"
 #include "proxy/lb.h"
+#include "proxy/stick.h"
 #include "proxy/worker.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -512,6 +513,7 @@ static bool connect_succeeded(struct stream *s)
 }
 
 static void write_proxy_header(struct stream *s);
+static void server_taken(struct stream *s, struct server *srv);
 
 static void on_srv_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 {
@@ -726,8 +728,7 @@ static void connect_failed(struct stream *s, bool timeout)
 		atomic_fetch_add(&old->cnt.redispatches, 1);
 		atomic_fetch_add(&s->be->cnt.redispatches, 1);
 	}
-	s->srv = srv;
-	atomic_fetch_add(&srv->cnt.cum_sess, 1);
+	server_taken(s, srv);
 	stream_connect(s);
 }
 
@@ -747,6 +748,9 @@ static void server_taken(struct stream *s, struct server *srv)
 	uint32_t cur;
 
 	s->srv = srv;
+	if (s->be->nstick_rules)
+		stick_store(s->be, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr, srv,
+			    ev_now_ms(s->w->loop));
 	atomic_fetch_add(&srv->cnt.cum_sess, 1);
 	cur = (uint32_t)atomic_load(&srv->cur_sess);
 	if (cur > atomic_load(&srv->cnt.max_sess))
@@ -760,8 +764,18 @@ static void stream_assign(struct stream *s)
 	enum lb_result r;
 
 	pthread_mutex_lock(&s->be->lock);
-	/* Queued connections go first: a newcomer may not jump the queue. */
-	r = s->be->queue_len > 0 ? LB_FULL : lb_choose(s->be, (struct sockaddr *)&s->cli_addr, NULL, &srv);
+	if (s->be->nstick_rules)
+		srv = stick_lookup(s->be, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
+				   ev_now_ms(s->w->loop));
+	if (srv && (srv->maxconn == 0 || atomic_load(&srv->cur_sess) < srv->maxconn)) {
+		/* persistence: the server this client (or address) stuck to */
+		atomic_fetch_add(&srv->cur_sess, 1);
+		r = LB_OK;
+	} else {
+		/* Queued connections go first: a newcomer may not jump the queue. */
+		srv = NULL;
+		r = s->be->queue_len > 0 ? LB_FULL : lb_choose(s->be, (struct sockaddr *)&s->cli_addr, NULL, &srv);
+	}
 	if (r == LB_FULL) {
 		s->state = SS_QUEUED;
 		s->t_queued = ev_now_ms(s->w->loop);

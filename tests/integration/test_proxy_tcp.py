@@ -421,3 +421,33 @@ listen app
     assert sum(l.ok for l in loads) > 100
     assert [f for l in loads for f in l.failures] == []
     assert "handing listening sockets over" in old.output()
+
+
+def test_stick_on_dst_keeps_one_writer_like_galera(tmp_path, procs):
+    a, b, c = Backend("a"), Backend("b"), Backend("c")
+    procs += [a, b, c]
+    port = free_port()
+    text, sock = cfg(tmp_path, """
+listen galera
+    bind 127.0.0.1:{port}
+    balance roundrobin
+    stick-table type ip size 1000
+    stick on dst
+    default-server check inter 100 rise 1 fall 1 on-marked-down shutdown-sessions
+    server a 127.0.0.1:{a}
+    server b 127.0.0.1:{b}
+    server c 127.0.0.1:{c}
+""", port=port, a=a.port, b=b.port, c=c.port)
+    procs.append(Proxy(tmp_path, text, wait_port=port))
+    first = ask(port)
+    assert [ask(port) for _ in range(10)] == [first] * 10
+    dead = {"a": a, "b": b, "c": c}[first]
+    dead.stop_listening()
+    wait_until(lambda: server_status(sock, "galera", first) == "DOWN", what="writer DOWN")
+    second = ask(port)
+    assert second != first
+    assert [ask(port) for _ in range(10)] == [second] * 10
+    dead.start()
+    wait_until(lambda: server_status(sock, "galera", first).startswith("UP"), what="old writer UP")
+    # the writer does not move back when the old one returns
+    assert [ask(port) for _ in range(10)] == [second] * 10

@@ -418,8 +418,15 @@ static const struct {
 	{ "backend b\n no foo\n", "parsing [t.cfg:7] : 'no' only supports 'option' and 'log' (got 'foo')." },
 	{ "backend b\n option mysql-check foo\n", "parsing [t.cfg:7] : 'option mysql-check' only supports 'user <name> [post-41]'." },
 	{ "backend b\n option httpchk a b c d\n", "parsing [t.cfg:7] : 'option httpchk' cannot handle unexpected argument 'd'." },
-	{ "backend b\n stick-table type ip size 2\n", "parsing [t.cfg:7] : 'stick-table' is not supported by vigil-proxy yet." },
-	{ "backend b\n stick on dst\n", "parsing [t.cfg:7] : 'stick' is not supported by vigil-proxy yet." },
+	{ "backend b\n stick-table type ip\n", "parsing [t.cfg:7] : 'stick-table' : missing size." },
+	{ "backend b\n stick-table size 10\n", "parsing [t.cfg:7] : 'stick-table' : missing type." },
+	{ "backend b\n stick-table type ipx size 10\n", "parsing [t.cfg:7] : 'stick-table' : unknown type 'ipx' (expected 'ip', 'ipv6', 'integer', 'string' or 'binary')." },
+	{ "backend b\n stick-table type ip size 10 expire 5q\n", "parsing [t.cfg:7] : 'stick-table' : invalid expire '5q'." },
+	{ "backend b\n stick-table type ip size 10 bogus 1\n", "parsing [t.cfg:7] : 'stick-table' : unknown argument 'bogus'." },
+	{ "backend b\n stick-table type ip size 1\n stick-table type ip size 1\n", "parsing [t.cfg:8] : only one stick-table per proxy is allowed, 'b' has one already." },
+	{ "backend b\n stick-table type ip size 2\n stick on src_port\n", "parsing [t.cfg:8] : 'stick on' : pattern 'src_port' is not supported by vigil-proxy yet (supported: src, dst)." },
+	{ "backend b\n stick-table type ip size 2\n stick sometimes src\n", "parsing [t.cfg:8] : 'stick' : unknown keyword 'sometimes' (expected 'on', 'match', 'store-request' or 'store-response')." },
+	{ "backend b\n stick-table type ip size 2\n stick on src foo\n", "parsing [t.cfg:8] : 'stick on' : unexpected 'foo' (expected 'table', 'if' or 'unless')." },
 	{ "defaults\n server a 1.1.1.1:1\n", "parsing [t.cfg:7] : 'server' not allowed in 'defaults' section." },
 	{ "defaults\n acl a src 1.1.1.1\n", "parsing [t.cfg:7] : 'acl' not allowed in 'defaults' section." },
 	{ "backend b\n server a\n", "parsing [t.cfg:7] : 'server' expects <name> and <addr>[:<port>] as arguments." },
@@ -679,11 +686,9 @@ struct compat_case {
 
 static const struct compat_case compat[] = {
 	{ "01-openstack-ha-guide.cfg", false, { "01-openstack-ha-guide.cfg:30] : 'bind <Virtual' in section 'listen': unknown keyword 'IP>:443'." } },
-	{ "02-rhosp-puppet-osp.cfg", false, { "02-rhosp-puppet-osp.cfg:65] : 'stick' is not supported by vigil-proxy yet.",
-		"02-rhosp-puppet-osp.cfg:66] : 'stick-table' is not supported by vigil-proxy yet.",
-		"02-rhosp-puppet-osp.cfg:126] : proxy 'horizon' : 'mode http' is not supported by vigil-proxy yet",
+	{ "02-rhosp-puppet-osp.cfg", false, { "02-rhosp-puppet-osp.cfg:126] : proxy 'horizon' : 'mode http' is not supported by vigil-proxy yet",
 		"02-rhosp-puppet-osp.cfg:205] : proxy 'stats' : 'mode http' is not supported by vigil-proxy yet" } },
-	{ "03-rhosp-tripleo-galera.cfg", false, { "03-rhosp-tripleo-galera.cfg:33] : 'stick' is not supported by vigil-proxy yet." } },
+	{ "03-rhosp-tripleo-galera.cfg", true, { NULL } },
 	{ "04-kolla-ansible-rendered.cfg", false, { "04-kolla-ansible-rendered.cfg:49] : proxy 'stats' : 'mode http' is not supported by vigil-proxy yet",
 		"04-kolla-ansible-rendered.cfg:92] : 'bind 203.0.113.250:5000' : TLS ('ssl') is not supported by vigil-proxy yet",
 		"04-kolla-ansible-rendered.cfg:25] : cannot find group id for 'kolla'" } },
@@ -691,10 +696,10 @@ static const struct compat_case compat[] = {
 		"05-openstack-ansible-rendered.cfg:81] : 'bind 203.0.113.9:5000' : TLS ('ssl') is not supported by vigil-proxy yet",
 		"05-openstack-ansible-rendered.cfg:71] : 'http-check send' ignored for backend 'galera-back'" } },
 	{ "06-octavia-amphora-base.cfg", false, { "06-octavia-amphora-base.cfg:31] : proxy 'sample_listener_id_1' : 'mode http' is not supported by vigil-proxy yet" } },
-	{ "06-octavia-amphora-srcip.cfg", false, { "06-octavia-amphora-srcip.cfg:39] : 'stick-table' is not supported by vigil-proxy yet." } },
+	{ "06-octavia-amphora-srcip.cfg", false, { "06-octavia-amphora-srcip.cfg:31] : proxy 'sample_listener_id_1' : 'mode http' is not supported by vigil-proxy yet" } },
 	{ "06-octavia-amphora-tls.cfg", false, { "06-octavia-amphora-tls.cfg:32] : 'bind 10.0.0.2:443' : TLS ('ssl') is not supported by vigil-proxy yet" } },
 	{ "07-neutron-metadata-proxy-ratelimited.cfg", false, { "07-neutron-metadata-proxy-ratelimited.cfg:40] : proxy 'listener' : 'mode http' (inherited from defaults) is not supported by vigil-proxy yet",
-		"07-neutron-metadata-proxy-ratelimited.cfg:35] : 'stick-table' is not supported by vigil-proxy yet." } },
+		"07-neutron-metadata-proxy-ratelimited.cfg:35] : 'stick-table' : 'store http_req_rate(10s)' ignored" } },
 	{ "08-patroni-postgresql.cfg", false, { "08-patroni-postgresql.cfg:19] : proxy 'stats' : 'mode http' is not supported by vigil-proxy yet" } },
 	{ "09-kubeadm-apiserver.cfg", false, { "09-kubeadm-apiserver.cfg:52] : 'http-check connect' : TLS ('ssl') is not supported by vigil-proxy yet" } },
 	{ "10-haproxy-upstream-basic-config-edge.cfg", false, { "10-haproxy-upstream-basic-config-edge.cfg:75] : 'bind :443' : TLS ('ssl') is not supported by vigil-proxy yet",
@@ -770,10 +775,9 @@ static struct pxconf *compat_edited(const char *file, const char *const *edits)
 static void test_compat_tcp_sections(void)
 {
 	static const char *const e01[] = { "<Virtual IP>", "127.0.0.1", NULL };
-	static const char *const e02[] = { "  stick  on dst\n", "", "  stick-table  type ip size 2\n", "",
-		"  mode  http\n", "  mode  tcp\n", "  cookie  SERVERID insert indirect nocache\n", "",
+	static const char *const e02[] = { "  mode  http\n", "  mode  tcp\n", "  cookie  SERVERID insert indirect nocache\n", "",
 		"  option  httplog\n", "", NULL };
-	static const char *const e03[] = { "  stick on dst\n", "", "  stick-table type ip size 1000\n", "", NULL };
+	static const char *const e03[] = { NULL };
 	static const char *const e08[] = { "    mode http\n", "    mode tcp\n", "    stats enable\n", "",
 		"    stats uri /\n", "", NULL };
 	static const char *const e09[] = { "${APISERVER_DEST_PORT}", "6443", "${HOST1_ID}", "cp1",
