@@ -696,7 +696,7 @@ static void post_parse(struct cfgparse *p)
 				check_backend_ref(p, px, px->switch_rules[j].backend_name,
 						  &px->switch_rules[j].backend, "use_backend");
 			if (px->nlisteners == 0)
-				cfg_alert_raw(p, "%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.",
+				cfg_warn_raw(p, "%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.",
 					      cap_name(px->cap), px->id);
 		} else if (px->default_backend_name) {
 			/* inherited from defaults by a backend: meaningless, as in HAProxy */

@@ -515,7 +515,6 @@ static const struct {
 	/* post-parse */
 	{ "frontend f\n bind :80\n default_backend nobe\n", "Proxy 'f': unable to find required default_backend: 'nobe'." },
 	{ "frontend f\n bind :80\n use_backend nobe if TRUE\n", "Proxy 'f': unable to find required use_backend: 'nobe'." },
-	{ "frontend f\n default_backend b\nbackend b\n", "frontend 'f' has no 'bind' directive. Please declare it as a backend if this was intended." },
 	{ "backend b\n server s 1.1.1.1 check\n", "backend 'b': server 's' has neither service port nor check port." },
 	{ ".if\n", "parsing [t.cfg:6] : " },
 	{ "global\n .alert stop here\n", "parsing [t.cfg:7] : stop here" },
@@ -572,6 +571,7 @@ static const struct {
 	{ "backend b\n option httpchk GET / HTTP/1.1\\r\\nHost:\\ x\n", "parsing [t.cfg:7] : 'option httpchk' : hiding headers or body at the end of the version string is deprecated. Please, consider to use 'http-check send' directive instead." },
 	{ "global\n .warning careful\n", "parsing [t.cfg:7] : careful" },
 	{ "frontend f\n bind :80\nbackend b\n", "missing timeouts for frontend 'f'." },
+	{ "frontend f\n default_backend b\nbackend b\n", "frontend 'f' has no 'bind' directive. Please declare it as a backend if this was intended." },
 };
 
 static void test_warnings(void)
