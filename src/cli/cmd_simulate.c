@@ -1,0 +1,213 @@
+/* vigilctl simulate: run the scheduler on a configuration and print its
+ * decisions in crm_simulate's layout. */
+#include <errno.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cli/cli.h"
+#include "cluster/cib_xml.h"
+#include "cluster/crm_parse.h"
+#include "cluster/sched.h"
+#include "cluster/sched_output.h"
+#include "lib/util.h"
+
+void cmd_simulate_usage(FILE *out)
+{
+	fputs("Usage: vigilctl simulate (--config FILE | --cib FILE) [OPTIONS]\n"
+	      "\n"
+	      "Compute what the scheduler decides for a cluster and print it in\n"
+	      "crm_simulate's layout.\n"
+	      "\n"
+	      "  -c, --config FILE     cluster configuration in crmsh syntax\n"
+	      "  -x, --cib FILE        Pacemaker CIB XML (configuration and status)\n"
+	      "  -s, --state FILE      Vigil state file (with --config)\n"
+	      "  -d, --node-down NODE  simulate the loss of NODE\n"
+	      "  -f, --fail RSC:NODE[:OP]  simulate a failed operation\n"
+	      "  -t, --now EPOCH       the current time, in seconds since the epoch\n"
+	      "  -S, --scores          print allocation scores\n"
+	      "  -j, --json            print the result as JSON\n"
+	      "  -w, --write-cib       print the CIB built from --config and exit\n"
+	      "  -h, --help            this help\n", out);
+}
+
+static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
+{
+	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
+	char *buf = NULL;
+	size_t cap = 0, n = 0, r;
+
+	if (!f) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return NULL;
+	}
+	do {
+		if (n + 65536 > cap) {
+			cap = (cap + 65536) * 2;
+			buf = xrealloc(buf, cap + 1);
+		}
+		r = fread(buf + n, 1, cap - n, f);
+		n += r;
+	} while (r > 0);
+	if (ferror(f)) {
+		snprintf(err, errlen, "%s: read error", path);
+		free(buf);
+		buf = NULL;
+	} else {
+		buf[n] = 0;
+		*len = n;
+	}
+	if (f != stdin)
+		fclose(f);
+	return buf;
+}
+
+#define MAX_EVENTS 64
+
+int cmd_simulate(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'c' },
+		{ "cib", required_argument, NULL, 'x' },
+		{ "state", required_argument, NULL, 's' },
+		{ "node-down", required_argument, NULL, 'd' },
+		{ "fail", required_argument, NULL, 'f' },
+		{ "now", required_argument, NULL, 't' },
+		{ "scores", no_argument, NULL, 'S' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "write-cib", no_argument, NULL, 'w' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *config = NULL, *cibfile = NULL, *state = NULL;
+	const char *down[MAX_EVENTS], *fail[MAX_EVENTS];
+	int ndown = 0, nfail = 0, opt, rc = CLI_ERROR;
+	bool scores = false, json = false, write_cib = false;
+	long long now = (long long)time(NULL);
+	char err[1024] = "";
+	struct xml_node *cib = NULL;
+	struct sched_cluster *c = NULL;
+
+	optind = 1;
+	while ((opt = getopt_long(argc, argv, "c:x:s:d:f:t:Sjwh", opts, NULL)) != -1) {
+		switch (opt) {
+		case 'c': config = optarg; break;
+		case 'x': cibfile = optarg; break;
+		case 's': state = optarg; break;
+		case 'd':
+			if (ndown == MAX_EVENTS)
+				goto usage;
+			down[ndown++] = optarg;
+			break;
+		case 'f':
+			if (nfail == MAX_EVENTS)
+				goto usage;
+			fail[nfail++] = optarg;
+			break;
+		case 't':
+			if (parse_int(optarg, 0, 1LL << 40, &now)) {
+				fprintf(stderr, "vigilctl simulate: bad --now '%s'\n", optarg);
+				return CLI_USAGE;
+			}
+			break;
+		case 'S': scores = true; break;
+		case 'j': json = true; break;
+		case 'w': write_cib = true; break;
+		case 'h':
+			cmd_simulate_usage(stdout);
+			return CLI_OK;
+		default:
+			goto usage;
+		}
+	}
+	if (optind != argc || (!config == !cibfile))
+		goto usage;
+	if (state && !config) {
+		fprintf(stderr, "vigilctl simulate: --state goes with --config\n");
+		return CLI_USAGE;
+	}
+	if (config) {
+		cib = crm_parse_file(config, err, sizeof(err));
+		if (!cib)
+			goto fail;
+		if (state ? crm_state_apply(cib, state, &now, err, sizeof(err)) :
+			    crm_state_apply_mem(cib, "(none)", "", 0, &now, err, sizeof(err)))
+			goto fail;
+	} else {
+		size_t len;
+		char *data = read_file(cibfile, &len, err, sizeof(err));
+		char xerr[512];
+
+		if (!data)
+			goto fail;
+		cib = xml_parse(data, len, xerr, sizeof(xerr));
+		free(data);
+		if (!cib) {
+			snprintf(err, sizeof(err), "%s: %s", cibfile, xerr);
+			goto fail;
+		}
+	}
+	for (int i = 0; i < ndown; i++)
+		crm_status_node_down(cib, down[i]);
+	for (int i = 0; i < nfail; i++) {
+		char *spec = xstrdup(fail[i]), *node = strchr(spec, ':'), *op = NULL;
+
+		if (node) {
+			*node++ = 0;
+			op = strchr(node, ':');
+			if (op)
+				*op++ = 0;
+		}
+		if (!node || !*node || !*spec) {
+			fprintf(stderr, "vigilctl simulate: --fail expects RSC:NODE[:OP], got '%s'\n", fail[i]);
+			free(spec);
+			xml_free(cib);
+			return CLI_USAGE;
+		}
+		if (crm_status_fail(cib, spec, node, op ? op : "monitor")) {
+			snprintf(err, sizeof(err), "--fail: unknown node '%s'", node);
+			free(spec);
+			goto fail;
+		}
+		free(spec);
+	}
+	if (write_cib) {
+		cib_write(stdout, cib);
+		xml_free(cib);
+		return CLI_OK;
+	}
+	c = cib_unpack(cib, now, err, sizeof(err));
+	if (!c)
+		goto fail;
+	if (sched_run(c, err, sizeof(err)))
+		goto fail;
+	if (json) {
+		sched_print_json(c, stdout);
+	} else {
+		fputs("Current cluster status:\n", stdout);
+		sched_print_status(c, stdout, false);
+		if (scores) {
+			fputs("\nAllocation scores:\n", stdout);
+			sched_print_all_scores(c, stdout);
+		}
+		fputs("\nTransition Summary:\n", stdout);
+		sched_print_summary(c, stdout);
+		fputs("\nExecuting Cluster Transition:\n", stdout);
+		sched_print_graph(c, stdout);
+		fputs("\nRevised Cluster Status:\n", stdout);
+		sched_print_status(c, stdout, true);
+	}
+	rc = CLI_OK;
+	goto out;
+usage:
+	cmd_simulate_usage(stderr);
+	return CLI_USAGE;
+fail:
+	fprintf(stderr, "vigilctl simulate: %s\n", err);
+out:
+	sched_cluster_free(c);
+	xml_free(cib);
+	return rc;
+}

@@ -1,0 +1,1103 @@
+/* sched_actions: turn placement into actions (stop, start, demote,
+ * promote, fence and the pseudo actions of groups and clones), order
+ * them, and propagate "required" and "unrunnable" along the orderings
+ * the way Pacemaker 2.1.5 does, keeping the first reason given. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cluster/sched_int.h"
+#include "lib/util.h"
+
+static bool is_collective(const struct sched_rsc *r)
+{
+	return r && r->variant != VARIANT_PRIMITIVE;
+}
+
+static void set_reason(struct sched_action *a, const char *reason, bool overwrite)
+{
+	if (a->reason && !overwrite)
+		return;
+	free(a->reason);
+	a->reason = reason ? xstrdup(reason) : NULL;
+}
+
+struct sched_action *sched_find_action(const struct sched_rsc *r, const char *task,
+				       const struct sched_node *n)
+{
+	for (int i = 0; i < r->nactions; i++) {
+		struct sched_action *a = r->actions[i];
+
+		if (!strcmp(a->task, task) && a->interval_ms == 0 && (!n || a->node == n))
+			return a;
+	}
+	return NULL;
+}
+
+static bool rsc_active(const struct sched_rsc *r)
+{
+	if (r->variant == VARIANT_PRIMITIVE)
+		return r->nrunning > 0;
+	for (int i = 0; i < r->nchildren; i++)
+		if (rsc_active(r->children[i]))
+			return true;
+	return false;
+}
+
+static void update_runnable(struct sched_cluster *c, struct sched_action *a)
+{
+	struct sched_rsc *r = a->rsc;
+	bool needs_nothing = !strcmp(a->task, "stop") || !strcmp(a->task, "demote");
+
+	if (a->flags & ACT_PSEUDO)
+		return;
+	if (!a->node) {
+		a->flags &= ~ACT_RUNNABLE;
+	} else if (!a->node->online) {
+		a->flags &= ~ACT_RUNNABLE;
+	} else if (a->node->pending) {
+		a->flags &= ~ACT_RUNNABLE;
+	} else if (needs_nothing) {
+		a->flags |= ACT_RUNNABLE;
+	} else if (!c->have_quorum && c->no_quorum == NQ_STOP) {
+		a->flags &= ~ACT_RUNNABLE;
+		set_reason(a, "no quorum", true);
+	} else if (!c->have_quorum && c->no_quorum == NQ_FREEZE) {
+		if (!rsc_active(r) || r->next_role > r->role) {
+			a->flags &= ~ACT_RUNNABLE;
+			set_reason(a, "quorum freeze", true);
+		}
+	} else if (!c->have_quorum && c->no_quorum == NQ_DEMOTE &&
+		   !strcmp(a->task, "promote")) {
+		a->flags &= ~ACT_RUNNABLE;
+		set_reason(a, "no quorum", true);
+	} else {
+		a->flags |= ACT_RUNNABLE;
+	}
+}
+
+/* Find or create an action (custom_action). A new action is optional
+ * when `optional`; an existing one becomes required when not. */
+static struct sched_action *get_action(struct sched_cluster *c, struct sched_rsc *r,
+				       const char *task, struct sched_node *n, bool optional)
+{
+	struct sched_action *a = NULL;
+
+	if (r) {
+		for (int i = 0; i < r->nactions; i++) {
+			struct sched_action *x = r->actions[i];
+
+			if (!strcmp(x->task, task) && x->node == n && x->interval_ms == 0) {
+				a = x;
+				break;
+			}
+		}
+	}
+	if (a) {
+		if (!optional)
+			a->flags &= ~ACT_OPTIONAL;
+		return a;
+	}
+	a = xcalloc(1, sizeof(*a));
+	a->id = c->nactions;
+	a->rsc = r;
+	a->task = xstrdup(task);
+	a->node = n;
+	a->flags = ACT_RUNNABLE | (optional ? ACT_OPTIONAL : 0);
+	if (c->nactions == c->actions_cap) {
+		c->actions_cap = c->actions_cap ? c->actions_cap * 2 : 64;
+		c->actions = xrealloc(c->actions, c->actions_cap * sizeof(*c->actions));
+	}
+	c->actions[c->nactions++] = a;
+	if (r) {
+		r->actions = xrealloc(r->actions, (r->nactions + 1) * sizeof(*r->actions));
+		r->actions[r->nactions++] = a;
+		if (r->variant == VARIANT_PRIMITIVE) {
+			if (n && !r->managed) {
+				/* Unmanaged: nothing is ever executed. */
+				a->flags |= ACT_OPTIONAL;
+			}
+			update_runnable(c, a);
+		}
+	}
+	return a;
+}
+
+static struct sched_action *pseudo_action(struct sched_cluster *c, struct sched_rsc *r,
+					  const char *task, bool optional, bool runnable)
+{
+	struct sched_action *a = get_action(c, r, task, NULL, optional);
+
+	a->flags |= ACT_PSEUDO;
+	if (runnable)
+		a->flags |= ACT_RUNNABLE;
+	else
+		a->flags &= ~ACT_RUNNABLE;
+	return a;
+}
+
+static void add_edge(struct sched_cluster *c, struct sched_action *first, struct sched_action *then,
+		     unsigned flags)
+{
+	if (!first || !then || first == then)
+		return;
+	for (int i = 0; i < c->nedges; i++) {
+		struct sched_edge *e = &c->edges[i];
+
+		if (e->first == first && e->then == then) {
+			e->flags |= flags;
+			return;
+		}
+	}
+	if (c->nedges == c->edges_cap) {
+		c->edges_cap = c->edges_cap ? c->edges_cap * 2 : 256;
+		c->edges = xrealloc(c->edges, c->edges_cap * sizeof(*c->edges));
+	}
+	c->edges[c->nedges].first = first;
+	c->edges[c->nedges].then = then;
+	c->edges[c->nedges].flags = flags;
+	c->nedges++;
+}
+
+/* ---------------------------------------------------------------- */
+/* Primitive actions (pcmk__primitive_create_actions). */
+
+static void stop_resource(struct sched_cluster *c, struct sched_rsc *r, bool optional)
+{
+	for (int i = 0; i < r->nrunning; i++) {
+		struct sched_action *stop = get_action(c, r, "stop", r->running_on[i], optional);
+
+		if (!r->assigned)
+			set_reason(stop, "node availability", true);
+		else if (r->nrunning > 1 && r->running_on[i] != r->assigned && !r->parent)
+			set_reason(stop, "being multiply active", true);
+		if (!r->managed)
+			stop->flags &= ~ACT_RUNNABLE;
+	}
+}
+
+static void start_resource(struct sched_cluster *c, struct sched_rsc *r, struct sched_node *n,
+			   bool optional)
+{
+	struct sched_action *start;
+
+	if (!n)
+		return;
+	start = get_action(c, r, "start", n, true);
+	if ((start->flags & ACT_RUNNABLE) && !optional)
+		start->flags &= ~ACT_OPTIONAL;
+}
+
+static void promote_resource(struct sched_cluster *c, struct sched_rsc *r, struct sched_node *n,
+			     bool optional)
+{
+	bool runnable = true;
+
+	if (!n)
+		return;
+	for (int i = 0; i < r->nactions; i++)
+		if (!strcmp(r->actions[i]->task, "start") && r->actions[i]->node == n &&
+		    !(r->actions[i]->flags & ACT_RUNNABLE))
+			runnable = false;
+	if (runnable) {
+		get_action(c, r, "promote", n, optional);
+	} else {
+		for (int i = 0; i < r->nactions; i++)
+			if (!strcmp(r->actions[i]->task, "promote") && r->actions[i]->node == n)
+				r->actions[i]->flags &= ~ACT_RUNNABLE;
+	}
+}
+
+static void demote_resource(struct sched_cluster *c, struct sched_rsc *r, bool optional)
+{
+	for (int i = 0; i < r->nrunning; i++)
+		get_action(c, r, "demote", r->running_on[i], optional);
+}
+
+/* Next step from one role toward another (rsc_state_matrix). */
+static const enum sched_role role_step[ROLE_MAX][ROLE_MAX] = {
+	/* to:       Unknown       Stopped       Started          Unpromoted       Promoted */
+	[ROLE_UNKNOWN]    = { ROLE_UNKNOWN, ROLE_STOPPED, ROLE_STOPPED, ROLE_STOPPED, ROLE_STOPPED },
+	[ROLE_STOPPED]    = { ROLE_STOPPED, ROLE_STOPPED, ROLE_STARTED, ROLE_UNPROMOTED, ROLE_UNPROMOTED },
+	[ROLE_STARTED]    = { ROLE_STOPPED, ROLE_STOPPED, ROLE_STARTED, ROLE_UNPROMOTED, ROLE_PROMOTED },
+	[ROLE_UNPROMOTED] = { ROLE_STOPPED, ROLE_STOPPED, ROLE_STOPPED, ROLE_UNPROMOTED, ROLE_PROMOTED },
+	[ROLE_PROMOTED]   = { ROLE_STOPPED, ROLE_UNPROMOTED, ROLE_UNPROMOTED, ROLE_UNPROMOTED, ROLE_PROMOTED },
+};
+
+/* Perform one role step; false when there is no action for it. */
+static bool role_action(struct sched_cluster *c, struct sched_rsc *r, enum sched_role from,
+			enum sched_role to, struct sched_node *n, bool optional)
+{
+	if (to == ROLE_STOPPED && (from == ROLE_STARTED || from == ROLE_UNPROMOTED ||
+				   from == ROLE_UNKNOWN)) {
+		stop_resource(c, r, optional);
+		return true;
+	}
+	if (from == ROLE_STOPPED && (to == ROLE_STARTED || to == ROLE_UNPROMOTED)) {
+		start_resource(c, r, n, optional);
+		return n != NULL;
+	}
+	if (to == ROLE_PROMOTED && (from == ROLE_STARTED || from == ROLE_UNPROMOTED)) {
+		promote_resource(c, r, n, optional);
+		return n != NULL;
+	}
+	if (from == ROLE_PROMOTED && to != ROLE_PROMOTED) {
+		demote_resource(c, r, optional);
+		return true;
+	}
+	if (from == ROLE_UNPROMOTED && to == ROLE_STOPPED) {
+		stop_resource(c, r, optional);
+		return true;
+	}
+	return false;
+}
+
+static void primitive_create_actions(struct sched_cluster *c, struct sched_rsc *r)
+{
+	struct sched_node *current = sched_rsc_current(r);
+	bool need_stop = false, need_promote = false;
+	enum sched_role role, next;
+
+	if (r->next_role == ROLE_UNKNOWN)
+		r->next_role = r->assigned ? ROLE_STARTED : ROLE_STOPPED;
+	if (current && r->assigned && current != r->assigned && r->next_role >= ROLE_STARTED)
+		need_stop = true;
+	if (r->nrunning > 1)
+		need_stop = true;
+	if (r->start_pending && r->assigned) {
+		struct sched_action *s = get_action(c, r, "start", r->assigned, true);
+
+		s->flags |= ACT_PRINT;
+	}
+	if (r->failed) {
+		if (r->stop_on_fail)
+			need_stop = true;
+		else if (r->next_role == ROLE_PROMOTED)
+			need_promote = true;
+	} else if (r->blocked) {
+		need_stop = true;
+	} else if (r->changed && current && r->managed) {
+		need_stop = true;
+	}
+
+	/* Down to stopped on the current node(s), then back up. */
+	role = r->role;
+	while (role != ROLE_STOPPED) {
+		next = role_step[role][ROLE_STOPPED];
+		if (!role_action(c, r, role, next, current, !need_stop))
+			break;
+		role = next;
+	}
+	while (r->role <= r->next_role && role != r->role && !r->blocked) {
+		bool required = need_stop;
+
+		next = role_step[role][r->role];
+		if (next == ROLE_PROMOTED && need_promote)
+			required = true;
+		if (!role_action(c, r, role, next, r->assigned, !required))
+			break;
+		role = next;
+	}
+	/* Then from the current role to the next one. */
+	role = r->role;
+	while (role != r->next_role) {
+		next = role_step[role][r->next_role];
+		if (!role_action(c, r, role, next, r->assigned, false))
+			break;
+		role = next;
+	}
+	if (r->changed && need_stop) {
+		struct sched_action *s = r->assigned ? sched_find_action(r, "start", r->assigned) : NULL;
+
+		if (s)
+			set_reason(s, "resource definition change", true);
+	}
+}
+
+/* Primitive internal orderings (pcmk__primitive_internal_constraints). */
+static void primitive_orderings(struct sched_cluster *c, struct sched_rsc *r)
+{
+	for (int i = 0; i < r->nactions; i++) {
+		struct sched_action *a = r->actions[i];
+
+		for (int j = 0; j < r->nactions; j++) {
+			struct sched_action *b = r->actions[j];
+
+			if (!strcmp(a->task, "stop") && !strcmp(b->task, "start"))
+				add_edge(c, a, b, ORD_IMPLIES_THEN | ORD_RESTART);
+			if (!strcmp(a->task, "demote") && !strcmp(b->task, "stop"))
+				add_edge(c, a, b, ORD_PROMOTED_IMPLIES_FIRST);
+			if (!strcmp(a->task, "start") && !strcmp(b->task, "promote"))
+				add_edge(c, a, b, ORD_RUNNABLE_LEFT);
+			if (!strcmp(a->task, "demote") && !strcmp(b->task, "promote"))
+				add_edge(c, a, b, 0);
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Collectives */
+
+static void rsc_create_actions(struct sched_cluster *c, struct sched_rsc *r);
+
+struct inst_state {
+	bool active, starting, stopping;
+};
+
+static void check_instance_state(struct sched_rsc *r, struct inst_state *st)
+{
+	if (r->variant != VARIANT_PRIMITIVE) {
+		for (int i = 0; i < r->nchildren; i++)
+			check_instance_state(r->children[i], st);
+		return;
+	}
+	if (r->nrunning)
+		st->active = true;
+	for (int i = 0; i < r->nactions; i++) {
+		struct sched_action *a = r->actions[i];
+		bool optional = a->flags & ACT_OPTIONAL;
+
+		if (!strcmp(a->task, "start") && !optional && (a->flags & ACT_RUNNABLE))
+			st->starting = true;
+		else if (!strcmp(a->task, "stop") && !optional && (a->flags & (ACT_PSEUDO | ACT_RUNNABLE)))
+			st->stopping = true;
+	}
+}
+
+static bool in_promotable(const struct sched_rsc *r)
+{
+	for (; r; r = r->parent)
+		if (r->variant == VARIANT_CLONE && r->promotable)
+			return true;
+	return false;
+}
+
+static void group_create_actions(struct sched_cluster *c, struct sched_rsc *g)
+{
+	for (int i = 0; i < g->nchildren; i++)
+		rsc_create_actions(c, g->children[i]);
+	pseudo_action(c, g, "start", true, true);
+	pseudo_action(c, g, "running", true, true);
+	pseudo_action(c, g, "stop", true, true);
+	pseudo_action(c, g, "stopped", true, true);
+	if (in_promotable(g)) {
+		pseudo_action(c, g, "demote", true, true);
+		pseudo_action(c, g, "demoted", true, true);
+		pseudo_action(c, g, "promote", true, true);
+		pseudo_action(c, g, "promoted", true, true);
+	}
+}
+
+static void clone_create_actions(struct sched_cluster *c, struct sched_rsc *cl)
+{
+	struct inst_state st = { 0 };
+	struct sched_action *a;
+
+	for (int i = 0; i < cl->nchildren; i++) {
+		rsc_create_actions(c, cl->children[i]);
+		check_instance_state(cl->children[i], &st);
+	}
+	pseudo_action(c, cl, "start", !st.starting, true);
+	a = pseudo_action(c, cl, "running", !st.starting, false);
+	if (st.active || st.starting)
+		a->flags |= ACT_RUNNABLE;
+	pseudo_action(c, cl, "stop", !st.stopping, true);
+	pseudo_action(c, cl, "stopped", !st.stopping, true);
+	if (cl->promotable) {
+		bool promoting = false, demoting = false;
+
+		for (int i = 0; i < cl->nchildren; i++) {
+			for (int k = 0; k < c->nall; k++) {
+				struct sched_rsc *m = c->all[k];
+				struct sched_rsc *p = m;
+
+				while (p && p != cl->children[i])
+					p = p->parent;
+				if (!p || m->variant != VARIANT_PRIMITIVE)
+					continue;
+				for (int j = 0; j < m->nactions; j++) {
+					struct sched_action *x = m->actions[j];
+
+					if (x->flags & ACT_OPTIONAL)
+						continue;
+					if (!strcmp(x->task, "promote"))
+						promoting = true;
+					if (!strcmp(x->task, "demote"))
+						demoting = true;
+				}
+			}
+		}
+		pseudo_action(c, cl, "promote", !promoting, true);
+		pseudo_action(c, cl, "promoted", !promoting, true);
+		pseudo_action(c, cl, "demote", !demoting, true);
+		pseudo_action(c, cl, "demoted", !demoting, true);
+	}
+}
+
+static void rsc_create_actions(struct sched_cluster *c, struct sched_rsc *r)
+{
+	switch (r->variant) {
+	case VARIANT_PRIMITIVE:
+		primitive_create_actions(c, r);
+		break;
+	case VARIANT_GROUP:
+		group_create_actions(c, r);
+		break;
+	case VARIANT_CLONE:
+		clone_create_actions(c, r);
+		break;
+	}
+}
+
+/* All actions of r with `task` (find_actions_by_task). For a missing
+ * first action, Pacemaker creates an unassigned (unrunnable) one. */
+static int actions_by_task(struct sched_rsc *r, const char *task, struct sched_action **out, int max)
+{
+	int n = 0;
+
+	for (int i = 0; i < r->nactions && n < max; i++)
+		if (!strcmp(r->actions[i]->task, task) && r->actions[i]->interval_ms == 0)
+			out[n++] = r->actions[i];
+	return n;
+}
+
+static const char *completed_task(const char *task)
+{
+	if (!strcmp(task, "start"))
+		return "running";
+	if (!strcmp(task, "stop"))
+		return "stopped";
+	if (!strcmp(task, "promote"))
+		return "promoted";
+	if (!strcmp(task, "demote"))
+		return "demoted";
+	return task;
+}
+
+static bool is_ancestor(const struct sched_rsc *a, const struct sched_rsc *r)
+{
+	for (; r; r = r->parent)
+		if (r == a)
+			return true;
+	return false;
+}
+
+static bool role_of_rsc_is(const struct sched_rsc *r, enum sched_role role)
+{
+	enum sched_role cur = ROLE_STOPPED;
+
+	if (r->variant == VARIANT_PRIMITIVE)
+		return r->role == role;
+	for (int i = 0; i < r->nchildren; i++) {
+		if (r->children[i]->variant == VARIANT_PRIMITIVE) {
+			if (r->children[i]->role > cur)
+				cur = r->children[i]->role;
+		} else if (role_of_rsc_is(r->children[i], ROLE_PROMOTED)) {
+			cur = ROLE_PROMOTED;
+		} else if (!role_of_rsc_is(r->children[i], ROLE_STOPPED)) {
+			cur = MAX(cur, ROLE_STARTED);
+		}
+	}
+	if (role == ROLE_UNPROMOTED && cur == ROLE_STARTED)
+		return true;
+	return cur == role;
+}
+
+#define MAX_MATCH 64
+
+static struct sched_rsc *instance_on(struct sched_rsc *clone, struct sched_node *n, bool current)
+{
+	for (int i = 0; i < clone->nchildren; i++) {
+		struct sched_rsc *inst = clone->children[i];
+		struct sched_rsc *p = inst;
+
+		while (p->variant != VARIANT_PRIMITIVE && p->nchildren)
+			p = p->children[0];
+		if (current) {
+			for (int k = 0; k < p->nrunning; k++)
+				if (p->running_on[k] == n)
+					return inst;
+		} else if (p->assigned == n) {
+			return inst;
+		}
+	}
+	return NULL;
+}
+
+/* Order rsc actions (pcmk__order_resource_actions + rsc_order_first). */
+static void order_rsc(struct sched_cluster *c, struct sched_rsc *first, const char *ftask,
+		      struct sched_rsc *then, const char *ttask, unsigned flags)
+{
+	struct sched_action *fa[MAX_MATCH], *ta[MAX_MATCH];
+	int nf = actions_by_task(first, ftask, fa, MAX_MATCH);
+	int nt;
+
+	if (nf == 0) {
+		if (first == then)
+			return;
+		if (!strcmp(ftask, "stop") && role_of_rsc_is(first, ROLE_STOPPED))
+			return;
+		if (!strcmp(ftask, "demote") && role_of_rsc_is(first, ROLE_UNPROMOTED))
+			return;
+		fa[0] = get_action(c, first, ftask, NULL, true);
+		nf = 1;
+	}
+	nt = actions_by_task(then, ttask, ta, MAX_MATCH);
+	if (nt == 0)
+		return;
+	/* A collective 'first' is represented by its completion action. */
+	if (first != then && !is_ancestor(first, then) && is_collective(first)) {
+		struct sched_action *done = sched_find_action(first, completed_task(ftask), NULL);
+
+		if (done) {
+			fa[0] = done;
+			nf = 1;
+		}
+	}
+	/* Interleaved clones order instance by instance. */
+	if (first->variant == VARIANT_CLONE && then->variant == VARIANT_CLONE && then->interleave &&
+	    first != then) {
+		bool current = !strcmp(ttask, "stop") || !strcmp(ttask, "demote");
+
+		for (int i = 0; i < then->nchildren; i++) {
+			struct sched_rsc *tc = then->children[i], *p = tc;
+			struct sched_node *n;
+			struct sched_rsc *fc;
+
+			while (p->variant != VARIANT_PRIMITIVE && p->nchildren)
+				p = p->children[0];
+			n = current ? sched_rsc_current(p) : p->assigned;
+			fc = n ? instance_on(first, n, current) : NULL;
+			if (!fc) {
+				if (!current && (flags & ORD_RUNNABLE_LEFT)) {
+					struct sched_action *x[MAX_MATCH];
+					int nx = actions_by_task(tc, ttask, x, MAX_MATCH);
+
+					for (int k = 0; k < nx; k++) {
+						x[k]->flags &= ~ACT_RUNNABLE;
+					}
+				}
+				continue;
+			}
+			order_rsc(c, fc, ftask, tc, ttask, flags);
+		}
+		return;
+	}
+	for (int i = 0; i < nf; i++)
+		for (int j = 0; j < nt; j++)
+			add_edge(c, fa[i], ta[j], flags);
+}
+
+static void group_orderings(struct sched_cluster *c, struct sched_rsc *g)
+{
+	bool ordered = true, promotable = in_promotable(g);
+	struct sched_rsc *prev = NULL, *last_active = NULL;
+
+	order_rsc(c, g, "stop", g, "stopped", ORD_RUNNABLE_LEFT);
+	order_rsc(c, g, "start", g, "running", ORD_RUNNABLE_LEFT);
+	order_rsc(c, g, "stopped", g, "start", 0);
+	for (int i = 0; i < g->nchildren; i++) {
+		struct sched_rsc *m = g->children[i];
+		unsigned down_flags = 0, post_down = 0;
+
+		if (!prev && ordered)
+			post_down = ORD_IMPLIES_THEN;
+		if (promotable) {
+			order_rsc(c, g, "demote", m, "demote", down_flags);
+			order_rsc(c, m, "demote", g, "demoted", post_down);
+			order_rsc(c, m, "promote", g, "promoted", ORD_RUNNABLE_LEFT | ORD_IMPLIES_THEN);
+			order_rsc(c, g, "promote", m, "promote", ORD_IMPLIES_THEN);
+		}
+		order_rsc(c, g, "stop", m, "stop", down_flags);
+		order_rsc(c, m, "stop", g, "stopped", post_down);
+		order_rsc(c, g, "start", m, "start", ORD_IMPLIES_THEN);
+		order_rsc(c, m, "start", g, "running", ORD_RUNNABLE_LEFT | ORD_IMPLIES_THEN);
+		if (prev) {
+			order_rsc(c, prev, "start", m, "start", ORD_IMPLIES_THEN | ORD_RUNNABLE_LEFT);
+			order_rsc(c, m, "stop", prev, "stop", ORD_RESTART);
+			if (m->nrunning && !prev->nrunning)
+				order_rsc(c, m, "stop", prev, "start",
+					  ORD_IMPLIES_FIRST | ORD_RUNNABLE_LEFT);
+			if (promotable) {
+				order_rsc(c, prev, "promote", m, "promote",
+					  ORD_IMPLIES_THEN | ORD_RUNNABLE_LEFT);
+				order_rsc(c, m, "demote", prev, "demote", 0);
+			}
+		}
+		if (m->nrunning) {
+			if (prev && !prev->nrunning && last_active && last_active->nrunning)
+				order_rsc(c, m, "stop", last_active, "stop", 0);
+			last_active = m;
+		}
+		prev = m;
+	}
+}
+
+static void clone_orderings(struct sched_cluster *c, struct sched_rsc *cl)
+{
+	struct sched_rsc *last = NULL;
+
+	order_rsc(c, cl, "running", cl, "stop", 0);
+	order_rsc(c, cl, "start", cl, "running", ORD_RUNNABLE_LEFT);
+	order_rsc(c, cl, "stop", cl, "stopped", ORD_RUNNABLE_LEFT);
+	if (cl->promotable) {
+		order_rsc(c, cl, "demoted", cl, "stop", 0);
+		order_rsc(c, cl, "demote", cl, "demoted", 0);
+		order_rsc(c, cl, "running", cl, "promote", ORD_RUNNABLE_LEFT);
+		order_rsc(c, cl, "promote", cl, "promoted", 0);
+		order_rsc(c, cl, "demoted", cl, "promote", 0);
+		order_rsc(c, cl, "stopped", cl, "start", 0);
+	}
+	for (int i = 0; i < cl->nchildren; i++) {
+		struct sched_rsc *ch = cl->children[i];
+
+		order_rsc(c, cl, "start", ch, "start", ORD_RUNNABLE_LEFT);
+		order_rsc(c, ch, "start", cl, "running", 0);
+		if (cl->ordered && last)
+			order_rsc(c, last, "start", ch, "start", 0);
+		order_rsc(c, cl, "stop", ch, "stop", 0);
+		order_rsc(c, ch, "stop", cl, "stopped", 0);
+		if (cl->ordered && last)
+			order_rsc(c, ch, "stop", last, "stop", 0);
+		if (cl->promotable) {
+			order_rsc(c, cl, "promote", ch, "promote", ORD_RUNNABLE_LEFT);
+			order_rsc(c, ch, "promote", cl, "promoted", 0);
+			order_rsc(c, cl, "demote", ch, "demote", 0);
+			order_rsc(c, ch, "demote", cl, "demoted", 0);
+		}
+		last = ch;
+	}
+}
+
+static void rsc_orderings(struct sched_cluster *c, struct sched_rsc *r)
+{
+	for (int i = 0; i < r->nchildren; i++)
+		rsc_orderings(c, r->children[i]);
+	switch (r->variant) {
+	case VARIANT_PRIMITIVE:
+		primitive_orderings(c, r);
+		break;
+	case VARIANT_GROUP:
+		group_orderings(c, r);
+		break;
+	case VARIANT_CLONE:
+		clone_orderings(c, r);
+		break;
+	}
+}
+
+static const char *invert_task(const char *t)
+{
+	if (!strcmp(t, "start"))
+		return "stop";
+	if (!strcmp(t, "stop"))
+		return "start";
+	if (!strcmp(t, "promote"))
+		return "demote";
+	if (!strcmp(t, "demote"))
+		return "promote";
+	if (!strcmp(t, "promoted"))
+		return "demoted";
+	if (!strcmp(t, "demoted"))
+		return "promoted";
+	if (!strcmp(t, "running"))
+		return "stopped";
+	if (!strcmp(t, "stopped"))
+		return "running";
+	return NULL;
+}
+
+static void order_rsc_to_action(struct sched_cluster *c, struct sched_rsc *first,
+				const char *ftask, struct sched_action *then)
+{
+	struct sched_action *fa[MAX_MATCH];
+	int nf = actions_by_task(first, ftask, fa, MAX_MATCH);
+
+	if (is_collective(first)) {
+		struct sched_action *done = sched_find_action(first, completed_task(ftask), NULL);
+
+		if (done) {
+			fa[0] = done;
+			nf = 1;
+		}
+	}
+	for (int i = 0; i < nf; i++)
+		add_edge(c, fa[i], then, ORD_ONE_OR_MORE);
+}
+
+static unsigned kind_flags(enum sched_order_kind kind, const char *first, int symmetry)
+{
+	unsigned f = 0;
+
+	if (kind == ORDER_SERIALIZE)
+		return ORD_SERIALIZE;
+	if (kind != ORDER_MANDATORY)
+		return 0;
+	if (symmetry == 1) {
+		f |= ORD_IMPLIES_THEN;
+		if (!strcmp(first, "start") || !strcmp(first, "promote"))
+			f |= ORD_RUNNABLE_LEFT;
+	} else if (symmetry == 2) {
+		f |= ORD_IMPLIES_FIRST;
+	}
+	return f;
+}
+
+static void order_constraints(struct sched_cluster *c)
+{
+	for (int i = 0; i < c->norders; i++) {
+		struct sched_order *o = &c->orders[i];
+		const char *fa = o->first_action, *ta = o->then_action;
+		unsigned flags = kind_flags(o->kind, fa, o->symmetrical ? 1 : 0);
+
+		if (o->first->variant == VARIANT_CLONE && !o->require_all &&
+		    !strcmp(fa, "start")) {
+			/* require-all=false: 'then' needs one runnable instance. */
+			struct sched_action *any = get_action(c, NULL, "one-or-more", NULL, true);
+			char *name = xasprintf("clone-one-or-more:%s", o->id);
+
+			free(any->task);
+			any->task = name;
+			any->flags |= ACT_PSEUDO;
+			any->flags &= ~ACT_RUNNABLE;
+			any->probe = true; /* marks "requires any" */
+			for (int k = 0; k < o->first->nchildren; k++)
+				order_rsc_to_action(c, o->first->children[k], "start", any);
+			{
+				struct sched_action *ta_[MAX_MATCH];
+				int nt = actions_by_task(o->then, ta, ta_, MAX_MATCH);
+
+				for (int k = 0; k < nt; k++)
+					add_edge(c, any, ta_[k], flags & ~ORD_IMPLIES_THEN);
+			}
+		} else {
+			order_rsc(c, o->first, fa, o->then, ta, flags);
+		}
+		if (o->symmetrical && o->kind != ORDER_SERIALIZE) {
+			const char *ifa = invert_task(fa), *ita = invert_task(ta);
+
+			if (!ifa || !ita)
+				continue;
+			order_rsc(c, o->then, ita, o->first, ifa, kind_flags(o->kind, ita, 2));
+		}
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Fencing */
+
+static bool can_fence(const struct sched_cluster *c, const struct sched_node *n)
+{
+	if (!c->stonith_enabled || !c->have_stonith_rsc)
+		return false;
+	if (c->have_quorum || c->no_quorum == NQ_IGNORE)
+		return true;
+	return n && n->online;
+}
+
+static bool any_managed(const struct sched_cluster *c)
+{
+	for (int i = 0; i < c->nall; i++)
+		if (c->all[i]->managed)
+			return true;
+	return false;
+}
+
+static void schedule_fencing(struct sched_cluster *c)
+{
+	bool have_managed = any_managed(c);
+
+	for (int i = 0; i < c->nnodes; i++) {
+		struct sched_node *n = c->nodes[i];
+		struct sched_action *f;
+
+		if (!n->unclean || !have_managed || !can_fence(c, n))
+			continue;
+		f = get_action(c, NULL, "stonith", n, false);
+		f->flags |= ACT_RUNNABLE;
+		f->fence_kind = xstrdup(sched_attrs_get(&c->props, "stonith-action") ?
+					sched_attrs_get(&c->props, "stonith-action") : "reboot");
+		set_reason(f, n->fence_reason ? n->fence_reason : "node is unclean", false);
+		n->fenced = true;
+		/* Everything on the node stops when the node is fenced. */
+		for (int k = 0; k < c->nall; k++) {
+			struct sched_rsc *r = c->all[k];
+
+			for (int j = 0; j < r->nactions; j++) {
+				struct sched_action *a = r->actions[j];
+
+				if (a->node != n || (strcmp(a->task, "stop") && strcmp(a->task, "demote")))
+					continue;
+				a->flags |= ACT_PSEUDO | ACT_RUNNABLE;
+				a->flags &= ~ACT_OPTIONAL;
+				add_edge(c, f, a, ORD_IMPLIES_THEN);
+			}
+		}
+	}
+	/* Clean shutdown of online nodes asked to leave. */
+	for (int i = 0; i < c->nnodes; i++) {
+		struct sched_node *n = c->nodes[i];
+
+		if (n->online && n->shutdown && !n->unclean)
+			get_action(c, NULL, "do_shutdown", n, false);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Propagation */
+
+static const char *member_task(const char *task)
+{
+	if (!strcmp(task, "running"))
+		return "start";
+	if (!strcmp(task, "stopped"))
+		return "stop";
+	if (!strcmp(task, "promoted"))
+		return "promote";
+	if (!strcmp(task, "demoted"))
+		return "demote";
+	return task;
+}
+
+/* Flags of an action as seen by the actions ordered after it: a
+ * collective's action summarizes its members' (action_flags). */
+static unsigned effective_flags(struct sched_action *a)
+{
+	struct sched_rsc *r = a->rsc;
+	unsigned flags;
+	const char *mt;
+	bool any_runnable = false, has_any = false;
+
+	if (!r || r->variant == VARIANT_PRIMITIVE)
+		return a->flags;
+	flags = a->flags | ACT_OPTIONAL | ACT_RUNNABLE;
+	if (r->variant == VARIANT_CLONE)
+		flags = ACT_OPTIONAL | ACT_RUNNABLE | ACT_PSEUDO;
+	mt = member_task(a->task);
+	for (int i = 0; i < r->nchildren; i++) {
+		struct sched_rsc *m = r->children[i];
+		struct sched_action *ma = NULL;
+		unsigned mf;
+
+		for (int j = 0; j < m->nactions; j++)
+			if (!strcmp(m->actions[j]->task, mt) && m->actions[j]->interval_ms == 0) {
+				ma = m->actions[j];
+				break;
+			}
+		if (!ma)
+			continue;
+		has_any = true;
+		mf = effective_flags(ma);
+		if ((flags & ACT_OPTIONAL) && !(mf & ACT_OPTIONAL)) {
+			flags &= ~ACT_OPTIONAL;
+			a->flags &= ~ACT_OPTIONAL;
+		}
+		if (mf & ACT_RUNNABLE)
+			any_runnable = true;
+		if (r->variant == VARIANT_GROUP && strcmp(mt, a->task) &&
+		    (flags & ACT_RUNNABLE) && !(mf & ACT_RUNNABLE)) {
+			flags &= ~ACT_RUNNABLE;
+			a->flags &= ~ACT_RUNNABLE;
+		}
+	}
+	if (r->variant == VARIANT_CLONE && !any_runnable) {
+		flags &= ~ACT_RUNNABLE;
+		if (has_any)
+			a->flags &= ~ACT_RUNNABLE;
+	}
+	if (r->variant == VARIANT_CLONE && !(a->flags & ACT_RUNNABLE))
+		flags &= ~ACT_RUNNABLE;
+	return flags;
+}
+
+static void clear_because(struct sched_action *a, unsigned flag, struct sched_action *why,
+			  bool *changed)
+{
+	char *text;
+
+	if (!(a->flags & flag))
+		return;
+	a->flags &= ~flag;
+	*changed = true;
+	if (a->rsc == why->rsc)
+		return;
+	if (why->rsc)
+		text = xasprintf("%s %s %s", flag == ACT_RUNNABLE ? "unrunnable" : "required",
+				 why->rsc->id, why->task);
+	else
+		text = xasprintf("%s %s", flag == ACT_RUNNABLE ? "unrunnable" : "required", why->task);
+	set_reason(a, text, false);
+	free(text);
+}
+
+static void handle_restart(struct sched_action *first, struct sched_action *then, bool *changed)
+{
+	const char *reason = NULL;
+
+	if (!(then->flags & ACT_OPTIONAL))
+		reason = "restart";
+	if (!(then->flags & ACT_RUNNABLE) && then->rsc && then->rsc->managed &&
+	    first->rsc == then->rsc)
+		reason = "stop";
+	if (!reason)
+		return;
+	if (first->flags & ACT_RUNNABLE)
+		clear_because(first, ACT_OPTIONAL, then, changed);
+	if (!(then->flags & ACT_OPTIONAL))
+		clear_because(first, ACT_OPTIONAL, then, changed);
+	if (!(first->flags & ACT_OPTIONAL) && !(first->flags & ACT_RUNNABLE))
+		clear_because(then, ACT_RUNNABLE, first, changed);
+}
+
+static void update_then(struct sched_action *first, unsigned ff, struct sched_action *then,
+			unsigned type, bool *changed, int depth)
+{
+	if (depth > 8)
+		return;
+	if ((type & ORD_RUNNABLE_LEFT) && (then->flags & ACT_RUNNABLE) && !(ff & ACT_RUNNABLE))
+		clear_because(then, ACT_RUNNABLE, first, changed);
+	if ((type & ORD_IMPLIES_THEN) && (then->flags & ACT_OPTIONAL) && !(ff & ACT_OPTIONAL))
+		clear_because(then, ACT_OPTIONAL, first, changed);
+	if ((type & ORD_RESTART) && then->rsc && first->rsc &&
+	    first->rsc->variant == VARIANT_PRIMITIVE && then->rsc->variant == VARIANT_PRIMITIVE)
+		handle_restart(first, then, changed);
+	/* A collective 'then' passes the ordering on to its members. */
+	if (then->rsc && then->rsc->variant != VARIANT_PRIMITIVE && !then->node &&
+	    (type & (ORD_RUNNABLE_LEFT | ORD_IMPLIES_THEN)) &&
+	    (!first->rsc || !is_ancestor(then->rsc, first->rsc)) &&
+	    first->rsc != then->rsc) {
+		struct sched_rsc *r = then->rsc;
+
+		for (int i = 0; i < r->nchildren; i++) {
+			struct sched_rsc *m = r->children[i];
+
+			for (int j = 0; j < m->nactions; j++) {
+				struct sched_action *ma = m->actions[j];
+
+				if (strcmp(ma->task, then->task) || ma->interval_ms)
+					continue;
+				if (r->variant == VARIANT_CLONE && !(effective_flags(ma) & ACT_RUNNABLE))
+					continue;
+				update_then(first, ff, ma, type, changed, depth + 1);
+			}
+		}
+	}
+}
+
+static void update_edge(struct sched_edge *e, bool *changed)
+{
+	struct sched_action *first = e->first, *then = e->then;
+	unsigned ff = effective_flags(first);
+
+	if (e->flags & ORD_IMPLIES_FIRST) {
+		unsigned tf = effective_flags(then);
+
+		if (!(tf & ACT_OPTIONAL) && (first->flags & ACT_OPTIONAL))
+			clear_because(first, ACT_OPTIONAL, then, changed);
+	}
+	if ((e->flags & ORD_PROMOTED_IMPLIES_FIRST) && then->rsc &&
+	    then->rsc->role == ROLE_PROMOTED && !(then->flags & ACT_OPTIONAL))
+		clear_because(first, ACT_OPTIONAL, then, changed);
+	update_then(first, ff, then, e->flags, changed, 0);
+}
+
+static void update_one_or_more(struct sched_cluster *c, bool *changed)
+{
+	for (int i = 0; i < c->nactions; i++) {
+		struct sched_action *a = c->actions[i];
+		bool any = false;
+
+		if (a->rsc || !a->probe || (a->flags & ACT_RUNNABLE))
+			continue;
+		for (int k = 0; k < c->nedges; k++)
+			if (c->edges[k].then == a && (effective_flags(c->edges[k].first) & ACT_RUNNABLE))
+				any = true;
+		if (any) {
+			a->flags |= ACT_RUNNABLE;
+			*changed = true;
+		}
+	}
+}
+
+static void mark_blocked(struct sched_cluster *c, struct sched_rsc *r, const char *task,
+			 const struct sched_rsc *why);
+
+static void block_dependents(struct sched_cluster *c, struct sched_action *a)
+{
+	struct sched_rsc *r;
+	bool is_start;
+
+	if (!a->rsc || (a->flags & ACT_RUNNABLE))
+		return;
+	is_start = !strcmp(a->task, "start");
+	if (!is_start && strcmp(a->task, "promote"))
+		return;
+	r = sched_rsc_top(a->rsc);
+	for (int i = 0; i < r->nchildren; i++) {
+		struct sched_rsc *ch = r->children[i];
+		struct sched_action *x = NULL;
+
+		for (int j = 0; j < ch->nactions; j++)
+			if (!strcmp(ch->actions[j]->task, a->task)) {
+				x = ch->actions[j];
+				break;
+			}
+		if (!x || (x->flags & ACT_RUNNABLE))
+			return;
+	}
+	for (int i = 0; i < c->ncolocations; i++) {
+		struct sched_colocation *co = &c->colocations[i];
+
+		if (co->primary != r || co->score < SCORE_INFINITY)
+			continue;
+		if (!is_start && co->primary_role != ROLE_PROMOTED)
+			continue;
+		mark_blocked(c, co->dependent,
+			     co->dependent_role == ROLE_PROMOTED ? "promote" : "start", a->rsc);
+	}
+}
+
+static void mark_blocked(struct sched_cluster *c, struct sched_rsc *r, const char *task,
+			 const struct sched_rsc *why)
+{
+	char *text = xasprintf("colocation with %s", why->id);
+
+	for (int i = 0; i < r->nactions; i++) {
+		struct sched_action *a = r->actions[i];
+
+		if ((a->flags & ACT_RUNNABLE) && !strcmp(a->task, task)) {
+			a->flags &= ~ACT_RUNNABLE;
+			set_reason(a, text, false);
+			block_dependents(c, a);
+		}
+	}
+	for (int i = 0; i < r->nchildren; i++)
+		mark_blocked(c, r->children[i], task, why);
+	free(text);
+}
+
+static void propagate(struct sched_cluster *c)
+{
+	bool changed = true;
+	int passes = 0;
+
+	while (changed && passes++ < 1000) {
+		changed = false;
+		/* Newest orderings first, as Pacemaker walks its lists. */
+		for (int i = c->nedges - 1; i >= 0; i--)
+			update_edge(&c->edges[i], &changed);
+		update_one_or_more(c, &changed);
+	}
+}
+
+void sched_actions(struct sched_cluster *c)
+{
+	for (int i = 0; i < c->nrscs; i++)
+		rsc_create_actions(c, c->rscs[i]);
+	schedule_fencing(c);
+	for (int i = 0; i < c->nrscs; i++)
+		rsc_orderings(c, c->rscs[i]);
+	order_constraints(c);
+	for (int i = 0; i < c->nactions; i++)
+		block_dependents(c, c->actions[i]);
+	propagate(c);
+}

@@ -1,0 +1,23 @@
+/* sched_int: declarations shared by the scheduler's modules only. */
+#ifndef VIGIL_SCHED_INT_H
+#define VIGIL_SCHED_INT_H
+
+#include "cluster/sched.h"
+
+/* sched_place.c */
+void sched_place(struct sched_cluster *c);
+void place_add_score(struct sched_cluster *c, struct sched_rsc *r, struct sched_node *n, int score);
+bool place_rule_matches(const struct sched_rule *rule, const struct sched_node *n);
+
+/* sched_actions.c */
+void sched_actions(struct sched_cluster *c);
+struct sched_action *sched_find_action(const struct sched_rsc *r, const char *task,
+				       const struct sched_node *n);
+
+/* cib_xml.c */
+int cib_fail_count(const struct sched_cluster *c, struct sched_rsc *r, struct sched_node *n);
+
+/* sched_output.c */
+void sched_print_scores(struct sched_cluster *c, struct sched_rsc *r, const char *stage);
+
+#endif

@@ -1,0 +1,58 @@
+/* xml: a small XML reader and writer for the subset a Pacemaker CIB uses.
+ *
+ * Elements, attributes (single or double quoted), character data (kept
+ * but not interpreted), comments, processing instructions such as
+ * <?xml ...?>, CDATA sections, and the five predefined entities plus
+ * numeric character references. No DTDs, no namespaces. The parser is
+ * pure: it reads from memory and reports errors as "line N: ..." in the
+ * caller's buffer.
+ */
+#ifndef VIGIL_XML_H
+#define VIGIL_XML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdio.h>
+
+struct xml_attr {
+	char *name;             /* from malloc() */
+	char *value;            /* from malloc(), entities decoded */
+};
+
+struct xml_node {
+	char *name;             /* element name, from malloc() */
+	struct xml_attr *attrs; /* from malloc() */
+	int nattrs;
+	int line;               /* line of the start tag */
+	struct xml_node *parent;
+	struct xml_node *children; /* first child */
+	struct xml_node *last;     /* last child, for appending */
+	struct xml_node *next;     /* next sibling */
+};
+
+/* Parse a whole document. Returns the root element, or NULL with a
+ * message in err. The caller frees the result with xml_free(). */
+struct xml_node *xml_parse(const char *data, size_t len, char *err, size_t errlen);
+void xml_free(struct xml_node *n);
+
+/* A new element, appended to parent when parent is not NULL. */
+struct xml_node *xml_new(struct xml_node *parent, const char *name);
+/* Set (replace) an attribute. */
+void xml_set(struct xml_node *n, const char *name, const char *value);
+const char *xml_get(const struct xml_node *n, const char *name);
+/* First child element named `name` (any name when NULL). */
+struct xml_node *xml_child(const struct xml_node *n, const char *name);
+/* Next sibling element named `name` after `n` (any name when NULL). */
+struct xml_node *xml_next(const struct xml_node *n, const char *name);
+/* First descendant (depth first) with this name and attribute id. */
+struct xml_node *xml_find_id(struct xml_node *root, const char *name, const char *id);
+/* Unlink `n` from its parent and free it. */
+void xml_remove(struct xml_node *n);
+
+/* Write `n` indented by two spaces per level. */
+void xml_write(FILE *out, const struct xml_node *n, int depth);
+
+#define xml_foreach(child, parent, nm) \
+	for ((child) = xml_child((parent), (nm)); (child); (child) = xml_next((child), (nm)))
+
+#endif
