@@ -454,11 +454,11 @@ static struct sched_rsc *unpack_rsc(struct unpack_ctx *u, struct xml_node *e,
 		r->interleave = str_true(rsc_meta(c, r, "interleave"));
 		r->ordered = str_true(rsc_meta(c, r, "ordered"));
 		max = c->nnodes;
-		if ((v = rsc_meta(c, r, "clone-max")) && parse_int(v, 0, 100000, NULL) == 0) {
+		if ((v = rsc_meta(c, r, "clone-max"))) {
 			long long ll;
 
-			parse_int(v, 0, 100000, &ll);
-			max = (int)ll;
+			if (!parse_int(v, 0, 100000, &ll))
+				max = (int)ll;
 		}
 		node_max = 1;
 		if ((v = rsc_meta(c, r, "clone-node-max"))) {
@@ -564,6 +564,15 @@ static void unpack_resources(struct unpack_ctx *u, struct xml_node *config)
 			c->have_stonith_rsc = true;
 		c->rscs = xrealloc(c->rscs, (c->nrscs + 1) * sizeof(*c->rscs));
 		c->rscs[c->nrscs++] = r;
+	}
+	/* Higher priority first; configuration order otherwise. */
+	for (int i = 1; i < c->nrscs; i++) {
+		struct sched_rsc *x = c->rscs[i];
+		int j;
+
+		for (j = i; j > 0 && c->rscs[j - 1]->priority < x->priority; j--)
+			c->rscs[j] = c->rscs[j - 1];
+		c->rscs[j] = x;
 	}
 	sched_index(c);
 }
@@ -871,7 +880,7 @@ static void fence_node(struct sched_cluster *c, struct sched_node *n, const char
 	n->unclean = true;
 	if (!n->fence_reason)
 		n->fence_reason = xstrdup(reason);
-	(void)c;
+	n->fence_seq = ++c->fence_seq;
 }
 
 static void unpack_node_state(struct unpack_ctx *u, struct xml_node *st, struct sched_node *n)
@@ -1588,7 +1597,7 @@ static void unpack_status(struct unpack_ctx *u, struct xml_node *status)
 	}
 	free(done);
 	if (!c->have_quorum && c->no_quorum == NQ_SUICIDE) {
-		for (int i = 0; i < c->nnodes; i++)
+		for (int i = c->nnodes - 1; i >= 0; i--)
 			if (c->nodes[i]->online)
 				fence_node(c, c->nodes[i], "cluster does not have quorum");
 	}
@@ -1694,6 +1703,16 @@ struct sched_cluster *cib_unpack(struct xml_node *cib, long long now, char *err,
 	if (u.rc)
 		goto fail;
 	unpack_constraints(&u, config);
+	for (int i = 0; i < u.c->nall; i++) {
+		struct sched_rsc *g = u.c->all[i];
+
+		if (g->variant != VARIANT_GROUP)
+			continue;
+		for (int j = 1; j < g->nchildren; j++)
+			add_colocation(u.c, "group:internal_colocation", g->children[j],
+				       g->children[j - 1], SCORE_INFINITY, ROLE_UNKNOWN, ROLE_UNKNOWN,
+				       NULL, g->children[j]->critical);
+	}
 	status = xml_child(cib, "status");
 	if (status)
 		unpack_status(&u, status);

@@ -722,7 +722,7 @@ static int parse_order(struct crm *p, char **argv)
 	o = xml_new(p->constraints, "rsc_order");
 	xml_set(o, "id", id);
 	if (kbuf[0]) {
-		char k[16];
+		char k[80];
 
 		snprintf(k, sizeof(k), "%c%s", kbuf[0] & ~0x20, kbuf + 1);
 		for (char *q = k + 1; *q; q++)

@@ -71,6 +71,7 @@ struct sched_node {
 	bool expected_up;
 	bool fenced;         /* a fence action is scheduled for it */
 	char *fence_reason;  /* from malloc() */
+	int fence_seq;       /* order in which fencing became needed */
 	struct sched_attrs attrs;  /* node attributes incl. #uname, #id */
 	int num_resources;   /* instances assigned so far (placement ties) */
 	int count;           /* clone instances assigned (per clone pass) */
@@ -289,6 +290,7 @@ struct sched_cluster {
 	char *placement_strategy;
 	char *dc_uuid;
 	long long now;               /* seconds since the epoch */
+	int fence_seq;
 
 	/* Results. */
 	struct sched_action **actions;

@@ -805,9 +805,19 @@ static bool any_managed(const struct sched_cluster *c)
 static void schedule_fencing(struct sched_cluster *c)
 {
 	bool have_managed = any_managed(c);
+	struct sched_node **order = xmalloc((c->nnodes + 1) * sizeof(*order));
+	int no = 0;
 
-	for (int i = 0; i < c->nnodes; i++) {
-		struct sched_node *n = c->nodes[i];
+	/* Fencing decided while unpacking comes first, in that order. */
+	for (int seq = 1; seq <= c->fence_seq; seq++)
+		for (int i = 0; i < c->nnodes; i++)
+			if (c->nodes[i]->fence_seq == seq)
+				order[no++] = c->nodes[i];
+	for (int i = 0; i < c->nnodes; i++)
+		if (!c->nodes[i]->fence_seq)
+			order[no++] = c->nodes[i];
+	for (int i = 0; i < no; i++) {
+		struct sched_node *n = order[i];
 		struct sched_action *f;
 
 		if (!n->unclean || !have_managed || !can_fence(c, n))
@@ -833,6 +843,7 @@ static void schedule_fencing(struct sched_cluster *c)
 			}
 		}
 	}
+	free(order);
 	/* Clean shutdown of online nodes asked to leave. */
 	for (int i = 0; i < c->nnodes; i++) {
 		struct sched_node *n = c->nodes[i];
@@ -1006,13 +1017,13 @@ static void update_one_or_more(struct sched_cluster *c, bool *changed)
 		struct sched_action *a = c->actions[i];
 		bool any = false;
 
-		if (a->rsc || !a->probe || (a->flags & ACT_RUNNABLE))
+		if (a->rsc || !a->probe || !(a->flags & ACT_RUNNABLE))
 			continue;
 		for (int k = 0; k < c->nedges; k++)
 			if (c->edges[k].then == a && (effective_flags(c->edges[k].first) & ACT_RUNNABLE))
 				any = true;
-		if (any) {
-			a->flags |= ACT_RUNNABLE;
+		if (!any) {
+			a->flags &= ~ACT_RUNNABLE;
 			*changed = true;
 		}
 	}
@@ -1080,11 +1091,24 @@ static void propagate(struct sched_cluster *c)
 	bool changed = true;
 	int passes = 0;
 
+	/* "One or more" pseudo actions start runnable when any input is. */
+	for (int i = 0; i < c->nactions; i++) {
+		struct sched_action *a = c->actions[i];
+
+		if (a->rsc || !a->probe)
+			continue;
+		a->flags &= ~ACT_RUNNABLE;
+		for (int k = 0; k < c->nedges; k++)
+			if (c->edges[k].then == a && (effective_flags(c->edges[k].first) & ACT_RUNNABLE))
+				a->flags |= ACT_RUNNABLE;
+	}
+
 	while (changed && passes++ < 1000) {
 		changed = false;
 		/* Newest orderings first, as Pacemaker walks its lists. */
 		for (int i = c->nedges - 1; i >= 0; i--)
-			update_edge(&c->edges[i], &changed);
+			if (!(c->edges[i].flags & ORD_ONE_OR_MORE))
+				update_edge(&c->edges[i], &changed);
 		update_one_or_more(c, &changed);
 	}
 }

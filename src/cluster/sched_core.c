@@ -47,12 +47,12 @@ int sched_score_parse(const char *s, int *out)
 		return -EINVAL;
 	errno = 0;
 	v = strtoll(s, &end, 10);
-	if (end == s || *end || errno == ERANGE) {
-		if (errno == ERANGE && end != s && !*end) {
-			*out = v < 0 ? -SCORE_INFINITY : SCORE_INFINITY;
-			return 0;
-		}
+	/* Like Pacemaker, trailing characters ("2.0") are ignored. */
+	if (end == s)
 		return -EINVAL;
+	if (errno == ERANGE) {
+		*out = v < 0 ? -SCORE_INFINITY : SCORE_INFINITY;
+		return 0;
 	}
 	if (v >= SCORE_INFINITY)
 		v = SCORE_INFINITY;
