@@ -256,7 +256,7 @@ static uint64_t stream_deadline(const struct stream *s, char *why)
 
 #define CONSIDER(when, c) do { uint64_t w_ = (when); \
 		if (w_ && (!d || w_ < d)) { d = w_; *why = (c); } } while (0)
-	switch (s->state) {
+	switch ((enum stream_state)s->state) {
 	case SS_NEW:
 	case SS_DEQUEUED:
 		break;

@@ -39,6 +39,17 @@ static struct proxy *backend(int n, const int *weights, unsigned backups_mask, e
 	return px;
 }
 
+static void free_backend(struct proxy *px)
+{
+	for (int i = 0; i < px->nservers; i++) {
+		free(px->servers[i]->id);
+		free(px->servers[i]);
+	}
+	free(px->servers);
+	free(px->id);
+	free(px);
+}
+
 static struct server *choose(struct proxy *px, const struct sockaddr *client)
 {
 	struct server *s = NULL;
@@ -64,6 +75,7 @@ static void test_roundrobin_weights_and_interleaving(void)
 	CHECK_INT(count[0], 500);
 	CHECK_INT(count[1], 100);
 	CHECK_INT(count[2], 100);
+	free_backend(px);
 }
 
 static void test_weight_zero_and_down_servers_get_nothing(void)
@@ -75,6 +87,7 @@ static void test_weight_zero_and_down_servers_get_nothing(void)
 	px->servers[2]->health = 0;
 	for (int i = 0; i < 10; i++)
 		CHECK_STR(choose(px, NULL)->id, "s0");
+	free_backend(px);
 }
 
 static void test_backup_only_when_no_active(void)
@@ -97,6 +110,7 @@ static void test_backup_only_when_no_active(void)
 	px->servers[2]->admin |= SRV_ADMF_FMAINT;
 	px->servers[3]->admin |= SRV_ADMF_FMAINT;
 	CHECK_INT(lb_choose(px, NULL, NULL, &s), LB_NONE);
+	free_backend(px);
 }
 
 static void test_maxconn_full_means_queue(void)
@@ -113,6 +127,7 @@ static void test_maxconn_full_means_queue(void)
 	atomic_fetch_sub(&a->cur_sess, 1);
 	CHECK_INT(lb_choose(px, NULL, NULL, &c), LB_OK);
 	CHECK(c == a);
+	free_backend(px);
 }
 
 static void test_leastconn_prefers_idle(void)
@@ -125,6 +140,7 @@ static void test_leastconn_prefers_idle(void)
 	atomic_store(&px->servers[2]->cur_sess, 3);
 	CHECK_INT(lb_choose(px, NULL, NULL, &s), LB_OK);
 	CHECK_STR(s->id, "s1");
+	free_backend(px);
 }
 
 static void test_first_fills_in_order(void)
@@ -138,6 +154,7 @@ static void test_first_fills_in_order(void)
 		CHECK_INT(lb_choose(px, NULL, NULL, &s), LB_OK);
 		CHECK_INT(s->puid, i / 2 + 1);
 	}
+	free_backend(px);
 }
 
 static void test_source_hash_is_stable(void)
@@ -158,6 +175,7 @@ static void test_source_hash_is_stable(void)
 	/* every server gets a share of 200 clients */
 	for (int i = 0; i < 4; i++)
 		CHECK(per_server[i] > 20);
+	free_backend(px);
 }
 
 static void test_redispatch_avoids_failed_server(void)
@@ -170,6 +188,7 @@ static void test_redispatch_avoids_failed_server(void)
 		CHECK_STR(s->id, "s1");
 		atomic_fetch_sub(&s->cur_sess, 1);
 	}
+	free_backend(px);
 }
 
 int main(void)
