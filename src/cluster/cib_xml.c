@@ -1693,8 +1693,9 @@ struct sched_cluster *cib_unpack(struct xml_node *cib, long long now, char *err,
 		ctx_error(&u, "the CIB has no <configuration> section");
 		goto fail;
 	}
-	if ((v = xml_get(cib, "have-quorum")))
-		u.c->have_quorum = str_true(v);
+	/* Without the attribute, the cluster has no quorum. */
+	v = xml_get(cib, "have-quorum");
+	u.c->have_quorum = v && str_true(v);
 	if ((v = xml_get(cib, "dc-uuid")))
 		u.c->dc_uuid = xstrdup(v);
 	unpack_properties(&u, config);
@@ -1736,6 +1737,7 @@ struct xml_node *cib_new_document(void)
 	xml_set(cib, "admin_epoch", "0");
 	xml_set(cib, "epoch", "1");
 	xml_set(cib, "num_updates", "0");
+	xml_set(cib, "have-quorum", "1");
 	config = xml_new(cib, "configuration");
 	xml_new(config, "crm_config");
 	xml_new(config, "nodes");
