@@ -71,6 +71,7 @@ struct stream {
 	struct sockaddr_storage cli_addr, fe_addr;
 	int retries;                   /* connection retries done */
 	bool cli_rd, cli_wr, srv_rd, srv_wr; /* edge-triggered readiness */
+	bool cli_hup, srv_hup;         /* peer's FIN (or error) signalled */
 	bool redispatched;
 	uint64_t t_accept, t_queued, t_connect_start, t_established;
 	uint64_t cli_last, srv_last;   /* last activity, for timeouts */
@@ -109,8 +110,11 @@ static void chan_release(struct worker *w, struct channel *c)
 }
 
 /* Read what `fd` has into the channel. >0 bytes, 0 on EOF, -EAGAIN when
- * nothing more (or no room), another -errno on error. */
-static ssize_t chan_recv(struct worker *w, struct channel *c, int fd)
+ * nothing more (or no room), another -errno on error. *short_read is set
+ * when fewer bytes came than there was room for: the socket is empty, and
+ * the next arrival will raise a new edge, so no EAGAIN round trip is
+ * needed to learn it. */
+static ssize_t chan_recv(struct worker *w, struct channel *c, int fd, bool *short_read)
 {
 	size_t size = w->conf->global.bufsize;
 	ssize_t n;
@@ -144,13 +148,17 @@ static ssize_t chan_recv(struct worker *w, struct channel *c, int fd)
 		c->head = 0;
 	}
 	n = recv(fd, c->buf + c->tail, size - c->tail, 0);
-	if (n > 0)
+	if (n > 0) {
+		*short_read = (size_t)n < size - c->tail;
 		c->tail += (size_t)n;
+	}
 	return n >= 0 ? n : -errno;
 }
 
-/* Write the channel's pending bytes to `fd`. >0 bytes, -EAGAIN, -errno. */
-static ssize_t chan_send(struct worker *w, struct channel *c, int fd)
+/* Write the channel's pending bytes to `fd`. >0 bytes, -EAGAIN, -errno.
+ * *short_write is set when the socket took less than offered: its buffer
+ * is full and EPOLLOUT will tell when there is room again. */
+static ssize_t chan_send(struct worker *w, struct channel *c, int fd, bool *short_write)
 {
 	ssize_t n;
 
@@ -164,6 +172,7 @@ static ssize_t chan_send(struct worker *w, struct channel *c, int fd)
 	}
 	n = send(fd, c->buf + c->head, c->tail - c->head, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n > 0) {
+		*short_write = (size_t)n < c->tail - c->head;
 		c->head += (size_t)n;
 		c->total += (uint64_t)n;
 		if (c->head == c->tail) {
@@ -176,8 +185,10 @@ static ssize_t chan_send(struct worker *w, struct channel *c, int fd)
 }
 
 /* Move bytes from one side to the other until nothing progresses.
+ * `from_hup` says the peer's FIN has been signalled: then reads go on to
+ * the end of file instead of stopping at a short read.
  * Returns 0, or -1 when the stream must be aborted (socket error). */
-static int pump_dir(struct stream *s, struct channel *c, int from, bool *from_rd,
+static int pump_dir(struct stream *s, struct channel *c, int from, bool *from_rd, bool from_hup,
 		    uint64_t *from_last, int to, bool *to_wr, uint64_t *to_last)
 {
 	uint64_t now = ev_now_ms(s->w->loop);
@@ -185,13 +196,16 @@ static int pump_dir(struct stream *s, struct channel *c, int from, bool *from_rd
 
 	do {
 		ssize_t n;
+		bool partial = false;
 
 		progress = false;
 		if (!c->shut_rd && *from_rd) {
-			n = chan_recv(s->w, c, from);
+			n = chan_recv(s->w, c, from, &partial);
 			if (n > 0) {
 				progress = true;
 				*from_last = now;
+				if (partial && !from_hup)
+					*from_rd = false;
 			} else if (n == 0) {
 				c->shut_rd = true;
 				*from_last = now;
@@ -204,10 +218,13 @@ static int pump_dir(struct stream *s, struct channel *c, int from, bool *from_rd
 			}
 		}
 		if (to >= 0 && chan_len(c) > 0 && *to_wr) {
-			n = chan_send(s->w, c, to);
+			partial = false;
+			n = chan_send(s->w, c, to, &partial);
 			if (n > 0) {
 				progress = true;
 				*to_last = now;
+				if (partial)
+					*to_wr = false;
 			} else if (n == -EAGAIN) {
 				*to_wr = false;
 			} else {
@@ -445,7 +462,7 @@ static void close_srv_side(struct stream *s)
 		ev_io_stop(s->w->loop, &s->srv_io);
 		close(fd);
 	}
-	s->srv_rd = s->srv_wr = false;
+	s->srv_rd = s->srv_wr = s->srv_hup = false;
 }
 
 static void stream_close(struct stream *s)
@@ -497,6 +514,8 @@ static void on_cli_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		s->cli_rd = true;
+	if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		s->cli_hup = true;
 	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		s->cli_wr = true;
 	stream_pump(s);
@@ -521,6 +540,8 @@ static void on_srv_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 
 	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		s->srv_rd = true;
+	if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		s->srv_hup = true;
 	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		s->srv_wr = true;
 	if (s->state == SS_CONNECTING) {
@@ -543,12 +564,14 @@ static void stream_pump(struct stream *s)
 {
 	int srv_fd = s->state == SS_ESTABLISHED ? s->srv_io.fd : -1;
 
-	if (pump_dir(s, &s->req, s->cli_io.fd, &s->cli_rd, &s->cli_last, srv_fd, &s->srv_wr, &s->srv_last) < 0) {
+	if (pump_dir(s, &s->req, s->cli_io.fd, &s->cli_rd, s->cli_hup, &s->cli_last,
+		     srv_fd, &s->srv_wr, &s->srv_last) < 0) {
 		memcpy(s->term, "CD", 3);
 		goto abort;
 	}
 	if (srv_fd >= 0 &&
-	    pump_dir(s, &s->rsp, srv_fd, &s->srv_rd, &s->srv_last, s->cli_io.fd, &s->cli_wr, &s->cli_last) < 0) {
+	    pump_dir(s, &s->rsp, srv_fd, &s->srv_rd, s->srv_hup, &s->srv_last,
+		     s->cli_io.fd, &s->cli_wr, &s->cli_last) < 0) {
 		memcpy(s->term, "SD", 3);
 		goto abort;
 	}
