@@ -142,6 +142,15 @@ static void apply_location_to(struct sched_cluster *c, struct sched_rsc *r, stru
 
 static void apply_locations(struct sched_cluster *c)
 {
+	/* A managed orphan (history without configuration) may run nowhere:
+	 * Pacemaker's "__orphan_do_not_run__" ban. */
+	for (int i = 0; i < c->nrscs; i++) {
+		struct sched_rsc *r = c->rscs[i];
+
+		if (r->orphan && r->managed && r->variant == VARIANT_PRIMITIVE)
+			for (int k = 0; k < c->nnodes; k++)
+				place_add_score(c, r, c->nodes[k], -SCORE_INFINITY);
+	}
 	for (int i = 0; i < c->nlocations; i++) {
 		struct sched_location *l = &c->locations[i];
 
