@@ -415,7 +415,7 @@ static void server_row(const struct pxconf *c, const struct server *srv,
 	row_setu(&r, ST_WRETR, atomic_load(&srv->cnt.retries));
 	row_setu(&r, ST_WREDIS, atomic_load(&srv->cnt.redispatches));
 	row_setf(&r, ST_STATUS, "%s", server_status_str(srv, status, sizeof(status)));
-	row_setf(&r, ST_WEIGHT, "%d", server_eweight(srv));
+	row_setf(&r, ST_WEIGHT, "%d", srv->uweight);
 	row_setf(&r, ST_ACT, "%d", srv->backup ? 0 : 1);
 	row_setf(&r, ST_BCK, "%d", srv->backup ? 1 : 0);
 	row_setu(&r, ST_LASTCHG, lastchg);

@@ -451,3 +451,221 @@ listen galera
     wait_until(lambda: server_status(sock, "galera", first).startswith("UP"), what="old writer UP")
     # the writer does not move back when the old one returns
     assert [ask(port) for _ in range(10)] == [second] * 10
+
+
+def test_frontend_maxconn_makes_clients_wait_not_fail(tmp_path, procs):
+    a = Backend("a")
+    procs.append(a)
+    port = free_port()
+    text, sock = cfg(tmp_path, """
+frontend fe
+    bind 127.0.0.1:{port}
+    maxconn 1
+    default_backend be
+backend be
+    server a 127.0.0.1:{a}
+""", port=port, a=a.port)
+    procs.append(Proxy(tmp_path, text, wait_port=port))
+    wait_until(lambda: a.accepted == 1, what="the start-up probe to finish")
+    first = socket.create_connection(("127.0.0.1", port), timeout=5)
+    assert first.recv(100) == b"a\n"
+    second = socket.create_connection(("127.0.0.1", port), timeout=5)  # in the backlog
+    second.settimeout(0.5)
+    try:
+        got = second.recv(100)
+    except socket.timeout:
+        got = None
+    assert got is None            # not served while the first one holds the slot
+    assert a.accepted == 2
+    first.close()
+    second.settimeout(5)
+    assert second.recv(100) == b"a\n"
+    second.close()
+
+
+def test_tcplog_line_and_health_log_sequence(tmp_path, procs):
+    a = Backend("a")
+    procs.append(a)
+    port = free_port()
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.settimeout(5)
+    text = """
+global
+    log 127.0.0.1:{lp} local0
+defaults
+    mode tcp
+    log global
+    option tcplog
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+listen app
+    bind 127.0.0.1:{port}
+    option log-health-checks
+    server s1 127.0.0.1:{a} check inter 100 rise 2 fall 3
+""".format(lp=rx.getsockname()[1], port=port, a=a.port)
+    procs.append(Proxy(tmp_path, text, wait_port=port))
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.recv(100)
+        lines = []
+        wait_until(lambda: lines.append(rx.recv(4096).decode()) or
+                   any(" app app/s1 " in l for l in lines), what="tcplog line")
+        line = [l for l in lines if " app app/s1 " in l][-1]
+        # <134> is local0.info; then HAProxy's tcplog fields
+        assert line.startswith("<134>")
+        import re
+        assert re.search(r"127\.0\.0\.1:\d+ \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] "
+                         r"app app/s1 \d+/\d+/\d+ \d+ -- \d+/\d+/\d+/\d+/0 0/0$", line), line
+        # fall 3: two failed checks keep it UP (3/3 -> 2/3 -> 1/3), the third takes it DOWN
+        a.stop_listening()
+        wait_until(lambda: lines.append(rx.recv(4096).decode()) or
+                   any("is DOWN" in l for l in lines), what="DOWN")
+        failed = [l.split("status: ")[1] for l in lines
+                  if "Health check for server app/s1 failed" in l]
+        assert failed[-3:] == ["2/3 UP.", "1/3 UP.", "0/2 DOWN."], failed
+    finally:
+        rx.close()
+
+
+def test_send_proxy_tells_the_server_who_the_client_is(tmp_path, procs):
+    port, sport = free_port(), free_port()
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", sport))
+    srv.listen(8)
+    srv.settimeout(5)
+    text, _ = cfg(tmp_path, """
+listen app
+    bind 127.0.0.1:{port}
+    server p 127.0.0.1:{sport} send-proxy
+""", port=port, sport=sport)
+    procs.append(Proxy(tmp_path, text))
+    wait_until(lambda: can_connect(port), what="proxy")
+    c, _ = srv.accept()   # the readiness probe
+    c.close()
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as cl:
+        cl.sendall(b"hello")
+        c, _ = srv.accept()
+        c.settimeout(5)
+        data = b""
+        while b"hello" not in data:
+            data += c.recv(200)
+        c.close()
+        line = data.split(b"\r\n")[0].decode()
+        assert line == "PROXY TCP4 127.0.0.1 127.0.0.1 %d %d" % (cl.getsockname()[1], port)
+    srv.close()
+
+
+def test_ipv6_and_acl_switching(tmp_path, procs):
+    a, b = Backend("a"), Backend("b")
+    procs += [a, b]
+    port = free_port()
+    text, _ = cfg(tmp_path, """
+frontend fe
+    bind 127.0.0.1:{port}
+    bind [::1]:{port}
+    acl from_v6 src ::1
+    use_backend be_b if from_v6
+    default_backend be_a
+backend be_a
+    server a 127.0.0.1:{a}
+backend be_b
+    server b 127.0.0.1:{b}
+""", port=port, a=a.port, b=b.port)
+    procs.append(Proxy(tmp_path, text, wait_port=port))
+    assert ask(port) == "a"
+    with socket.create_connection(("::1", port), timeout=5) as s:
+        assert s.makefile("rb").readline() == b"b\n"
+
+
+def test_tcp_request_reject(tmp_path, procs):
+    a = Backend("a")
+    procs.append(a)
+    port = free_port()
+    text, sock = cfg(tmp_path, """
+listen app
+    bind 127.0.0.1:{port}
+    tcp-request connection reject if {{ src 127.0.0.0/8 }}
+    server a 127.0.0.1:{a}
+""", port=port, a=a.port)
+    procs.append(Proxy(tmp_path, text))
+    wait_until(lambda: os.path.exists(sock), what="stats socket")
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        assert s.recv(100) == b""
+    assert a.accepted == 0
+
+
+def test_freebind_binds_an_address_not_yet_on_this_node(tmp_path, procs):
+    a = Backend("a")
+    procs.append(a)
+    port = free_port()
+    vip = "198.18.255.77"      # not configured on any interface here
+    text, sock = cfg(tmp_path, """
+listen app
+    bind {vip}:{port} freebind
+    bind 127.0.0.1:{port}
+    server a 127.0.0.1:{a}
+""", vip=vip, port=port, a=a.port)
+    p = Proxy(tmp_path, text, wait_port=port)
+    procs.append(p)
+    assert p.proc.poll() is None
+    # without freebind the same configuration fails, saying which address
+    bad = tmp_path / "bad.cfg"
+    bad.write_text(text.replace(" freebind", "").replace(str(sock), str(tmp_path / "s2.sock"))
+                   .replace(":%d" % port, ":%d" % free_port()))
+    r = subprocess.run([PROXY, "-f", str(bad)], capture_output=True, text=True, timeout=10)
+    assert r.returncode != 0
+    assert vip in r.stderr and "cannot bind" in r.stderr
+
+
+def test_daemon_pidfile_and_hard_stop(tmp_path, procs):
+    a = Backend("a")
+    procs.append(a)
+    port = free_port()
+    pidfile = tmp_path / "proxy.pid"
+    text, sock = cfg(tmp_path, """
+listen app
+    bind 127.0.0.1:{port}
+    server a 127.0.0.1:{a}
+""", port=port, a=a.port)
+    conf = tmp_path / "d.cfg"
+    conf.write_text(text)
+    r = subprocess.run([PROXY, "-D", "-p", str(pidfile), "-f", str(conf)], timeout=10)
+    assert r.returncode == 0                 # the launcher returns once the daemon runs
+    pid = int(wait_until(lambda: pidfile.exists() and pidfile.read_text().strip(), what="pidfile"))
+    try:
+        assert ask(port) == "a"
+        info = cli(sock, "show info")
+        assert "Pid: %d" % pid in info
+        # -st: a new process takes over and the old one is terminated
+        new = Proxy(tmp_path, text, args=["-st", str(pid)], name="new.cfg")
+        procs.append(new)
+        wait_until(lambda: not os.path.exists("/proc/%d" % pid) or
+                   open("/proc/%d/stat" % pid).read().split()[2] == "Z", what="old process gone")
+        assert ask(port) == "a"
+    finally:
+        try:
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+
+
+def test_runtime_api_help_info_and_errors(tmp_path, procs):
+    a = Backend("a")
+    procs.append(a)
+    port = free_port()
+    text, sock = cfg(tmp_path, """
+listen app
+    bind 127.0.0.1:{port}
+    server a 127.0.0.1:{a}
+""", port=port, a=a.port)
+    procs.append(Proxy(tmp_path, text, wait_port=port))
+    assert "show stat" in cli(sock, "help")
+    info = dict(l.split(": ", 1) for l in cli(sock, "show info").splitlines() if ": " in l)
+    assert info["Nbthread"] == "2" and info["Maxconn"] == "1000"
+    assert cli(sock, "show backend").splitlines()[:2] == ["# name", "app"]
+    assert "Unknown command" in cli(sock, "make coffee")
+    assert "No such backend" in cli(sock, "set weight nope/a 10")
+    assert cli(sock, "get weight app/a") == "1 (initial 1)\n\n"

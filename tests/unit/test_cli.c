@@ -487,8 +487,8 @@ static void test_show_stat(void)
 	EXPECT(ADMIN, "set server be1/s1 state maint;set server be1/s2 state drain", "\n\n");
 	a = query(ADMIN, "show stat be1 4 -1");
 	CHECK(strncmp(a, header, strlen(header)) == 0);
-	CHECK_CONTAINS(a, "\nbe1,s1,0,0,0,0,,0,0,0,,0,,0,0,0,0,MAINT,0,1,0,");
-	CHECK_CONTAINS(a, "\nbe1,s2,0,0,0,0,,0,0,0,,0,,0,0,0,0,DRAIN,0,1,0,");
+	CHECK_CONTAINS(a, "\nbe1,s1,0,0,0,0,,0,0,0,,0,,0,0,0,0,MAINT,1,1,0,");
+	CHECK_CONTAINS(a, "\nbe1,s2,0,0,0,0,,0,0,0,,0,,0,0,0,0,DRAIN,1,1,0,");
 	CHECK(!strstr(a, "BACKEND"));
 	CHECK(!strstr(a, "FRONTEND"));
 	free(a);
@@ -510,7 +510,7 @@ static void test_show_stat(void)
 	E.s1.health = 0;
 	snprintf(E.s1.check_desc, sizeof(E.s1.check_desc), "Connection refused");
 	a = query(ADMIN, "show stat -1 4 1");
-	CHECK_CONTAINS(a, "\nbe1,s1,0,0,0,0,,0,0,0,,0,,0,0,0,0,DOWN,0,1,0,0,");
+	CHECK_CONTAINS(a, "\nbe1,s1,0,0,0,0,,0,0,0,,0,,0,0,0,0,DOWN,1,1,0,0,");
 	CHECK_CONTAINS(a, ",L4CON,,0,");
 	CHECK_CONTAINS(a, ",-1,Connection refused,,0,0,0,0,,,,Layer4 connection problem,,2,3,0,,,,127.0.0.1:8001,");
 	free(a);
