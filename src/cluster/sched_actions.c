@@ -609,7 +609,11 @@ static void group_orderings(struct sched_cluster *c, struct sched_rsc *g)
 		}
 		order_rsc(c, g, "stop", m, "stop", down_flags);
 		order_rsc(c, m, "stop", g, "stopped", post_down);
-		order_rsc(c, g, "start", m, "start", ORD_IMPLIES_THEN);
+		/* An ordered group reaches its members through the chain of
+		 * member orderings (and orderings on the group pass through to
+		 * every member): a required group start alone restarts nothing. */
+		order_rsc(c, g, "start", m, "start",
+			  ordered ? 0 : ORD_IMPLIES_THEN | ORD_RUNNABLE_LEFT);
 		order_rsc(c, m, "start", g, "running", ORD_RUNNABLE_LEFT | ORD_IMPLIES_THEN);
 		if (prev) {
 			order_rsc(c, prev, "start", m, "start", ORD_IMPLIES_THEN | ORD_RUNNABLE_LEFT);
