@@ -389,22 +389,34 @@ static void signal_old(struct options *o)
 			log_warning("cannot signal old process %d: %s", (int)o->old_pids[i], strerror(errno));
 }
 
-static int run_standalone(struct options *o, struct pxconf *c)
+/* Take over the sockets of older processes, bind the rest, go to the
+ * background if asked and write the pidfile: what every mode does first.
+ * Returns 0, or -1 after logging why. */
+static int claim_sockets(struct options *o, struct pxconf *c)
 {
 	struct fdset inherit;
 	char err[512];
 	int ret;
 
 	take_over(o, &inherit);
-	if (listeners_bind(c, &inherit, err, sizeof(err)) < 0) {
-		log_err("%s", err);
-		fdset_close(&inherit);
-		return 1;
-	}
+	ret = listeners_bind(c, &inherit, err, sizeof(err));
 	fdset_close(&inherit);
+	if (ret < 0) {
+		log_err("%s", err);
+		return -1;
+	}
 	if (c->global.daemon)
 		daemonize();
 	write_pidfile(o->pidfile ? o->pidfile : c->global.pidfile, getpid());
+	return 0;
+}
+
+static int run_standalone(struct options *o, struct pxconf *c)
+{
+	int ret;
+
+	if (claim_sockets(o, c) < 0)
+		return 1;
 	if (drop_privileges(c) < 0)
 		return 1;
 	signal_old(o);
@@ -564,21 +576,12 @@ static int run_master(struct options *o, struct pxconf **cp)
 {
 	struct pxconf *c = *cp;
 	struct master m = { .o = o, .conf = c };
-	struct fdset inherit;
 	char err[512];
 	sigset_t set;
 	int sfd;
 
-	take_over(o, &inherit);
-	if (listeners_bind(c, &inherit, err, sizeof(err)) < 0) {
-		log_err("%s", err);
-		fdset_close(&inherit);
+	if (claim_sockets(o, c) < 0)
 		return 1;
-	}
-	fdset_close(&inherit);
-	if (c->global.daemon)
-		daemonize();
-	write_pidfile(o->pidfile ? o->pidfile : c->global.pidfile, getpid());
 	m.loop = ev_loop_new();
 	if (!m.loop) {
 		log_err("cannot create an event loop: %s", strerror(errno));

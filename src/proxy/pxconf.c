@@ -1,5 +1,6 @@
 /* pxconf: lookups in the configuration model and its release. */
 #include "proxy/acl.h"
+#include "proxy/cfgparse.h"
 #include "proxy/stick.h"
 #include "proxy/proxy.h"
 #include "lib/log.h"
@@ -29,26 +30,6 @@ struct server *proxy_find_server(const struct proxy *px, const char *id)
 	return NULL;
 }
 
-static void check_cfg_release(struct check_cfg *c)
-{
-	int i;
-
-	for (i = 0; i < c->nrules; i++) {
-		struct tcpcheck_rule *r = &c->rules[i];
-
-		if (r->action == TCPCHK_EXPECT_RSTRING || r->action == TCPCHK_EXPECT_RSTATUS)
-			regfree(&r->re);
-		free(r->data);
-	}
-	free(c->rules);
-	free(c->http_method);
-	free(c->http_uri);
-	free(c->http_version);
-	free(c->http_headers);
-	free(c->http_body);
-	free(c->mysql_user);
-	memset(c, 0, sizeof(*c));
-}
 
 static bool is_global_log(const struct pxconf *c, const struct log_target *t)
 {
@@ -95,7 +76,7 @@ static void proxy_release(const struct pxconf *c, struct proxy *px)
 		if (!is_global_log(c, px->logs[i]))
 			log_target_free(px->logs[i]);
 	free(px->logs);
-	check_cfg_release(&px->check);
+	cfg_check_free(&px->check);
 	free(px->default_backend_name);
 	pthread_mutex_destroy(&px->lock);
 	free(px->id);

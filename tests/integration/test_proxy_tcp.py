@@ -510,9 +510,10 @@ listen app
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.recv(100)
         lines = []
+        # (the readiness probe logs a line too, closed before connecting: CC)
         wait_until(lambda: lines.append(rx.recv(4096).decode()) or
-                   any(" app app/s1 " in l for l in lines), what="tcplog line")
-        line = [l for l in lines if " app app/s1 " in l][-1]
+                   any(" app app/s1 " in l and " -- " in l for l in lines), what="tcplog line")
+        line = [l for l in lines if " app app/s1 " in l and " -- " in l][-1]
         # <134> is local0.info; then HAProxy's tcplog fields
         assert line.startswith("<134>")
         import re
