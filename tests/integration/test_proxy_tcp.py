@@ -670,3 +670,59 @@ listen app
     assert "Unknown command" in cli(sock, "make coffee")
     assert "No such backend" in cli(sock, "set weight nope/a 10")
     assert cli(sock, "get weight app/a") == "1 (initial 1)\n\n"
+
+
+def test_server_timeout_closes_a_silent_server(tmp_path, procs):
+    port = free_port()
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(8)
+    held = []
+    threading.Thread(target=lambda: [held.append(silent.accept()) for _ in range(4)], daemon=True).start()
+    text, _ = cfg(tmp_path, """
+listen app
+    bind 127.0.0.1:{port}
+    timeout server 300ms
+    server quiet 127.0.0.1:{sp}
+""", port=port, sp=silent.getsockname()[1])
+    procs.append(Proxy(tmp_path, text, wait_port=port))
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"anyone?")
+        assert s.recv(100) == b""       # the proxy gave up on the server
+    silent.close()
+
+
+def test_connect_timeout_then_redispatch(tmp_path, procs):
+    b = Backend("b")
+    procs.append(b)
+    port = free_port()
+    # A listener that never accepts, with its backlog full: SYNs are
+    # dropped, so connecting to it hangs until `timeout connect`.
+    black = socket.socket()
+    black.bind(("127.0.0.1", 0))
+    black.listen(0)
+    fillers = []
+    for _ in range(4):
+        f = socket.socket()
+        f.setblocking(False)
+        f.connect_ex(black.getsockname())
+        fillers.append(f)
+    time.sleep(0.2)
+    text, sock = cfg(tmp_path, """
+listen app
+    bind 127.0.0.1:{port}
+    balance first
+    timeout connect 200ms
+    retries 1
+    option redispatch
+    server hole 127.0.0.1:{hp}
+    server b 127.0.0.1:{b}
+""", port=port, hp=black.getsockname()[1], b=b.port)
+    procs.append(Proxy(tmp_path, text))
+    wait_until(lambda: os.path.exists(sock), what="stats socket")
+    assert ask(port) == "b"
+    row = [r for r in stat_rows(sock) if r["svname"] == "hole"][0]
+    assert int(row["econ"]) >= 1 and int(row["wredis"]) >= 1
+    for f in fillers:
+        f.close()
+    black.close()
