@@ -1348,9 +1348,13 @@ static void unpack_op(struct unpack_ctx *u, struct sched_rsc *r, struct sched_no
 			r->role = ROLE_PROMOTED;
 			status = EXEC_ERROR;
 			break;
+		case OCF_ERR_UNIMPLEMENTED:
+			/* Only a one-shot action is a hard error; a recurring one
+			 * is "not supported", an ordinary failure. */
+			status = op->interval_ms ? EXEC_NOT_SUPPORTED : EXEC_ERROR_HARD;
+			break;
 		case OCF_ERR_ARGS:
 		case OCF_ERR_PERM:
-		case OCF_ERR_UNIMPLEMENTED:
 			status = EXEC_ERROR_HARD;
 			break;
 		case OCF_ERR_INSTALLED:

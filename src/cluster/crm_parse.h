@@ -36,5 +36,8 @@ int crm_state_apply_mem(struct xml_node *cib, const char *name, const char *data
 /* Simulation helpers on a CIB's status section. */
 void crm_status_node_down(struct xml_node *cib, const char *node);
 int crm_status_fail(struct xml_node *cib, const char *rsc, const char *node, const char *op);
+/* Same, with the agent's OCF exit code (crm_status_fail uses 1). */
+int crm_status_fail_rc(struct xml_node *cib, const char *rsc, const char *node, const char *op,
+		      int rc);
 
 #endif

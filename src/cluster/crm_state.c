@@ -194,15 +194,21 @@ static long long monitor_interval(struct xml_node *cib, const char *rsc)
 	return 10000;
 }
 
-int crm_status_fail(struct xml_node *cib, const char *rsc, const char *node, const char *op)
+int crm_status_fail_rc(struct xml_node *cib, const char *rsc, const char *node, const char *op,
+		      int rc)
 {
 	if (!node_known(cib, node))
 		return -ENOENT;
 	if (!strcmp(op, "monitor"))
-		add_op(cib, node, rsc, "monitor", monitor_interval(cib, rsc), 1, 4, 0);
+		add_op(cib, node, rsc, "monitor", monitor_interval(cib, rsc), rc, 4, 0);
 	else
-		add_op(cib, node, rsc, op, 0, 1, 4, 0);
+		add_op(cib, node, rsc, op, 0, rc, 4, 0);
 	return 0;
+}
+
+int crm_status_fail(struct xml_node *cib, const char *rsc, const char *node, const char *op)
+{
+	return crm_status_fail_rc(cib, rsc, node, op, 1);
 }
 
 int crm_state_apply_mem(struct xml_node *cib, const char *name, const char *data, size_t len,
@@ -265,12 +271,16 @@ int crm_state_apply_mem(struct xml_node *cib, const char *name, const char *data
 			if (argc == 4)
 				add_op(cib, l.argv[2], l.argv[1], "promote", 0, 0, 0, 0);
 		} else if (!strcmp(kw, "failed")) {
-			if (argc < 3 || argc > 4) {
+			long long ocf_rc = 1;
+
+			if (argc < 3 || argc > 5 ||
+			    (argc == 5 && parse_int(l.argv[4], 1, 255, &ocf_rc))) {
 				rc = state_error(err, errlen, name, l.lineno, NULL, NULL,
-						 "usage: failed RSC NODE [OP]");
+						 "usage: failed RSC NODE [OP [OCF_RC]]");
 				break;
 			}
-			if (crm_status_fail(cib, l.argv[1], l.argv[2], argc == 4 ? l.argv[3] : "monitor")) {
+			if (crm_status_fail_rc(cib, l.argv[1], l.argv[2], argc >= 4 ? l.argv[3] : "monitor",
+					       (int)ocf_rc)) {
 				rc = state_error(err, errlen, name, l.lineno, l.argv[2], NULL, "unknown node");
 				break;
 			}
