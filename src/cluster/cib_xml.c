@@ -393,6 +393,8 @@ static void rsc_resolve_meta(struct unpack_ctx *u, struct sched_rsc *r)
 		r->priority = score;
 	v = rsc_meta(c, r, "critical");
 	r->critical = v ? str_true(v) : true;
+	v = rsc_meta(c, r, "restart-type");
+	r->restart_type = v && !strcmp(v, "restart");
 }
 
 static struct sched_rsc *unpack_rsc(struct unpack_ctx *u, struct xml_node *e,

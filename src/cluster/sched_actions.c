@@ -753,6 +753,11 @@ static void order_constraints(struct sched_cluster *c)
 		const char *fa = o->first_action, *ta = o->then_action;
 		unsigned flags = kind_flags(o->kind, fa, o->symmetrical ? 1 : 0);
 
+		/* The deprecated restart-type=restart makes an optional
+		 * ordering restart the resource after it. */
+		if (o->kind == ORDER_OPTIONAL && o->then->restart_type)
+			flags |= ORD_IMPLIES_THEN;
+
 		if (o->first->variant == VARIANT_CLONE && !o->require_all &&
 		    !strcmp(fa, "start")) {
 			/* require-all=false: 'then' needs one runnable instance. */
@@ -781,7 +786,10 @@ static void order_constraints(struct sched_cluster *c)
 
 			if (!ifa || !ita)
 				continue;
-			order_rsc(c, o->then, ita, o->first, ifa, kind_flags(o->kind, ita, 2));
+			order_rsc(c, o->then, ita, o->first, ifa,
+				  kind_flags(o->kind, ita, 2) |
+				  (o->kind == ORDER_OPTIONAL && o->first->restart_type ?
+				   ORD_IMPLIES_FIRST : 0));
 		}
 	}
 }
