@@ -192,6 +192,42 @@ struct proxy_counters {
 	_Atomic uint32_t max_sess;
 };
 
+/* HTTP keep-alive mode, as `option http-keep-alive|http-server-close|
+ * httpclose` choose it (the last one written wins; default keep-alive). */
+enum http_conn_mode { HTTP_KAL = 0, HTTP_SCL, HTTP_CLO };
+/* `http-reuse` (default safe). */
+enum http_reuse { HTTP_REUSE_SAFE = 0, HTTP_REUSE_NEVER, HTTP_REUSE_AGGRESSIVE, HTTP_REUSE_ALWAYS };
+
+/* `stats` keywords of a proxy: the stats page served over HTTP. */
+struct px_stats_cfg {
+	bool enabled;
+	char *uri;                 /* default "/haproxy?stats"; from malloc() */
+	char *realm;               /* from malloc() or NULL */
+	char **auth;               /* "user:password" entries, from malloc() */
+	int nauth;
+	uint32_t refresh_ms;       /* 0 = no refresh */
+	bool hide_version;
+	bool show_legends, show_node;
+	struct acl_cond *admin_cond; /* `stats admin if COND`, or NULL */
+};
+
+/* Settings of a `mode http` proxy that the analyzer itself reads. The
+ * rules (http-request, ACLs, redirects, ...) are kept by http_rules.c
+ * behind `rules`. */
+struct px_http {
+	enum http_conn_mode conn_mode;
+	enum http_reuse reuse;
+	bool forwardfor;           /* option forwardfor */
+	char *forwardfor_hdr;      /* default "X-Forwarded-For"; from malloc() */
+	struct addr forwardfor_except; /* len 0 = none */
+	int forwardfor_except_bits;
+	bool ifnone;               /* forwardfor if-none */
+	bool buffer_request;       /* option http-buffer-request */
+	char *monitor_uri;         /* from malloc() or NULL */
+	struct px_stats_cfg stats;
+	void *rules;               /* http_rules.c's own data; owned by it */
+};
+
 struct proxy {
 	char *id;                  /* from malloc() */
 	int uuid;                  /* 1-based, in declaration order */
@@ -246,42 +282,6 @@ struct proxy {
 	struct stick_table *stick_table; /* `stick-table` of this proxy, owned */
 	struct stick_rule *stick_rules;  /* in declaration order */
 	int nstick_rules;
-};
-
-/* HTTP keep-alive mode, as `option http-keep-alive|http-server-close|
- * httpclose` choose it (the last one written wins; default keep-alive). */
-enum http_conn_mode { HTTP_KAL = 0, HTTP_SCL, HTTP_CLO };
-/* `http-reuse` (default safe). */
-enum http_reuse { HTTP_REUSE_SAFE = 0, HTTP_REUSE_NEVER, HTTP_REUSE_AGGRESSIVE, HTTP_REUSE_ALWAYS };
-
-/* `stats` keywords of a proxy: the stats page served over HTTP. */
-struct px_stats_cfg {
-	bool enabled;
-	char *uri;                 /* default "/haproxy?stats"; from malloc() */
-	char *realm;               /* from malloc() or NULL */
-	char **auth;               /* "user:password" entries, from malloc() */
-	int nauth;
-	uint32_t refresh_ms;       /* 0 = no refresh */
-	bool hide_version;
-	bool show_legends, show_node;
-	struct acl_cond *admin_cond; /* `stats admin if COND`, or NULL */
-};
-
-/* Settings of a `mode http` proxy that the analyzer itself reads. The
- * rules (http-request, ACLs, redirects, ...) are kept by http_rules.c
- * behind `rules`. */
-struct px_http {
-	enum http_conn_mode conn_mode;
-	enum http_reuse reuse;
-	bool forwardfor;           /* option forwardfor */
-	char *forwardfor_hdr;      /* default "X-Forwarded-For"; from malloc() */
-	struct addr forwardfor_except; /* len 0 = none */
-	int forwardfor_except_bits;
-	bool ifnone;               /* forwardfor if-none */
-	bool buffer_request;       /* option http-buffer-request */
-	char *monitor_uri;         /* from malloc() or NULL */
-	struct px_stats_cfg stats;
-	void *rules;               /* http_rules.c's own data; owned by it */
 };
 
 /* `stats socket` entries. */
