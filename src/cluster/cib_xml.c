@@ -1414,13 +1414,6 @@ static void unpack_op(struct unpack_ctx *u, struct sched_rsc *r, struct sched_no
 			} else {
 				r->role = ROLE_UNPROMOTED;
 			}
-		} else if (!strcmp(op->task, "start") && c->start_failure_fatal) {
-			struct sched_rsc *target = r;
-			struct sched_rsc *top = sched_rsc_top(r);
-
-			if (top->variant == VARIANT_CLONE && !top->unique)
-				target = top;
-			ban(target, n, -SCORE_INFINITY);
 		}
 		if (probe && rc == OCF_ERR_INSTALLED)
 			r->role = ROLE_STOPPED;

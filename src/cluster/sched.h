@@ -283,7 +283,8 @@ struct sched_cluster {
 	bool symmetric;
 	bool maintenance_mode;
 	bool stop_all;
-	bool start_failure_fatal;
+	bool start_failure_fatal; /* for the recorder of failures: the scheduler
+				    itself reads only fail counts */
 	bool stop_orphans;
 	bool stop_orphan_actions;
 	bool have_quorum;
