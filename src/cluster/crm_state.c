@@ -12,7 +12,7 @@
 #include "lib/util.h"
 
 static const char *const state_keywords[] = {
-	"node", "running", "failed", "failcount", "attr", "quorum", "now", NULL,
+	"node", "running", "pending", "failed", "failcount", "attr", "quorum", "now", NULL,
 };
 
 static const char *const node_states[] = {
@@ -284,6 +284,18 @@ int crm_state_apply_mem(struct xml_node *cib, const char *name, const char *data
 				rc = state_error(err, errlen, name, l.lineno, l.argv[2], NULL, "unknown node");
 				break;
 			}
+		} else if (!strcmp(kw, "pending")) {
+			/* An action in flight: recorded with op-status -1. */
+			if (argc < 3 || argc > 4) {
+				rc = state_error(err, errlen, name, l.lineno, NULL, NULL,
+						 "usage: pending RSC NODE [OP]");
+				break;
+			}
+			if (!node_known(cib, l.argv[2])) {
+				rc = state_error(err, errlen, name, l.lineno, l.argv[2], NULL, "unknown node");
+				break;
+			}
+			add_op(cib, l.argv[2], l.argv[1], argc == 4 ? l.argv[3] : "start", 0, -1, -1, 0);
 		} else if (!strcmp(kw, "failcount")) {
 			long long cnt, when = 0;
 			char *attr;

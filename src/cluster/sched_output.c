@@ -347,7 +347,7 @@ static void log_primitive(FILE *out, struct sched_rsc *r)
 	demote = rsc_action_on(r, "demote", next);
 
 	if (r->role == r->next_role) {
-		if (!start || ((start->flags & ACT_OPTIONAL) && !(start->flags & ACT_PRINT))) {
+		if (!start || (start->flags & ACT_OPTIONAL)) {
 			if (demote && promote && !(demote->flags & ACT_OPTIONAL) &&
 			    !(promote->flags & ACT_OPTIONAL))
 				action_item(out, "Re-promote", r, current, next, promote, demote);
