@@ -119,6 +119,8 @@ struct server_counters {
 	_Atomic uint64_t failed_conns, failed_resp, retries, redispatches;
 	_Atomic uint64_t failed_checks, down_trans;
 	_Atomic uint32_t max_sess;
+	/* HTTP mode: responses by class, index PX_HRSP_IDX(status) */
+	_Atomic uint64_t http_rsp[6];
 };
 
 struct server {
@@ -190,7 +192,15 @@ struct proxy_counters {
 	_Atomic uint64_t denied_conn, failed_req, failed_conns, failed_resp;
 	_Atomic uint64_t retries, redispatches;
 	_Atomic uint32_t max_sess;
+	/* HTTP mode, counted by the analyzer */
+	_Atomic uint64_t http_reqs;     /* requests received (fe) / forwarded (be) */
+	_Atomic uint64_t http_rsp[6];   /* responses by class, index PX_HRSP_IDX() */
+	_Atomic uint64_t intercepted;   /* answered by the proxy itself (stats, ...) */
+	_Atomic uint64_t denied_resp;   /* http-response deny */
 };
+
+/* Index into http_rsp[]: 0..4 for 1xx..5xx, 5 for any other status. */
+#define PX_HRSP_IDX(status) ((status) >= 100 && (status) < 600 ? (status) / 100 - 1 : 5)
 
 /* HTTP keep-alive mode, as `option http-keep-alive|http-server-close|
  * httpclose` choose it (the last one written wins; default keep-alive). */
@@ -282,6 +292,10 @@ struct proxy {
 	struct stick_table *stick_table; /* `stick-table` of this proxy, owned */
 	struct stick_rule *stick_rules;  /* in declaration order */
 	int nstick_rules;
+
+	/* `log-format STR`: from malloc(), or NULL for the option's default
+	 * (httplog / tcplog); checked by http_log_format_check() */
+	char *log_format;
 };
 
 /* `stats socket` entries. */
