@@ -166,10 +166,10 @@ static void stop_resource(struct sched_cluster *c, struct sched_rsc *r, bool opt
 	for (int i = 0; i < r->nrunning; i++) {
 		struct sched_action *stop = get_action(c, r, "stop", r->running_on[i], optional);
 
+		/* "being multiply active" is Pacemaker's reason only with
+		 * multiple-active=stop_unexpected, which is not implemented. */
 		if (!r->assigned)
 			set_reason(stop, "node availability", true);
-		else if (r->nrunning > 1 && r->running_on[i] != r->assigned && !r->parent)
-			set_reason(stop, "being multiply active", true);
 		if (!r->managed)
 			stop->flags &= ~ACT_RUNNABLE;
 	}
