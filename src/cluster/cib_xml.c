@@ -1633,12 +1633,19 @@ int cib_fail_count(const struct sched_cluster *c, struct sched_rsc *r, struct sc
 	int total = 0;
 
 	for (int i = 0; i < n->attrs.n; i++) {
-		const char *name = n->attrs.v[i].name;
+		const char *name = n->attrs.v[i].name, *rest;
 		int v;
 
 		if (strncmp(name, prefix, pl) || strncmp(name + pl, base, bl))
 			continue;
-		if (name[pl + bl] && name[pl + bl] != '#')
+		rest = name + pl + bl;
+		/* Anonymous instances may be counted under "rsc:N". */
+		if (*rest == ':' && !sched_rsc_top(r)->unique && rest[1] >= '0' && rest[1] <= '9') {
+			rest++;
+			while (*rest >= '0' && *rest <= '9')
+				rest++;
+		}
+		if (*rest && *rest != '#')
 			continue;
 		if (sched_score_parse(n->attrs.v[i].value, &v))
 			continue;
