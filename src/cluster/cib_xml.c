@@ -1705,6 +1705,11 @@ struct sched_cluster *cib_unpack(struct xml_node *cib, long long now, char *err,
 	if ((v = xml_get(cib, "dc-uuid")))
 		u.c->dc_uuid = xstrdup(v);
 	unpack_properties(&u, config);
+	/* A cluster that never had quorum (no "no-quorum-panic" on the root)
+	 * stops rather than fencing itself. */
+	if (u.c->no_quorum == NQ_SUICIDE && !u.c->have_quorum &&
+	    !((v = xml_get(cib, "no-quorum-panic")) && atoi(v) != 0))
+		u.c->no_quorum = NQ_STOP;
 	unpack_nodes(&u, config);
 	unpack_resources(&u, config);
 	if (u.rc)

@@ -326,12 +326,16 @@ int crm_state_apply_mem(struct xml_node *cib, const char *name, const char *data
 			}
 			set_node_attr(node_state(cib, l.argv[1], true), l.argv[2], l.argv[3]);
 		} else if (!strcmp(kw, "quorum")) {
-			if (argc != 2 || (strcmp(l.argv[1], "yes") && strcmp(l.argv[1], "no"))) {
+			if (argc != 2 || (strcmp(l.argv[1], "yes") && strcmp(l.argv[1], "no") &&
+					  strcmp(l.argv[1], "never"))) {
 				rc = state_error(err, errlen, name, l.lineno, argc > 1 ? l.argv[1] : NULL,
-						 NULL, "usage: quorum yes|no; got");
+						 NULL, "usage: quorum yes|no|never; got");
 				break;
 			}
 			xml_set(cib, "have-quorum", strcmp(l.argv[1], "yes") ? "0" : "1");
+			/* "no": quorum was lost, so no-quorum-policy=suicide applies;
+			 * "never": the cluster never had it, and stops instead. */
+			xml_set(cib, "no-quorum-panic", strcmp(l.argv[1], "no") ? "0" : "1");
 		} else if (!strcmp(kw, "now")) {
 			long long v;
 
