@@ -1306,7 +1306,9 @@ static void unpack_op(struct unpack_ctx *u, struct sched_rsc *r, struct sched_no
 		} else if (r->role < ROLE_STARTED && !probe) {
 			set_active(r);
 		}
-		if (!strcmp(op->task, "monitor") && probe)
+		/* The first pending action names the node it is pending on;
+		 * a pending probe does not. */
+		if (!probe && !r->pending_node)
 			r->pending_node = n;
 		return;
 	}
