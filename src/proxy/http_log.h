@@ -1,0 +1,25 @@
+/* http_log: HAProxy's log-format language for traffic logs.
+ *
+ * http_log_format() (declared in http_rules.h, with struct http_log_info)
+ * writes one log line; this header adds what the configuration parser
+ * needs to reject a bad `log-format` string before the proxy starts.
+ */
+#ifndef VIGIL_HTTP_LOG_H
+#define VIGIL_HTTP_LOG_H
+
+#include <stddef.h>
+
+/* HAProxy's built-in formats, as `option httplog` and `option tcplog`
+ * choose them. */
+#define HTTP_LOG_FORMAT_HTTP \
+	"%ci:%cp [%tr] %ft %b/%s %TR/%Tw/%Tc/%Tr/%Ta %ST %B %CC %CS %tsc " \
+	"%ac/%fc/%bc/%sc/%rc %sq/%bq %hr %hs %{+Q}r"
+#define HTTP_LOG_FORMAT_TCP \
+	"%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq"
+
+/* Check a `log-format` string: 0 if every %-variable is known, or -EINVAL
+ * with a message in err, e.g. "no such format variable 'foo'. If you
+ * wanted to emit the '%' character verbatim, you need to use '%%'". */
+int http_log_format_check(const char *fmt, char *err, size_t errlen);
+
+#endif
