@@ -1,15 +1,26 @@
 #include "proxy/acl.h"
+#include "proxy/http_txn.h"
 #include "proxy/proxy.h"
+#include "proxy/sample.h"
+#include "proxy/userlist.h"
 #include "lib/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
-enum acl_crit { CRIT_SRC, CRIT_DST, CRIT_SRC_PORT, CRIT_DST_PORT, CRIT_TRUE, CRIT_FALSE };
+enum acl_crit { CRIT_SRC, CRIT_DST, CRIT_SRC_PORT, CRIT_DST_PORT, CRIT_TRUE, CRIT_FALSE,
+		CRIT_SMP /* any sample fetch (sample.h) with a match method */ };
+
+/* Match methods of sample criteria (-m). */
+enum acl_match { M_STR, M_BEG, M_END, M_SUB, M_REG, M_DOM, M_DIR, M_FOUND, M_INT, M_IP,
+		 M_LEN, M_BOOL, M_GROUP /* http_auth_group */ };
 
 /* One value: a network (family, address, prefix length) or a port range. */
 struct acl_val {
@@ -23,8 +34,16 @@ struct acl_val {
  * expressions are ORed. */
 struct acl_expr {
 	enum acl_crit crit;
-	struct acl_val *vals;      /* from malloc() */
+	struct acl_val *vals;      /* from malloc(); networks and integer ranges */
 	int nvals;
+	/* CRIT_SMP */
+	struct sample_expr *smp;
+	enum acl_match match;
+	bool icase;                /* -i */
+	bool to_int;               /* hdr_val, urlp_val: value read as an integer */
+	char **strs;               /* string patterns, from malloc() */
+	regex_t *res;              /* compiled for M_REG, one per string */
+	int nstrs;
 	struct acl_expr *next;
 };
 
@@ -87,6 +106,20 @@ static bool matches_prefixes(const char *name, const char *const *list)
 	return false;
 }
 
+static void expr_free(struct acl_expr *e)
+{
+	for (int i = 0; i < e->nstrs; i++) {
+		if (e->res)
+			regfree(&e->res[i]);
+		free(e->strs[i]);
+	}
+	free(e->res);
+	free(e->strs);
+	sample_expr_free(e->smp);
+	free(e->vals);
+	free(e);
+}
+
 static void acl_free_one(struct acl *a)
 {
 	struct acl_expr *e, *next;
@@ -95,8 +128,7 @@ static void acl_free_one(struct acl *a)
 		return;
 	for (e = a->exprs; e; e = next) {
 		next = e->next;
-		free(e->vals);
-		free(e);
+		expr_free(e);
 	}
 	free(a->name);
 	free(a);
@@ -233,10 +265,394 @@ static int load_values_file(struct acl_expr *e, const char *aclname, const char 
 	return rc;
 }
 
+/* ---- sample criteria ---- */
+
+/* Derived names: FETCH_SUFFIX means FETCH with a match method. */
+static const struct {
+	const char *suffix;
+	enum acl_match m;
+} suffixes[] = {
+	{ "_beg", M_BEG }, { "_end", M_END }, { "_sub", M_SUB }, { "_reg", M_REG },
+	{ "_dom", M_DOM }, { "_dir", M_DIR }, { "_len", M_LEN }, { "_val", M_INT },
+	{ "_found", M_FOUND }, { "_ip", M_IP }, { "_cnt", M_INT },
+};
+
+static const struct {
+	const char *name;
+	enum acl_match m;
+} match_names[] = {
+	{ "str", M_STR }, { "beg", M_BEG }, { "end", M_END }, { "sub", M_SUB }, { "reg", M_REG },
+	{ "dom", M_DOM }, { "dir", M_DIR }, { "found", M_FOUND }, { "int", M_INT }, { "ip", M_IP },
+	{ "len", M_LEN }, { "bool", M_BOOL },
+};
+
+static void add_str(struct acl_expr *e, const char *s)
+{
+	e->strs = xrealloc(e->strs, sizeof(*e->strs) * (size_t)(e->nstrs + 1));
+	e->strs[e->nstrs++] = xstrdup(s);
+}
+
+static int add_int_value(struct acl_expr *e, const char *op, const char *num, const char *aclname,
+			 char *err, size_t errlen)
+{
+	struct acl_val v;
+	long long n;
+
+	memset(&v, 0, sizeof(v));
+	v.lo = LLONG_MIN;
+	v.hi = LLONG_MAX;
+	if (!op) {
+		const char *colon = strchr(num, ':');
+
+		if (colon) {
+			char a[32];
+
+			snprintf(a, sizeof(a), "%.*s", (int)(colon - num), num);
+			if ((a[0] && parse_int(a, LLONG_MIN, LLONG_MAX, &v.lo)) ||
+			    (colon[1] && parse_int(colon + 1, LLONG_MIN, LLONG_MAX, &v.hi)))
+				goto bad;
+		} else {
+			if (parse_int(num, LLONG_MIN, LLONG_MAX, &n))
+				goto bad;
+			v.lo = v.hi = n;
+		}
+	} else {
+		if (!num || parse_int(num, LLONG_MIN + 1, LLONG_MAX - 1, &n))
+			goto bad;
+		if (!strcmp(op, "gt"))
+			v.lo = n + 1;
+		else if (!strcmp(op, "ge"))
+			v.lo = n;
+		else if (!strcmp(op, "lt"))
+			v.hi = n - 1;
+		else if (!strcmp(op, "le"))
+			v.hi = n;
+		else
+			v.lo = v.hi = n;
+	}
+	add_val(e, &v);
+	return 0;
+bad:
+	snprintf(err, errlen, "error detected while parsing ACL '%s' : '%s' is not a number", aclname,
+		 num ? num : op);
+	return -EINVAL;
+}
+
+static int smp_add_pattern(struct acl_expr *e, const char *aclname, const char *s, char *err, size_t errlen)
+{
+	struct acl_val v;
+
+	switch (e->match) {
+	case M_INT:
+	case M_LEN:
+		return add_int_value(e, NULL, s, aclname, err, errlen);
+	case M_IP:
+		if (parse_net(s, &v) < 0) {
+			snprintf(err, errlen, "error detected while parsing ACL '%s' : '%s' is not a valid IPv4 or IPv6 address",
+				 aclname, s);
+			return -EINVAL;
+		}
+		add_val(e, &v);
+		return 0;
+	case M_FOUND:
+	case M_BOOL:
+		snprintf(err, errlen, "error detected while parsing ACL '%s' : match method '%s' takes no pattern (got '%s')",
+			 aclname, e->match == M_FOUND ? "found" : "bool", s);
+		return -EINVAL;
+	default:
+		add_str(e, s);
+		return 0;
+	}
+}
+
+static int smp_load_file(struct acl_expr *e, const char *aclname, const char *path, char *err, size_t errlen)
+{
+	FILE *fp = fopen(path, "re");
+	char line[1024];
+	int rc = 0;
+
+	if (!fp) {
+		snprintf(err, errlen, "error detected while parsing ACL '%s' : failed to open pattern file <%s>",
+			 aclname, path);
+		return -EINVAL;
+	}
+	while (rc == 0 && fgets(line, sizeof(line), fp)) {
+		char *s = line, *end;
+
+		while (*s == ' ' || *s == '\t')
+			s++;
+		if (*s == '#')
+			continue;
+		end = s + strcspn(s, "\r\n");
+		while (end > s && (end[-1] == ' ' || end[-1] == '\t'))
+			end--;
+		*end = 0;
+		if (*s)
+			rc = smp_add_pattern(e, aclname, s, err, errlen);
+	}
+	fclose(fp);
+	return rc;
+}
+
+static struct acl_expr *smp_expr_parse(struct proxy *px, char **args, const char *aclname, const char *stop,
+				       int *used, char *err, size_t errlen)
+{
+	struct acl_expr *e = xcalloc(1, sizeof(*e));
+	char expr[512], serr[256];
+	const char *w = args[0], *paren = strchr(w, '(');
+	size_t nlen = paren ? (size_t)(paren - w) : strlen(w);
+	int i = 1, explicit_match = -1;
+	const char *op = NULL;
+	char **files = NULL;
+	int nfiles = 0;
+
+	e->crit = CRIT_SMP;
+	snprintf(expr, sizeof(expr), "%s", w);
+	e->smp = sample_expr_parse(px, expr, serr, sizeof(serr));
+	if (e->smp) {
+		switch (sample_expr_type(e->smp)) {
+		case SMP_T_INT: e->match = M_INT; break;
+		case SMP_T_IP: e->match = M_IP; break;
+		case SMP_T_BOOL: e->match = M_BOOL; break;
+		default: e->match = M_STR; break;
+		}
+		if (!strncmp(w, "http_auth_group", 15))
+			e->match = M_GROUP;
+	} else {
+		/* FETCH_SUFFIX */
+		for (size_t k = 0; k < ARRAY_SIZE(suffixes) && !e->smp; k++) {
+			size_t sl = strlen(suffixes[k].suffix);
+			char base[128];
+
+			if (nlen <= sl || nlen - sl >= sizeof(base) ||
+			    memcmp(w + nlen - sl, suffixes[k].suffix, sl) != 0)
+				continue;
+			snprintf(base, sizeof(base), "%.*s", (int)(nlen - sl), w);
+			if (!strcmp(suffixes[k].suffix, "_cnt") || !strcmp(base, "url_param"))
+				continue;
+			if (!strcmp(base, "urlp") || !strcmp(base, "cook") || !strcmp(base, "scook"))
+				;
+			else if (!sample_fetch_known(base))
+				continue;
+			snprintf(expr, sizeof(expr), "%s%s", base, paren ? paren : "");
+			e->smp = sample_expr_parse(px, expr, serr, sizeof(serr));
+			e->match = suffixes[k].m;
+			e->to_int = !strcmp(suffixes[k].suffix, "_val");
+		}
+		if (!e->smp) {
+			char fetch[128];
+
+			snprintf(fetch, sizeof(fetch), "%.*s", (int)nlen, w);
+			if (strncmp(fetch, "ssl_", 4) == 0 || strncmp(fetch, "req_ssl", 7) == 0 ||
+			    strncmp(fetch, "req.ssl", 7) == 0)
+				snprintf(err, errlen, "ACL criterion '%s' needs TLS ('ssl'), which is not supported by vigil-proxy yet", fetch);
+			else if (matches_prefixes(fetch, http_fetches) || matches_prefixes(fetch, track_fetches))
+				snprintf(err, errlen, "ACL criterion '%s' is not supported by vigil-proxy yet", fetch);
+			else if (strstr(serr, "unknown fetch method"))
+				snprintf(err, errlen, "unknown fetch method '%s' in ACL expression '%s'", fetch, w);
+			else
+				snprintf(err, errlen, "error detected while parsing ACL '%s' : %s", aclname, serr);
+			goto fail;
+		}
+	}
+
+	/* flags */
+	while (args[i] && args[i][0] == '-' && !(stop && strcmp(args[i], stop) == 0)) {
+		const char *f = args[i];
+
+		if (strcmp(f, "--") == 0) {
+			i++;
+			break;
+		} else if (strcmp(f, "-i") == 0) {
+			e->icase = true;
+			i++;
+		} else if (strcmp(f, "-n") == 0) {
+			i++;
+		} else if (strcmp(f, "-u") == 0 || strcmp(f, "-m") == 0 || strcmp(f, "-f") == 0 ||
+			   strcmp(f, "-M") == 0) {
+			if (!args[i + 1]) {
+				snprintf(err, errlen, "'%s' expects an argument", f);
+				goto fail;
+			}
+			if (strcmp(f, "-m") == 0) {
+				size_t k;
+
+				for (k = 0; k < ARRAY_SIZE(match_names); k++)
+					if (strcmp(args[i + 1], match_names[k].name) == 0)
+						explicit_match = (int)match_names[k].m;
+				if (explicit_match < 0) {
+					snprintf(err, errlen, "error detected while parsing ACL '%s' : unknown match method '%s'",
+						 aclname, args[i + 1]);
+					goto fail;
+				}
+				e->match = (enum acl_match)explicit_match;
+			} else if (strcmp(f, "-f") == 0) {
+				files = xrealloc(files, sizeof(*files) * (size_t)(nfiles + 1));
+				files[nfiles++] = args[i + 1];
+			}
+			i += 2;
+		} else {
+			snprintf(err, errlen, "error detected while parsing ACL '%s' : '%s' is not a valid flag (-i, -n, -u, -m, -f, --)",
+				 aclname, f);
+			goto fail;
+		}
+	}
+	for (int k = 0; k < nfiles; k++)
+		if (smp_load_file(e, aclname, files[k], err, errlen) < 0)
+			goto fail;
+	for (; args[i] && !(stop && strcmp(args[i], stop) == 0); i++) {
+		if ((e->match == M_INT || e->match == M_LEN) && !op &&
+		    (!strcmp(args[i], "gt") || !strcmp(args[i], "ge") || !strcmp(args[i], "lt") ||
+		     !strcmp(args[i], "le") || !strcmp(args[i], "eq"))) {
+			op = args[i];
+			if (add_int_value(e, op, args[i + 1], aclname, err, errlen) < 0)
+				goto fail;
+			i++;
+			continue;
+		}
+		if (smp_add_pattern(e, aclname, args[i], err, errlen) < 0)
+			goto fail;
+	}
+	if (e->match == M_REG && e->nstrs) {
+		e->res = xcalloc((size_t)e->nstrs, sizeof(*e->res));
+		for (int k = 0; k < e->nstrs; k++) {
+			if (regcomp(&e->res[k], e->strs[k], REG_EXTENDED | REG_NOSUB | (e->icase ? REG_ICASE : 0)) != 0) {
+				snprintf(err, errlen, "error detected while parsing ACL '%s' : invalid regex '%s'",
+					 aclname, e->strs[k]);
+				for (int j = k + 1; j < e->nstrs; j++)
+					regcomp(&e->res[j], "x", REG_NOSUB);
+				goto fail;
+			}
+		}
+	}
+	if (e->match != M_FOUND && e->match != M_BOOL && e->nstrs == 0 && e->nvals == 0 && nfiles == 0) {
+		/* HAProxy accepts this and the ACL never matches */
+	}
+	free(files);
+	*used = i;
+	return e;
+fail:
+	free(files);
+	expr_free(e);
+	return NULL;
+}
+
+static bool str_match(const struct acl_expr *e, const char *s, size_t len)
+{
+	char tmp[SMP_BUFSIZE];
+
+	for (int i = 0; i < e->nstrs; i++) {
+		const char *p = e->strs[i];
+		size_t pl = strlen(p);
+		int (*cmp)(const char *, const char *, size_t) = e->icase ? strncasecmp : strncmp;
+
+		switch (e->match) {
+		case M_STR:
+			if (pl == len && cmp(s, p, len) == 0)
+				return true;
+			break;
+		case M_BEG:
+			if (pl <= len && cmp(s, p, pl) == 0)
+				return true;
+			break;
+		case M_END:
+			if (pl <= len && cmp(s + len - pl, p, pl) == 0)
+				return true;
+			break;
+		case M_SUB:
+			for (size_t k = 0; pl <= len && k + pl <= len; k++)
+				if (cmp(s + k, p, pl) == 0)
+					return true;
+			break;
+		case M_DOM:
+		case M_DIR: {
+			const char *delims = e->match == M_DOM ? "./" : "/";
+
+			for (size_t k = 0; pl && k + pl <= len; k++)
+				if ((k == 0 || strchr(delims, s[k - 1])) && cmp(s + k, p, pl) == 0 &&
+				    (k + pl == len || strchr(delims, s[k + pl])))
+					return true;
+			break;
+		}
+		case M_REG:
+			if (len < sizeof(tmp)) {
+				memcpy(tmp, s, len);
+				tmp[len] = 0;
+				if (regexec(&e->res[i], tmp, 0, NULL, 0) == 0)
+					return true;
+			}
+			break;
+		default:
+			break;
+		}
+	}
+	return false;
+}
+
+static bool int_match(const struct acl_expr *e, long long v)
+{
+	for (int i = 0; i < e->nvals; i++)
+		if (v >= e->vals[i].lo && v <= e->vals[i].hi)
+			return true;
+	return false;
+}
+
+static bool ip_match(const struct acl_expr *e, const struct smp *s);
+
+static bool smp_value_match(const struct acl_expr *e, struct smp *s)
+{
+	switch (e->match) {
+	case M_FOUND:
+		return true;
+	case M_BOOL:
+		return s->is_int ? s->num != 0 : s->len > 0;
+	case M_INT:
+		if (s->is_int && !e->to_int)
+			return int_match(e, s->num);
+		{
+			char tmp[32];
+			size_t n = s->len < sizeof(tmp) - 1 ? s->len : sizeof(tmp) - 1;
+
+			memcpy(tmp, s->p, n);
+			tmp[n] = 0;
+			return int_match(e, strtoll(tmp, NULL, 10));
+		}
+	case M_LEN:
+		return int_match(e, (long long)s->len);
+	case M_IP:
+		return ip_match(e, s);
+	case M_GROUP:
+		for (int i = 0; i < e->nstrs; i++)
+			if (userlist_in_group(sample_expr_userlist(e->smp), s->p, s->len, e->strs[i]))
+				return true;
+		return false;
+	default:
+		return str_match(e, s->p, s->len);
+	}
+}
+
+static bool smp_expr_eval(const struct acl_expr *e, struct http_txn *txn)
+{
+	struct smp *s = xmalloc(sizeof(*s));
+	bool res = false;
+
+	if (sample_expr_multi(e->smp)) {
+		for (int occ = 1; occ <= HTTP_MAX_HDRS && !res; occ++) {
+			if (!sample_eval(e->smp, txn, occ, s))
+				break;
+			res = smp_value_match(e, s);
+		}
+	} else if (sample_eval(e->smp, txn, 0, s)) {
+		res = smp_value_match(e, s);
+	}
+	free(s);
+	return res;
+}
+
 /* Parse `CRITERION [flags] VALUE...` up to `stop` (NULL or "}"), into a new
  * expression. *used gets the number of words consumed. */
-static struct acl_expr *expr_parse(char **args, const char *aclname, const char *stop, int *used,
-				   char *err, size_t errlen)
+static struct acl_expr *expr_parse(struct proxy *px, char **args, const char *aclname, const char *stop,
+				   int *used, char *err, size_t errlen)
 {
 	struct acl_expr *e;
 	char fetch[128];
@@ -259,18 +675,8 @@ static struct acl_expr *expr_parse(char **args, const char *aclname, const char 
 	for (k = 0; k < ARRAY_SIZE(acl_crits); k++)
 		if (strcmp(fetch, acl_crits[k].name) == 0)
 			crit = (int)acl_crits[k].crit;
-	if (crit < 0 || paren) {
-		if (matches_prefixes(fetch, http_fetches))
-			snprintf(err, errlen, "ACL criterion '%s' needs 'mode http', not supported by vigil-proxy yet", fetch);
-		else if (strncmp(fetch, "ssl_", 4) == 0 || strncmp(fetch, "req_ssl", 7) == 0 ||
-			 strncmp(fetch, "req.ssl", 7) == 0)
-			snprintf(err, errlen, "ACL criterion '%s' needs TLS ('ssl'), which is not supported by vigil-proxy yet", fetch);
-		else if (matches_prefixes(fetch, track_fetches))
-			snprintf(err, errlen, "ACL criterion '%s' is not supported by vigil-proxy yet", fetch);
-		else
-			snprintf(err, errlen, "unknown fetch method '%s' in ACL expression '%s'", fetch, args[0]);
-		return NULL;
-	}
+	if (crit < 0 || paren)
+		return smp_expr_parse(px, args, aclname, stop, used, err, errlen);
 	e = xcalloc(1, sizeof(*e));
 	e->crit = (enum acl_crit)crit;
 
@@ -350,8 +756,7 @@ static struct acl_expr *expr_parse(char **args, const char *aclname, const char 
 	*used = i;
 	return e;
 fail:
-	free(e->vals);
-	free(e);
+	expr_free(e);
 	return NULL;
 }
 
@@ -386,7 +791,7 @@ int acl_parse(struct proxy *px, char **args, char *err, size_t errlen)
 		snprintf(err, errlen, "'acl' : '%s' is a reserved ACL name", args[0]);
 		return -EINVAL;
 	}
-	e = expr_parse(args + 1, args[0], NULL, &used, err, errlen);
+	e = expr_parse(px, args + 1, args[0], NULL, &used, err, errlen);
 	if (!e)
 		return -EINVAL;
 	a = acl_find(px->acls, args[0]);
@@ -428,7 +833,7 @@ static struct acl *predefined(struct proxy *px, const char *name)
 		/* acl_parse refuses reserved names; build it directly */
 		{
 			int used;
-			struct acl_expr *e = expr_parse(args + 1, name, NULL, &used, errbuf, sizeof(errbuf));
+			struct acl_expr *e = expr_parse(px, args + 1, name, NULL, &used, errbuf, sizeof(errbuf));
 			struct acl *a = xcalloc(1, sizeof(*a)), **tail = &px->acls;
 
 			a->name = xstrdup(name);
@@ -523,12 +928,11 @@ struct acl_cond *acl_cond_parse(struct proxy *px, char **args, char *err, size_t
 			struct acl_expr *e;
 			int used;
 
-			e = expr_parse(args + i + 1, "anonymous", "}", &used, err, errlen);
+			e = expr_parse(px, args + i + 1, "anonymous", "}", &used, err, errlen);
 			if (!e)
 				goto fail;
 			if (!args[i + 1 + used]) {
-				free(e->vals);
-				free(e);
+				expr_free(e);
 				snprintf(err, errlen, "missing closing '}' in condition");
 				goto fail;
 			}
@@ -603,13 +1007,41 @@ static bool prefix_match(const uint8_t *a, const uint8_t *b, int plen)
 	return true;
 }
 
+static bool ip_match(const struct acl_expr *e, const struct smp *s)
+{
+	uint8_t addr[16];
+	int fam, port, i;
+
+	if (s->is_ip) {
+		fam = sa_family_addr(s->sa, addr, &port);
+	} else {
+		char tmp[64];
+		size_t n = s->len < sizeof(tmp) - 1 ? s->len : sizeof(tmp) - 1;
+
+		memcpy(tmp, s->p, n);
+		tmp[n] = 0;
+		if (inet_pton(AF_INET, tmp, addr) == 1)
+			fam = AF_INET;
+		else if (inet_pton(AF_INET6, tmp, addr) == 1)
+			fam = AF_INET6;
+		else
+			return false;
+	}
+	for (i = 0; i < e->nvals; i++)
+		if (e->vals[i].family == fam && prefix_match(addr, e->vals[i].addr, e->vals[i].plen))
+			return true;
+	return false;
+}
+
 static bool expr_eval(const struct acl_expr *e, const struct sockaddr *src,
-		      const struct sockaddr *dst)
+		      const struct sockaddr *dst, struct http_txn *txn)
 {
 	uint8_t addr[16];
 	int fam, port = 0, i;
 
 	switch (e->crit) {
+	case CRIT_SMP:
+		return smp_expr_eval(e, txn);
 	case CRIT_TRUE:
 		return true;
 	case CRIT_FALSE:
@@ -633,18 +1065,19 @@ static bool expr_eval(const struct acl_expr *e, const struct sockaddr *src,
 	return false;
 }
 
-static bool acl_eval(const struct acl *a, const struct sockaddr *src, const struct sockaddr *dst)
+static bool acl_eval(const struct acl *a, const struct sockaddr *src, const struct sockaddr *dst,
+		     struct http_txn *txn)
 {
 	const struct acl_expr *e;
 
 	for (e = a->exprs; e; e = e->next)
-		if (expr_eval(e, src, dst))
+		if (expr_eval(e, src, dst, txn))
 			return true;
 	return false;
 }
 
-bool acl_cond_eval(const struct acl_cond *c, const struct sockaddr *src,
-		   const struct sockaddr *dst)
+static bool cond_eval(const struct acl_cond *c, const struct sockaddr *src,
+		      const struct sockaddr *dst, struct http_txn *txn)
 {
 	bool res = false;
 	int g, t;
@@ -653,11 +1086,22 @@ bool acl_cond_eval(const struct acl_cond *c, const struct sockaddr *src,
 		bool all = true;
 
 		for (t = 0; t < c->nterms[g] && all; t++) {
-			bool v = acl_eval(c->groups[g][t].acl, src, dst);
+			bool v = acl_eval(c->groups[g][t].acl, src, dst, txn);
 
 			all = c->groups[g][t].negate ? !v : v;
 		}
 		res = all;
 	}
 	return c->unless ? !res : res;
+}
+
+bool acl_cond_eval(const struct acl_cond *c, const struct sockaddr *src,
+		   const struct sockaddr *dst)
+{
+	return cond_eval(c, src, dst, NULL);
+}
+
+bool acl_cond_eval_http(const struct acl_cond *c, struct http_txn *txn)
+{
+	return cond_eval(c, txn->src, txn->dst, txn);
 }

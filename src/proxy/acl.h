@@ -3,7 +3,12 @@
  * Supported criteria: src, dst (IPv4/IPv6 addresses and networks),
  * src_port, dst_port (ports, ranges "A:B", or "gt|ge|lt|le|eq N"),
  * always_true, always_false; predefined ACLs TRUE, FALSE, LOCALHOST.
- * HTTP criteria need 'mode http', which vigil-proxy does not support yet.
+ * Every other criterion is a sample fetch (sample.h: path, url, hdr(N),
+ * method, status, sc_http_req_rate(0), http_auth(L), ...) with a match
+ * method, given by -m or by a suffix (path_beg, hdr_dom(host), ...):
+ * str, beg, end, sub, reg, dom, dir, len, int (with gt/ge/lt/le/eq),
+ * ip, found, bool; -i ignores case; -f FILE reads patterns from a file.
+ * HTTP criteria never match in acl_cond_eval() (no transaction).
  *
  * A condition is an OR ("||" or "or") of terms; a term is an AND of
  * (possibly negated with "!") ACL names or anonymous `{ CRITERION VALUES }`
@@ -44,6 +49,10 @@ int acl_parse(struct proxy *px, char **args, char *err, size_t errlen);
 struct acl_cond *acl_cond_parse(struct proxy *px, char **args, char *err, size_t errlen);
 bool acl_cond_eval(const struct acl_cond *c, const struct sockaddr *src,
 		   const struct sockaddr *dst);
+/* The same with HTTP criteria (sample.h fetches) evaluated on `txn`;
+ * src/dst come from txn->src/dst. */
+struct http_txn;
+bool acl_cond_eval_http(const struct acl_cond *c, struct http_txn *txn);
 void acl_cond_free(struct acl_cond *c);
 
 /* Free a proxy's ACL list. */

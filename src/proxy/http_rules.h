@@ -59,6 +59,22 @@ struct proxy *http_select_backend(struct proxy *fe, struct http_txn *txn);
  * the response must be replaced by an error (http-response deny). */
 bool http_rsp_rules_run(struct proxy *px, struct http_txn *txn);
 
+/* Stick counters of the tracked entries (track-sc*): count an HTTP error
+ * (4xx) once the response status is known. */
+void http_track_response(struct http_txn *txn, int status);
+
+/* End of a transaction: release what the rules attached to `txn` (tracked
+ * stick-table entries: conn_cur goes down; variables, captures). Call it
+ * once per transaction, before reusing `txn`. */
+void http_rules_txn_end(struct http_txn *txn);
+
+/* `stats admin if COND` holds for this request. */
+bool http_stats_admin(struct proxy *px, struct http_txn *txn);
+
+/* Free everything the parser put in px->http, px->log_format, px->stkctr,
+ * px->lb_param (pxconf_free calls it). */
+void http_rules_free(struct proxy *px);
+
 /* `option forwardfor [except NET] [header NAME]`: add the header if the
  * proxy asks for it and the source is not excepted. */
 void http_add_forwardfor(struct proxy *px, struct http_txn *txn);

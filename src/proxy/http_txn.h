@@ -23,6 +23,8 @@
 
 struct proxy;
 struct server;
+struct stkctr_table;
+struct stkctr_entry;
 
 struct http_str {
 	const char *p;
@@ -57,6 +59,21 @@ struct http_txn {
 	struct http_str redirect_location;   /* set by redirect rules */
 	int redirect_code;
 	bool redirect_set_cookie;            /* unused for now */
+
+	/* state of the rules (http_rules.h); zero at the start of a
+	 * transaction, released by http_rules_txn_end() */
+	struct stkctr_table *sc_table[3];    /* track-sc0/1/2 */
+	struct stkctr_entry *sc_entry[3];
+	struct http_var {
+		const char *name;            /* "txn.x"; owned by the configuration */
+		struct http_str value;       /* in the arena */
+	} vars[8];                           /* set-var(txn.*) */
+	int nvars;
+	int log_level;                       /* set-log-level + 1; 0 = unchanged */
+	struct http_str captures[8];         /* capture request header, in order */
+	int ncaptures;
+	struct http_str rsp_captures[8];     /* capture response header */
+	int nrsp_captures;
 };
 
 /* Load a parsed head (buffer `buf`) into txn->req / txn->rsp. Returns 0,

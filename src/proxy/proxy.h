@@ -32,6 +32,10 @@ enum px_mode { PX_MODE_TCP, PX_MODE_HTTP };
 
 enum lb_algo {
 	LB_ROUNDROBIN, LB_STATIC_RR, LB_LEASTCONN, LB_SOURCE, LB_FIRST,
+	LB_URI,        /* balance uri [whole] [len N] [depth N] */
+	LB_URL_PARAM,  /* balance url_param NAME: px->lb_param */
+	LB_HDR,        /* balance hdr(NAME): px->lb_param */
+	LB_RANDOM,     /* balance random */
 };
 
 /* Proxy option flags (`option X`, `no option X`). */
@@ -296,6 +300,13 @@ struct proxy {
 	/* `log-format STR`: from malloc(), or NULL for the option's default
 	 * (httplog / tcplog); checked by http_log_format_check() */
 	char *log_format;
+
+	/* HTTP mode: counters and balancing parameters */
+	struct stkctr_table *stkctr; /* counters of `stick-table ... store`, owned
+				      (stick_counters.h); NULL if none */
+	char *lb_param;            /* url_param / hdr name; from malloc() or NULL */
+	bool lb_uri_whole;         /* balance uri whole */
+	int lb_uri_len, lb_uri_depth; /* 0 = no limit */
 };
 
 /* `stats socket` entries. */
@@ -351,6 +362,7 @@ struct pxconf {
 	int nproxies;
 	char **files;              /* configuration files read, for messages */
 	int nfiles;
+	struct userlist *userlists; /* `userlist` sections (userlist.h), owned */
 };
 
 /* Lookups. */

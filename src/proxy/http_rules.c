@@ -1,0 +1,731 @@
+/* http_rules: request and response rules of `mode http` proxies (see
+ * http_rules.h). Parsing is in cfgparse-http.c, generated responses in
+ * http_reply.c, cookie persistence in http_cookie.c. */
+#include "proxy/http_rules_int.h"
+#include "proxy/acl.h"
+#include "proxy/stick_counters.h"
+#include "lib/util.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+struct http_rules *http_rules_of(struct proxy *px)
+{
+	if (!px->http.rules)
+		px->http.rules = xcalloc(1, sizeof(struct http_rules));
+	return px->http.rules;
+}
+
+void http_rule_release(struct http_rule *r)
+{
+	acl_cond_free(r->cond);
+	free(r->name);
+	http_fmt_free(r->fmt);
+	sample_expr_free(r->expr);
+	if (r->has_re)
+		regfree(&r->re);
+	free(r->reason);
+	free(r->content_type);
+	free(r->body);
+	for (int i = 0; i < r->nhdrs; i++) {
+		free(r->hdrs[i].name);
+		http_fmt_free(r->hdrs[i].value);
+	}
+	free(r->hdrs);
+	free(r->realm);
+	free(r->table_name);
+	http_fmt_free(r->rdr.target);
+	free(r->rdr.cookie);
+	memset(r, 0, sizeof(*r));
+}
+
+static void free_errs(struct http_rules *R)
+{
+	for (int i = 0; i < R->nerrs; i++) {
+		free(R->errs[i].head);
+		free(R->errs[i].body);
+		free(R->errs[i].content_type);
+	}
+	free(R->errs);
+}
+
+void http_rules_free(struct proxy *px)
+{
+	struct http_rules *R = px->http.rules;
+	struct px_stats_cfg *st = &px->http.stats;
+
+	free(px->http.forwardfor_hdr);
+	free(px->http.monitor_uri);
+	free(st->uri);
+	free(st->realm);
+	for (int i = 0; i < st->nauth; i++)
+		free(st->auth[i]);
+	free(st->auth);
+	acl_cond_free(st->admin_cond);
+	free(px->log_format);
+	free(px->lb_param);
+	stkctr_table_free(px->stkctr);
+	px->stkctr = NULL;
+	if (!R)
+		return;
+	for (int i = 0; i < R->nreq; i++)
+		http_rule_release(&R->req[i]);
+	free(R->req);
+	for (int i = 0; i < R->nrsp; i++)
+		http_rule_release(&R->rsp[i]);
+	free(R->rsp);
+	for (int i = 0; i < R->nredirects; i++)
+		http_rule_release(&R->redirects[i]);
+	free(R->redirects);
+	for (int i = 0; i < R->nswitch_fmt; i++)
+		http_fmt_free(R->switch_fmt[i]);
+	free(R->switch_fmt);
+	free(R->ck_name);
+	free(R->ck_domain);
+	free_errs(R);
+	for (int i = 0; i < R->nreq_caps; i++)
+		free(R->req_caps[i].name);
+	for (int i = 0; i < R->nrsp_caps; i++)
+		free(R->rsp_caps[i].name);
+	free(R);
+	px->http.rules = NULL;
+}
+
+/* ---- helpers ---- */
+
+static bool cond_ok(const struct http_rule *r, struct http_txn *txn)
+{
+	return !r->cond || acl_cond_eval_http(r->cond, txn);
+}
+
+/* Evaluate a format into the arena. */
+static struct http_str fmt_store(struct http_txn *txn, const struct http_fmt *f, bool *ok)
+{
+	struct strbuf sb = STRBUF_INIT;
+	struct http_str r = { "", 0 };
+
+	http_fmt_eval(f, txn, &sb);
+	if (sb.len) {
+		r.p = http_txn_store(txn, sb.s, sb.len);
+		r.len = sb.len;
+		if (!r.p) {
+			*ok = false;
+			r.p = "";
+			r.len = 0;
+		}
+	}
+	sb_free(&sb);
+	return r;
+}
+
+/* Replace the regex match of `re` on value with `repl` (\1..\9 refer to
+ * groups): the whole value is replaced, as HAProxy does. False when the
+ * value does not match. */
+static bool regex_replace(const regex_t *re, const char *val, size_t vlen, const char *repl, size_t rlen,
+			  struct strbuf *out)
+{
+	char tmp[4096];
+	regmatch_t m[10];
+
+	if (vlen >= sizeof(tmp))
+		return false;
+	memcpy(tmp, val, vlen);
+	tmp[vlen] = 0;
+	if (regexec(re, tmp, 10, m, 0) != 0)
+		return false;
+	for (size_t i = 0; i < rlen; i++) {
+		if (repl[i] == '\\' && i + 1 < rlen && repl[i + 1] >= '0' && repl[i + 1] <= '9') {
+			int g = repl[++i] - '0';
+
+			if (m[g].rm_so >= 0)
+				sb_append(out, tmp + m[g].rm_so, (size_t)(m[g].rm_eo - m[g].rm_so));
+		} else {
+			sb_append(out, repl + i, 1);
+		}
+	}
+	return true;
+}
+
+static int replace_header(struct http_txn *txn, struct http_head *h, const struct http_rule *r)
+{
+	struct strbuf repl = STRBUF_INIT, out = STRBUF_INIT;
+	int i = -1, rc = 0;
+
+	http_fmt_eval(r->fmt, txn, &repl);
+	while ((i = http_hdr_find(h, r->name, i + 1)) >= 0) {
+		struct http_str *v = &h->hdrs[i].value;
+		const char *p;
+
+		sb_reset(&out);
+		if (r->act == HA_REPLACE_HDR) {
+			if (!regex_replace(&r->re, v->p, v->len, sb_str(&repl), repl.len, &out))
+				continue;
+		} else {
+			/* each comma-separated value on its own */
+			const char *s = v->p, *end = v->p + v->len;
+			bool changed = false;
+
+			while (s <= end) {
+				const char *c = memchr(s, ',', (size_t)(end - s));
+				const char *e = c ? c : end, *b = s;
+
+				while (b < e && (*b == ' ' || *b == '\t'))
+					b++;
+				if (s != v->p)
+					sb_puts(&out, ",");
+				sb_append(&out, s, (size_t)(b - s));
+				if (regex_replace(&r->re, b, (size_t)(e - b), sb_str(&repl), repl.len, &out))
+					changed = true;
+				else
+					sb_append(&out, b, (size_t)(e - b));
+				if (!c)
+					break;
+				s = c + 1;
+			}
+			if (!changed)
+				continue;
+		}
+		p = http_txn_store(txn, sb_str(&out), out.len);
+		if (!p && out.len) {
+			rc = -1;
+			break;
+		}
+		v->p = p ? p : "";
+		v->len = out.len;
+	}
+	sb_free(&repl);
+	sb_free(&out);
+	return rc;
+}
+
+static int set_var(struct http_txn *txn, const char *name, const char *v, size_t len)
+{
+	const char *p = http_txn_store(txn, v, len);
+
+	if (!p && len)
+		return -1;
+	for (int i = 0; i < txn->nvars; i++) {
+		if (strcmp(txn->vars[i].name, name) == 0) {
+			txn->vars[i].value.p = p;
+			txn->vars[i].value.len = len;
+			return 0;
+		}
+	}
+	if (txn->nvars == (int)ARRAY_SIZE(txn->vars))
+		return -1;
+	txn->vars[txn->nvars].name = name;
+	txn->vars[txn->nvars].value.p = p;
+	txn->vars[txn->nvars].value.len = len;
+	txn->nvars++;
+	return 0;
+}
+
+static void track(struct proxy *px, const struct http_rule *r, struct http_txn *txn)
+{
+	struct proxy *tp = r->table_px ? r->table_px : px;
+	unsigned char key[STKCTR_KEY_MAX];
+	struct smp *s;
+	size_t klen;
+	uint64_t now = stkctr_now_ms();
+
+	if (txn->sc_entry[r->sc] || !tp->stkctr)
+		return;
+	s = xmalloc(sizeof(*s));
+	if (sample_eval(r->expr, txn, 0, s)) {
+		klen = sample_key(s, key, sizeof(key));
+		if (klen) {
+			struct stkctr_entry *e = stkctr_track(tp->stkctr, key, klen, now);
+
+			if (e) {
+				txn->sc_table[r->sc] = tp->stkctr;
+				txn->sc_entry[r->sc] = e;
+				stkctr_inc(tp->stkctr, e, STKCTR_HTTP_REQ_RATE, now);
+			}
+		}
+	}
+	free(s);
+}
+
+void http_track_response(struct http_txn *txn, int status)
+{
+	uint64_t now = stkctr_now_ms();
+
+	if (status < 400 || status > 499)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (txn->sc_entry[i])
+			stkctr_inc(txn->sc_table[i], txn->sc_entry[i], STKCTR_HTTP_ERR_RATE, now);
+}
+
+void http_rules_txn_end(struct http_txn *txn)
+{
+	uint64_t now = stkctr_now_ms();
+
+	for (int i = 0; i < 3; i++) {
+		if (txn->sc_entry[i])
+			stkctr_untrack(txn->sc_table[i], txn->sc_entry[i], now);
+		txn->sc_entry[i] = NULL;
+		txn->sc_table[i] = NULL;
+	}
+	txn->nvars = 0;
+	txn->log_level = 0;
+	txn->ncaptures = 0;
+	txn->nrsp_captures = 0;
+}
+
+/* ---- generated responses ---- */
+
+static void reply_redirect(const struct http_redirect *rd, struct http_txn *txn, struct http_reply *reply)
+{
+	struct strbuf loc = STRBUF_INIT;
+	struct http_str path = http_req_path(&txn->req), query = http_req_query(&txn->req);
+	bool has_q = memchr(txn->req.uri.p, '?', txn->req.uri.len) != NULL;
+
+	switch (rd->type) {
+	case RDR_LOCATION:
+		http_fmt_eval(rd->target, txn, &loc);
+		break;
+	case RDR_SCHEME: {
+		struct http_str host;
+
+		http_fmt_eval(rd->target, txn, &loc);
+		sb_puts(&loc, "://");
+		if (http_hdr_get(&txn->req, "Host", 1, &host))
+			sb_append(&loc, host.p, host.len);
+		goto add_path;
+	}
+	case RDR_PREFIX:
+		http_fmt_eval(rd->target, txn, &loc);
+		if (loc.len == 1 && loc.s[0] == '/')
+			sb_reset(&loc);
+add_path:
+		sb_append(&loc, path.p, path.len);
+		if (rd->append_slash && (!path.len || path.p[path.len - 1] != '/'))
+			sb_puts(&loc, "/");
+		if (has_q && !rd->drop_query) {
+			sb_puts(&loc, "?");
+			sb_append(&loc, query.p, query.len);
+		}
+		break;
+	}
+	sb_reset(&reply->head_extra);
+	sb_reset(&reply->body);
+	reply->status = rd->code ? rd->code : 302;
+	reply->content_type = NULL;
+	sb_appendf(&reply->head_extra, "location: %s\r\n", sb_str(&loc));
+	if (rd->cookie)
+		sb_appendf(&reply->head_extra, "set-cookie: %s\r\n", rd->cookie);
+	txn->redirect_code = reply->status;
+	txn->redirect_location.p = http_txn_store(txn, sb_str(&loc), loc.len);
+	txn->redirect_location.len = txn->redirect_location.p ? loc.len : 0;
+	sb_free(&loc);
+}
+
+static void reply_return(struct proxy *px, const struct http_rule *r, struct http_txn *txn,
+			 struct http_reply *reply)
+{
+	const struct http_errmsg *m;
+	int status = r->status ? r->status : 200;
+
+	sb_reset(&reply->head_extra);
+	sb_reset(&reply->body);
+	reply->status = status;
+	reply->content_type = NULL;
+	if (r->body_is_errorfile) {
+		m = http_errmsg_find(px, status);
+		if (m) {
+			http_reply_from_msg(m, status, reply);
+		} else {
+			http_reply_error(NULL, status, reply);
+			reply->status = status;
+		}
+	} else if (r->body) {
+		sb_append(&reply->body, r->body, r->body_len);
+		reply->content_type = r->content_type;
+	} else if (r->fmt) {
+		http_fmt_eval(r->fmt, txn, &reply->body);
+		reply->content_type = r->content_type;
+	}
+	for (int i = 0; i < r->nhdrs; i++) {
+		sb_appendf(&reply->head_extra, "%s: ", r->hdrs[i].name);
+		http_fmt_eval(r->hdrs[i].value, txn, &reply->head_extra);
+		sb_puts(&reply->head_extra, "\r\n");
+	}
+}
+
+static void reply_auth(struct proxy *px, const char *realm, struct http_reply *reply)
+{
+	http_reply_error(px, 401, reply);
+	sb_appendf(&reply->head_extra, "www-authenticate: Basic realm=\"%s\"\r\n", realm);
+}
+
+static int b64_char(int c)
+{
+	if (c >= 'A' && c <= 'Z') return c - 'A';
+	if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+	if (c >= '0' && c <= '9') return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* The Authorization: Basic credentials, decoded ("user:pass"). */
+static bool basic_credentials(const struct http_txn *txn, char *out, size_t outlen)
+{
+	struct http_str v;
+	unsigned acc = 0;
+	int bits = 0;
+	size_t o = 0;
+
+	if (!http_hdr_get(&txn->req, "Authorization", 0, &v) || v.len < 6 ||
+	    strncasecmp(v.p, "Basic ", 6) != 0)
+		return false;
+	for (size_t i = 6; i < v.len && v.p[i] != '='; i++) {
+		int c = b64_char((unsigned char)v.p[i]);
+
+		if (c < 0)
+			return false;
+		acc = (acc << 6) | (unsigned)c;
+		bits += 6;
+		if (bits >= 8) {
+			bits -= 8;
+			if (o + 1 >= outlen)
+				return false;
+			out[o++] = (char)((acc >> bits) & 0xff);
+		}
+	}
+	out[o] = 0;
+	return true;
+}
+
+static bool stats_authorized(const struct px_stats_cfg *st, const struct http_txn *txn)
+{
+	char cred[512];
+
+	if (st->nauth == 0)
+		return true;
+	if (!basic_credentials(txn, cred, sizeof(cred)))
+		return false;
+	for (int i = 0; i < st->nauth; i++)
+		if (strcmp(st->auth[i], cred) == 0)
+			return true;
+	return false;
+}
+
+static void capture_headers(struct proxy *px, struct http_txn *txn)
+{
+	struct http_rules *R = px->http.rules;
+
+	if (!R || !(px->cap & PX_CAP_FE))
+		return;
+	for (int i = 0; i < R->nreq_caps && txn->ncaptures < (int)ARRAY_SIZE(txn->captures); i++) {
+		struct http_str v = { "", 0 };
+
+		if (http_hdr_get(&txn->req, R->req_caps[i].name, -1, &v) && v.len > (size_t)R->req_caps[i].len)
+			v.len = (size_t)R->req_caps[i].len;
+		txn->captures[txn->ncaptures++] = v;
+	}
+}
+
+enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, struct http_reply *reply)
+{
+	struct http_rules *R = px->http.rules;
+	struct px_stats_cfg *st = &px->http.stats;
+	bool ok = true;
+
+	if (px->http.monitor_uri) {
+		struct http_str u = txn->req.uri;
+
+		if (u.len == strlen(px->http.monitor_uri) && memcmp(u.p, px->http.monitor_uri, u.len) == 0) {
+			http_reply_error(px, 200, reply);
+			return HTTP_V_REPLY;
+		}
+	}
+	capture_headers(px, txn);
+	for (int i = 0; R && i < R->nreq; i++) {
+		const struct http_rule *r = &R->req[i];
+		struct http_str v;
+
+		if (!cond_ok(r, txn))
+			continue;
+		switch (r->act) {
+		case HA_ALLOW:
+			goto rules_done;
+		case HA_DENY:
+			txn->deny_status = r->status ? r->status : 403;
+			http_reply_error(px, txn->deny_status, reply);
+			return HTTP_V_REPLY;
+		case HA_TARPIT:
+			txn->deny_status = r->status ? r->status : 500;
+			http_reply_error(px, txn->deny_status, reply);
+			return HTTP_V_TARPIT;
+		case HA_REDIRECT:
+			reply_redirect(&r->rdr, txn, reply);
+			return HTTP_V_REPLY;
+		case HA_SET_HDR:
+		case HA_ADD_HDR:
+			v = fmt_store(txn, r->fmt, &ok);
+			if (ok && (r->act == HA_SET_HDR ? http_hdr_set(txn, &txn->req, r->name, v.p, v.len)
+							: http_hdr_add(txn, &txn->req, r->name, v.p, v.len)) < 0)
+				ok = false;
+			break;
+		case HA_DEL_HDR:
+			http_hdr_del(&txn->req, r->name);
+			break;
+		case HA_REPLACE_HDR:
+		case HA_REPLACE_VAL:
+			if (replace_header(txn, &txn->req, r) < 0)
+				ok = false;
+			break;
+		case HA_SET_PATH:
+		case HA_SET_QUERY:
+		case HA_SET_URI: {
+			struct strbuf sb = STRBUF_INIT, u = STRBUF_INIT;
+			struct http_str path = http_req_path(&txn->req), q = http_req_query(&txn->req);
+			bool has_q = memchr(txn->req.uri.p, '?', txn->req.uri.len) != NULL;
+			const char *pfx_end = path.p;
+
+			http_fmt_eval(r->fmt, txn, &sb);
+			if (r->act == HA_SET_URI) {
+				sb_append(&u, sb.s ? sb.s : "", sb.len);
+			} else {
+				/* keep an absolute-form scheme://authority */
+				sb_append(&u, txn->req.uri.p, (size_t)(pfx_end - txn->req.uri.p));
+				if (r->act == HA_SET_PATH) {
+					sb_append(&u, sb.s ? sb.s : "", sb.len);
+					if (has_q) {
+						sb_puts(&u, "?");
+						sb_append(&u, q.p, q.len);
+					}
+				} else {
+					sb_append(&u, path.p, path.len);
+					if (sb.len) {
+						sb_puts(&u, "?");
+						sb_append(&u, sb.s, sb.len);
+					}
+				}
+			}
+			if (http_set_uri(txn, sb_str(&u), u.len) < 0)
+				ok = false;
+			sb_free(&sb);
+			sb_free(&u);
+			break;
+		}
+		case HA_SET_METHOD:
+			v = fmt_store(txn, r->fmt, &ok);
+			if (ok)
+				txn->req.meth = v;
+			break;
+		case HA_SET_VAR: {
+			struct smp *s = xmalloc(sizeof(*s));
+
+			if (sample_eval(r->expr, txn, 0, s) && set_var(txn, r->name, s->p, s->len) < 0)
+				ok = false;
+			free(s);
+			break;
+		}
+		case HA_UNSET_VAR:
+			for (int k = 0; k < txn->nvars; k++)
+				if (strcmp(txn->vars[k].name, r->name) == 0)
+					txn->vars[k] = txn->vars[--txn->nvars];
+			break;
+		case HA_RETURN:
+			reply_return(px, r, txn, reply);
+			return HTTP_V_REPLY;
+		case HA_AUTH:
+			reply_auth(px, r->realm ? r->realm : px->id, reply);
+			return HTTP_V_REPLY;
+		case HA_USE_SERVICE:
+			return HTTP_V_PROMETHEUS;
+		case HA_TRACK_SC:
+			track(px, r, txn);
+			break;
+		case HA_SET_LOG_LEVEL:
+			txn->log_level = r->log_level + 1;
+			break;
+		case HA_SET_STATUS:
+			break;
+		}
+		if (!ok) {
+			http_reply_error(px, 500, reply);
+			return HTTP_V_REPLY;
+		}
+	}
+rules_done:
+	if (st->enabled && st->uri) {
+		size_t ul = strlen(st->uri);
+
+		if (txn->req.uri.len >= ul && memcmp(txn->req.uri.p, st->uri, ul) == 0) {
+			if (!stats_authorized(st, txn)) {
+				reply_auth(px, st->realm ? st->realm : "HAProxy Statistics", reply);
+				return HTTP_V_REPLY;
+			}
+			return HTTP_V_STATS;
+		}
+	}
+	for (int i = 0; R && i < R->nredirects; i++) {
+		if (!cond_ok(&R->redirects[i], txn))
+			continue;
+		reply_redirect(&R->redirects[i].rdr, txn, reply);
+		return HTTP_V_REPLY;
+	}
+	return HTTP_V_CONTINUE;
+}
+
+bool http_stats_admin(struct proxy *px, struct http_txn *txn)
+{
+	return px->http.stats.admin_cond && acl_cond_eval_http(px->http.stats.admin_cond, txn);
+}
+
+struct proxy *http_select_backend(struct proxy *fe, struct http_txn *txn)
+{
+	struct http_rules *R = fe->http.rules;
+
+	for (int i = 0; i < fe->nswitch_rules; i++) {
+		struct switch_rule *sr = &fe->switch_rules[i];
+		const struct http_fmt *f = R && i < R->nswitch_fmt ? R->switch_fmt[i] : NULL;
+
+		if (sr->cond && !acl_cond_eval_http(sr->cond, txn))
+			continue;
+		if (f) {
+			struct strbuf name = STRBUF_INIT;
+			struct proxy *be = NULL;
+
+			http_fmt_eval(f, txn, &name);
+			if (name.len && R->conf)
+				be = pxconf_find_proxy(R->conf, sb_str(&name), PX_CAP_BE);
+			sb_free(&name);
+			if (be && be->mode == PX_MODE_HTTP && !be->disabled)
+				return be;
+			continue;   /* no such backend: next rule, as HAProxy */
+		}
+		if (sr->backend)
+			return sr->backend;
+	}
+	return fe->default_backend;
+}
+
+bool http_rsp_rules_run(struct proxy *px, struct http_txn *txn)
+{
+	struct http_rules *R = px->http.rules;
+	bool ok = true;
+
+	if (R && (px->cap & PX_CAP_FE)) {
+		for (int i = 0; i < R->nrsp_caps && txn->nrsp_captures < (int)ARRAY_SIZE(txn->rsp_captures); i++) {
+			struct http_str v = { "", 0 };
+
+			if (http_hdr_get(&txn->rsp, R->rsp_caps[i].name, -1, &v) && v.len > (size_t)R->rsp_caps[i].len)
+				v.len = (size_t)R->rsp_caps[i].len;
+			txn->rsp_captures[txn->nrsp_captures++] = v;
+		}
+	}
+	for (int i = 0; R && i < R->nrsp; i++) {
+		const struct http_rule *r = &R->rsp[i];
+		struct http_str v;
+
+		if (!cond_ok(r, txn))
+			continue;
+		switch (r->act) {
+		case HA_ALLOW:
+			return true;
+		case HA_DENY:
+			txn->deny_status = r->status ? r->status : 502;
+			return false;
+		case HA_SET_HDR:
+		case HA_ADD_HDR:
+			v = fmt_store(txn, r->fmt, &ok);
+			if (ok && (r->act == HA_SET_HDR ? http_hdr_set(txn, &txn->rsp, r->name, v.p, v.len)
+							: http_hdr_add(txn, &txn->rsp, r->name, v.p, v.len)) < 0)
+				ok = false;
+			break;
+		case HA_DEL_HDR:
+			http_hdr_del(&txn->rsp, r->name);
+			break;
+		case HA_REPLACE_HDR:
+		case HA_REPLACE_VAL:
+			if (replace_header(txn, &txn->rsp, r) < 0)
+				ok = false;
+			break;
+		case HA_SET_STATUS: {
+			const char *reason = r->reason ? r->reason : http_reason(r->status);
+
+			txn->rsp.status = r->status;
+			txn->rsp.reason.p = reason;
+			txn->rsp.reason.len = strlen(reason);
+			break;
+		}
+		case HA_SET_VAR: {
+			struct smp *s = xmalloc(sizeof(*s));
+
+			if (sample_eval(r->expr, txn, 0, s) && set_var(txn, r->name, s->p, s->len) < 0)
+				ok = false;
+			free(s);
+			break;
+		}
+		case HA_SET_LOG_LEVEL:
+			txn->log_level = r->log_level + 1;
+			break;
+		case HA_TRACK_SC:
+			track(px, r, txn);
+			break;
+		default:
+			break;
+		}
+		if (!ok) {
+			txn->deny_status = 500;
+			return false;
+		}
+	}
+	return true;
+}
+
+static bool in_network(const struct sockaddr *sa, const struct addr *net, int bits)
+{
+	const uint8_t *a, *n;
+	int full, rest;
+
+	if (!sa || sa->sa_family != net->ss.ss_family)
+		return false;
+	if (sa->sa_family == AF_INET) {
+		a = (const uint8_t *)&((const struct sockaddr_in *)sa)->sin_addr;
+		n = (const uint8_t *)&((const struct sockaddr_in *)&net->ss)->sin_addr;
+	} else {
+		a = (const uint8_t *)&((const struct sockaddr_in6 *)sa)->sin6_addr;
+		n = (const uint8_t *)&((const struct sockaddr_in6 *)&net->ss)->sin6_addr;
+	}
+	full = bits / 8;
+	rest = bits % 8;
+	if (memcmp(a, n, (size_t)full) != 0)
+		return false;
+	return !rest || ((a[full] ^ n[full]) & (0xff << (8 - rest))) == 0;
+}
+
+void http_add_forwardfor(struct proxy *px, struct http_txn *txn)
+{
+	const char *name = px->http.forwardfor_hdr ? px->http.forwardfor_hdr : "X-Forwarded-For";
+	char ip[INET6_ADDRSTRLEN];
+	const struct sockaddr *sa = txn->src;
+
+	if (!px->http.forwardfor || !sa)
+		return;
+	if (px->http.forwardfor_except.len && in_network(sa, &px->http.forwardfor_except,
+							  px->http.forwardfor_except_bits))
+		return;
+	if (px->http.ifnone && http_hdr_find(&txn->req, name, 0) >= 0)
+		return;
+	if (sa->sa_family == AF_INET) {
+		inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, ip, sizeof(ip));
+	} else if (sa->sa_family == AF_INET6) {
+		const struct in6_addr *a6 = &((const struct sockaddr_in6 *)sa)->sin6_addr;
+
+		if (IN6_IS_ADDR_V4MAPPED(a6))
+			inet_ntop(AF_INET, a6->s6_addr + 12, ip, sizeof(ip));
+		else
+			inet_ntop(AF_INET6, a6, ip, sizeof(ip));
+	} else {
+		return;
+	}
+	http_hdr_add(txn, &txn->req, name, ip, strlen(ip));
+}

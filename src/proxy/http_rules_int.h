@@ -1,0 +1,110 @@
+/* http_rules_int: the configuration of a `mode http` proxy's rules, kept
+ * behind px->http.rules. Internal to http_rules.c, http_reply.c,
+ * http_cookie.c and cfgparse-http.c.
+ */
+#ifndef VIGIL_HTTP_RULES_INT_H
+#define VIGIL_HTTP_RULES_INT_H
+
+#include "proxy/http_rules.h"
+#include "proxy/sample.h"
+
+#include <regex.h>
+
+struct acl_cond;
+
+enum http_act {
+	HA_ALLOW, HA_DENY, HA_TARPIT, HA_REDIRECT, HA_SET_HDR, HA_ADD_HDR, HA_DEL_HDR,
+	HA_REPLACE_HDR, HA_REPLACE_VAL, HA_SET_PATH, HA_SET_QUERY, HA_SET_URI, HA_SET_VAR,
+	HA_UNSET_VAR, HA_RETURN, HA_AUTH, HA_USE_SERVICE, HA_TRACK_SC, HA_SET_LOG_LEVEL,
+	HA_SET_STATUS, HA_SET_METHOD,
+};
+
+enum redirect_type { RDR_LOCATION, RDR_PREFIX, RDR_SCHEME };
+
+struct http_redirect {
+	enum redirect_type type;
+	struct http_fmt *target;
+	int code;                  /* 301, 302 (default), 303, 307, 308 */
+	bool drop_query, append_slash;
+	char *cookie;              /* "NAME=value; path=/;" for set/clear-cookie, or NULL */
+};
+
+struct http_hdr_fmt {
+	char *name;                /* from malloc() */
+	struct http_fmt *value;
+};
+
+struct http_rule {
+	enum http_act act;
+	struct acl_cond *cond;     /* NULL = always */
+	char *name;                /* header or variable name; from malloc() */
+	struct http_fmt *fmt;      /* header value, path, uri...; set-var expression: */
+	struct sample_expr *expr;  /* set-var, track-sc key */
+	regex_t re;                /* replace-header / replace-value */
+	bool has_re;
+	int status;                /* deny_status, return status, set-status */
+	char *reason;              /* set-status reason */
+	char *content_type;        /* return */
+	char *body;                /* return string/file; from malloc() */
+	size_t body_len;
+	bool body_is_errorfile;    /* return ... errorfile: body is a whole response */
+	struct http_hdr_fmt *hdrs; /* return ... hdr N V */
+	int nhdrs;
+	char *realm;               /* auth */
+	int sc;                    /* track-sc0/1/2 */
+	char *table_name;          /* track-sc ... table T, or NULL */
+	struct proxy *table_px;    /* resolved */
+	struct http_redirect rdr;
+	int log_level;
+	const char *file;
+	int line;
+};
+
+/* `errorfile` / `errorloc302|303` / `http-error` for one status. */
+struct http_errmsg {
+	int status;
+	int reason_status;         /* unused */
+	char *head;                /* header lines "name: value\r\n" (lowercase names) */
+	char *body;                /* from malloc() */
+	size_t body_len;
+	char *content_type;        /* or NULL */
+};
+
+enum cookie_mode { CK_NONE, CK_INSERT, CK_REWRITE, CK_PREFIX };
+
+struct http_capture {
+	char *name;                /* from malloc() */
+	int len;
+};
+
+struct http_rules {
+	struct http_rule *req;     /* http-request, in order */
+	int nreq;
+	struct http_rule *rsp;     /* http-response */
+	int nrsp;
+	struct http_rule *redirects; /* `redirect` (act HA_REDIRECT) */
+	int nredirects;
+	struct http_fmt **switch_fmt; /* per px->switch_rules entry: NULL when static */
+	int nswitch_fmt;
+	/* cookie persistence */
+	enum cookie_mode ck_mode;
+	char *ck_name, *ck_domain;
+	bool ck_indirect, ck_nocache, ck_preserve, ck_httponly, ck_secure;
+	/* error messages replacing the built-in pages */
+	struct http_errmsg *errs;
+	int nerrs;
+	struct http_capture req_caps[8], rsp_caps[8];
+	int nreq_caps, nrsp_caps;
+	struct pxconf *conf;       /* for use_backend formats; set after parsing */
+};
+
+/* Get (creating) the rules of px. */
+struct http_rules *http_rules_of(struct proxy *px);
+void http_rule_release(struct http_rule *r);
+const char *http_reason(int status);
+/* Fill `r` with a rule-generated response (status + reply), honouring the
+ * proxy's errorfiles. */
+void http_reply_from_msg(const struct http_errmsg *m, int status, struct http_reply *r);
+const struct http_errmsg *http_errmsg_find(const struct proxy *px, int status);
+
+#endif
