@@ -343,6 +343,11 @@ static int backend_fullconn(const struct pxconf *c, const struct proxy *be)
 	return sum > 0 ? (int)sum : 1;
 }
 
+int stats_backend_fullconn(const struct pxconf *c, const struct proxy *be)
+{
+	return backend_fullconn(c, be);
+}
+
 static void frontend_row(const struct pxconf *c, const struct proxy *fe, struct strbuf *out)
 {
 	static const int zeros[] = {

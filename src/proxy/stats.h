@@ -51,6 +51,10 @@ void stats_show_stat_filtered(const struct pxconf *c, const struct stats_filter 
 void stats_show_servers_state(const struct pxconf *c, const char *backend,
 			      struct strbuf *out);
 
+/* The session limit shown for a backend: `fullconn`, or HAProxy's default
+ * (10% of the maxconn of the frontends that can reach it, at least 1). */
+int stats_backend_fullconn(const struct pxconf *c, const struct proxy *be);
+
 /* HAProxy's numeric healthcheck status (srv_check_status column). */
 int stats_hchk_code(enum check_status s);
 
