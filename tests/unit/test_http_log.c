@@ -48,12 +48,14 @@ static void setup(struct http_log_info *in)
 	in->request_line = "GET /a%22b?x=1 HTTP/1.1";
 }
 
-static char *format(const struct http_log_info *in)
+/* The line, in a buffer reused by every call of a test. */
+static const char *format(const struct http_log_info *in)
 {
-	struct strbuf sb = STRBUF_INIT;
+	static struct strbuf sb = STRBUF_INIT;
 
+	sb_free(&sb);
 	http_log_format(&fe, in, &sb);
-	return sb.s ? sb.s : strdup("");
+	return sb_str(&sb);
 }
 
 static void test_httplog_default(void)
@@ -87,7 +89,7 @@ static void test_httplog_badreq(void)
 static void test_request_line_escaped(void)
 {
 	struct http_log_info in;
-	char *line;
+	const char *line;
 
 	setup(&in);
 	in.request_line = "GET /\"#\x01 HTTP/1.1";

@@ -147,12 +147,14 @@ static void env_init(void)
 	c->nproxies = 3;
 }
 
-static char *export(void)
+/* The whole output, in a buffer reused by every call of a test. */
+static const char *export(void)
 {
-	struct strbuf sb = STRBUF_INIT;
+	static struct strbuf sb = STRBUF_INIT;
 
+	sb_free(&sb);
 	prom_export(&E.c, &sb);
-	return sb.s;
+	return sb_str(&sb);
 }
 
 /* name{label="v",...} value, as the 0.0.4 text format allows it. */
@@ -202,14 +204,14 @@ static bool sample_line_ok(const char *l, const char *end)
 
 static void test_every_line_parses(void)
 {
-	char *out;
+	const char *out;
 	int samples = 0, helps = 0, types = 0;
 
 	env_init();
 	out = export();
 	CHECK(out != NULL);
-	for (char *l = out; *l; ) {
-		char *end = strchr(l, '\n');
+	for (const char *l = out; *l; ) {
+		const char *end = strchr(l, '\n');
 
 		CHECK(end != NULL);
 		if (!strncmp(l, "# HELP haproxy_", 15)) {
@@ -233,7 +235,7 @@ static void test_every_line_parses(void)
 
 static void test_process(void)
 {
-	char *out;
+	const char *out;
 
 	env_init();
 	out = export();
@@ -250,7 +252,7 @@ static void test_process(void)
 
 static void test_frontend(void)
 {
-	char *out;
+	const char *out;
 
 	env_init();
 	out = export();
@@ -283,7 +285,7 @@ static void test_frontend(void)
 
 static void test_backend(void)
 {
-	char *out;
+	const char *out;
 
 	env_init();
 	out = export();
@@ -302,7 +304,7 @@ static void test_backend(void)
 
 static void test_server_status_as_haproxy(void)
 {
-	char *out;
+	const char *out;
 
 	env_init();
 	out = export();
@@ -339,7 +341,7 @@ static void test_server_status_as_haproxy(void)
 
 static void test_drain_and_label_escaping(void)
 {
-	char *out;
+	const char *out;
 
 	env_init();
 	E.s[0].admin = SRV_ADMF_FDRAIN;

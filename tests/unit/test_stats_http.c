@@ -146,15 +146,26 @@ static void env_init(void)
 	c->nproxies = 3;
 }
 
-static char *page(const char *uri, bool admin, const char **ctype)
+static void env_free(void)
 {
-	struct strbuf sb = STRBUF_INIT;
+	for (int i = 0; i < 5; i++)
+		free(E.s[i].id);
+	free(E.fe.id);
+	free(E.be.id);
+	free(E.db.id);
+}
+
+/* The body, in a buffer reused by every call of a test. */
+static const char *page(const char *uri, bool admin, const char **ctype)
+{
+	static struct strbuf sb = STRBUF_INIT;
 	int status = 0;
 
+	sb_free(&sb);
 	*ctype = NULL;
 	CHECK_INT(stats_http_page(&E.c, &E.fe, uri, strlen(uri), admin, &sb, ctype, &status), 0);
 	CHECK_INT(status, 200);
-	return sb.s;
+	return sb_str(&sb);
 }
 
 static int count(const char *hay, const char *needle)
@@ -199,7 +210,7 @@ static int rowspan_cells(const char *row, const char *end)
 static void test_html_rows_and_classes(void)
 {
 	const char *ctype;
-	char *html;
+	const char *html;
 
 	env_init();
 	html = page("/haproxy?stats", false, &ctype);
@@ -246,21 +257,21 @@ static void test_html_rows_and_classes(void)
 static void test_html_rows_have_header_width(void)
 {
 	const char *ctype;
-	char *html;
+	const char *html;
 	int rows = 0;
 
 	env_init();
 	for (int admin = 0; admin < 2; admin++) {
 		html = page("/stats", admin, &ctype);
 		/* every data row spans as many cells as the header's two rows */
-		for (char *p = strstr(html, "<tr class=\"titre\"><th rowspan=2"); p;
+		for (const char *p = strstr(html, "<tr class=\"titre\"><th rowspan=2"); p;
 		     p = strstr(p + 1, "<tr class=\"titre\"><th rowspan=2")) {
-			char *h2 = strstr(p + 1, "<tr class=\"titre\">");
-			char *end = strstr(h2, "</table>");
+			const char *h2 = strstr(p + 1, "<tr class=\"titre\">");
+			const char *end = strstr(h2, "</table>");
 			int width = rowspan_cells(p, h2);
 
 			width += row_cells(h2, strstr(h2, "</tr>"));
-			for (char *r = strstr(strstr(h2, "</tr>"), "<tr"); r && r < end;
+			for (const char *r = strstr(strstr(h2, "</tr>"), "<tr"); r && r < end;
 			     r = strstr(r + 1, "<tr")) {
 				CHECK_INT(row_cells(r, strstr(r, "</tr>")), width);
 				rows++;
@@ -273,7 +284,7 @@ static void test_html_rows_have_header_width(void)
 static void test_html_options(void)
 {
 	const char *ctype;
-	char *html;
+	const char *html;
 
 	env_init();
 	E.fe.http.stats.refresh_ms = 10000;
@@ -310,7 +321,7 @@ static void test_csv_is_show_stat(void)
 {
 	struct strbuf csv = STRBUF_INIT;
 	const char *ctype;
-	char *body;
+	const char *body;
 
 	env_init();
 	body = page("/haproxy?stats;csv;norefresh", false, &ctype);
@@ -318,12 +329,14 @@ static void test_csv_is_show_stat(void)
 	stats_show_stat(&E.c, &csv);
 	CHECK_STR(body, csv.s);
 	CHECK(!strncmp(body, "# pxname,svname,qcur,", 21));
+	sb_free(&csv);
+	env_free();
 }
 
 static void test_admin_form(void)
 {
 	const char *ctype;
-	char *html;
+	const char *html;
 	struct strbuf msg = STRBUF_INIT;
 	const char *form;
 
@@ -358,6 +371,8 @@ static void test_admin_form(void)
 	CHECK_INT(stats_http_admin(&E.c, form, strlen(form), &msg), STATS_ST_ERRP);
 	form = "action=maint&b=%232";
 	CHECK_INT(stats_http_admin(&E.c, form, strlen(form), &msg), STATS_ST_NONE);
+	sb_free(&msg);
+	env_free();
 }
 
 int main(void)
