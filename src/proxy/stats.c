@@ -100,6 +100,10 @@ static const char *lb_algo_name(enum lb_algo lb)
 	case LB_LEASTCONN:  return "leastconn";
 	case LB_SOURCE:     return "source";
 	case LB_FIRST:      return "first";
+	case LB_URI:        return "uri";
+	case LB_URL_PARAM:  return "url_param";
+	case LB_HDR:        return "hdr";
+	case LB_RANDOM:     return "random";
 	}
 	return "roundrobin";
 }
