@@ -393,6 +393,12 @@ static void rsc_resolve_meta(struct unpack_ctx *u, struct sched_rsc *r)
 		r->priority = score;
 	v = rsc_meta(c, r, "critical");
 	r->critical = v ? str_true(v) : true;
+	v = rsc_meta(c, r, "requires");
+	if (v)
+		r->needs_fencing = !strcmp(v, "fencing") || !strcmp(v, "unfencing");
+	else
+		r->needs_fencing = !(r->cls && !strcmp(r->cls, "stonith"));
+	r->needs_fencing = r->needs_fencing && c->stonith_enabled;
 	v = rsc_meta(c, r, "restart-type");
 	r->restart_type = v && !strcmp(v, "restart");
 }
@@ -542,6 +548,17 @@ static void fix_clone_bases(struct sched_rsc *r)
 	}
 }
 
+/* A fencing device anywhere in the tree, cloned or grouped, counts. */
+static bool has_stonith_primitive(const struct sched_rsc *r)
+{
+	if (r->variant == VARIANT_PRIMITIVE)
+		return r->cls && !strcmp(r->cls, "stonith");
+	for (int i = 0; i < r->nchildren; i++)
+		if (has_stonith_primitive(r->children[i]))
+			return true;
+	return false;
+}
+
 static void unpack_resources(struct unpack_ctx *u, struct xml_node *config)
 {
 	struct sched_cluster *c = u->c;
@@ -562,7 +579,7 @@ static void unpack_resources(struct unpack_ctx *u, struct xml_node *config)
 		if (!r)
 			continue;
 		fix_clone_bases(r);
-		if (r->variant == VARIANT_PRIMITIVE && !strcmp(r->cls, "stonith"))
+		if (has_stonith_primitive(r))
 			c->have_stonith_rsc = true;
 		c->rscs = xrealloc(c->rscs, (c->nrscs + 1) * sizeof(*c->rscs));
 		c->rscs[c->nrscs++] = r;
@@ -1088,8 +1105,10 @@ static struct sched_rsc *find_anonymous_instance(struct unpack_ctx *u, struct sc
 	if (!found && !skip_inactive)
 		found = inactive;
 	/* Instances that do not need fencing found on unclean nodes are
-	 * orphans, so an instance can start elsewhere. */
-	if (found && !u->c->stonith_enabled && (!n->online || n->unclean))
+	 * orphans, so an instance can start elsewhere (unless the clone
+	 * runs everywhere anyway). */
+	if (found && !found->needs_fencing && (!n->online || n->unclean) &&
+	    clone->clone_max != u->c->nnodes)
 		found = NULL;
 	if (!found)
 		found = create_orphan_instance(u, clone, base);
@@ -1575,8 +1594,9 @@ static void unpack_status(struct unpack_ctx *u, struct xml_node *status)
 			continue;
 		unpack_node_state(u, st, n);
 	}
-	/* Online nodes first, in status order; then, with fencing, the
-	 * others (their resources make them need fencing). */
+	/* In status order. Without fencing, offline
+	 * nodes' histories are not needed and are skipped; with it, every
+	 * node is unpacked in the first pass. */
 	for (int pass = 0; pass < 2; pass++) {
 		if (pass == 1 && !c->stonith_enabled)
 			break;
@@ -1590,7 +1610,7 @@ static void unpack_status(struct unpack_ctx *u, struct xml_node *status)
 				n = sched_node_find(c, id);
 			if (!n || done[n->idx])
 				continue;
-			if (pass == 0 && !n->online)
+			if (pass == 0 && !n->online && !c->stonith_enabled)
 				continue;
 			done[n->idx] = true;
 			unpack_node_history(u, st, n);

@@ -144,6 +144,8 @@ struct sched_rsc {
 	bool orphan;
 	bool start_pending;
 	bool changed;             /* definition differs from the running one */
+	bool needs_fencing;       /* requires=fencing|unfencing (the default with
+				   fencing enabled, except for fencing devices) */
 	bool restart_type;        /* meta restart-type=restart (deprecated): optional
 				   orderings on it imply a restart */
 	bool provisional;

@@ -1032,6 +1032,26 @@ static void distribute_children(struct sched_cluster *c, struct sched_rsc *clone
 	}
 }
 
+static int instance_number(const struct sched_rsc *r)
+{
+	const char *colon = strrchr(r->id, ':');
+
+	return colon ? atoi(colon + 1) : 0;
+}
+
+/* Back to instance-number order once assigned (pcmk__cmp_instance_number). */
+static void restore_instance_order(struct sched_rsc *clone)
+{
+	for (int i = 1; i < clone->nchildren; i++) {
+		struct sched_rsc *x = clone->children[i];
+		int j;
+
+		for (j = i; j > 0 && instance_number(clone->children[j - 1]) > instance_number(x); j--)
+			clone->children[j] = clone->children[j - 1];
+		clone->children[j] = x;
+	}
+}
+
 static void add_promotion_scores(struct sched_cluster *c, struct sched_rsc *clone);
 static void set_instance_roles(struct sched_cluster *c, struct sched_rsc *clone);
 
@@ -1063,6 +1083,7 @@ static void assign_clone(struct sched_cluster *c, struct sched_rsc *clone, struc
 	distribute_children(c, clone);
 	if (clone->promotable)
 		set_instance_roles(c, clone);
+	restore_instance_order(clone);
 	clone->provisional = false;
 	clone->allocating = false;
 }
