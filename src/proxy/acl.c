@@ -449,7 +449,11 @@ static struct acl_expr *smp_expr_parse(struct proxy *px, char **args, const char
 			else if (matches_prefixes(fetch, http_fetches) || matches_prefixes(fetch, track_fetches))
 				snprintf(err, errlen, "ACL criterion '%s' is not supported by vigil-proxy yet", fetch);
 			else if (strstr(serr, "unknown fetch method"))
-				snprintf(err, errlen, "unknown fetch method '%s' in ACL expression '%s'", fetch, w);
+				if (strcmp(aclname, "anonymous") == 0)
+					snprintf(err, errlen, "unknown fetch method '%s' in ACL expression '%s'", fetch, w);
+				else
+					snprintf(err, errlen, "error detected while parsing ACL '%s' : unknown fetch method '%s' in ACL expression '%s'.",
+						 aclname, fetch, w);
 			else
 				snprintf(err, errlen, "error detected while parsing ACL '%s' : %s", aclname, serr);
 			goto fail;

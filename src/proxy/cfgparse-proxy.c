@@ -3,6 +3,7 @@
 #include "proxy/cfgparse.h"
 #include "proxy/acl.h"
 #include "proxy/stick.h"
+#include "proxy/stick_counters.h"
 #include "lib/addr.h"
 #include "lib/util.h"
 
@@ -565,7 +566,7 @@ static const struct px_option {
 	{ "abortonclose", O_WARN, 0, CFG_S_PX },
 	{ "logasap", O_WARN, 0, CFG_S_PX },
 	{ "log-separate-errors", O_WARN, 0, CFG_S_PX },
-	{ "dontlog-normal", O_WARN, 0, CFG_S_PX },
+	{ "dontlog-normal", O_WARN, 0, CFG_S_FEX },
 	{ "socket-stats", O_WARN, 0, CFG_S_PX },
 	{ "independent-streams", O_WARN, 0, CFG_S_PX },
 	{ "nolinger", O_WARN, 0, CFG_S_PX },
@@ -618,17 +619,17 @@ static int kw_option(struct cfgparse *p, char **args, int argc, const struct cfg
 		return CFG_ERR;
 	}
 	if (o->kind != O_CHECK && argc > 2 && strcmp(o->name, "forwardfor") != 0 &&
-	    strcmp(o->name, "originalto") != 0 && strcmp(o->name, "persist") != 0) {
+	    strcmp(o->name, "originalto") != 0 && strcmp(o->name, "persist") != 0 &&
+	    !(o->flag == PXO_HTTPLOG && argc == 3 && strcmp(args[2], "clf") == 0)) {
 		snprintf(err, errlen, "'option %s' cannot handle unexpected argument '%s'.", o->name, args[2]);
 		return CFG_ERR;
 	}
 	switch (o->kind) {
 	case O_FLAG:
-		if (o->flag == PXO_HTTPLOG && !no && px->mode != PX_MODE_HTTP && !p->cur->is_defaults) {
-			px->options |= PXO_TCPLOG;
-			snprintf(err, errlen, "'option httplog' not usable with %s '%s' (needs 'mode http'). Falling back to 'option tcplog'.",
-				 kind(p), pxname(p));
-			return CFG_WARN;
+		if (o->flag == PXO_HTTPLOG && !no) {
+			/* checked against the mode at the end of the section */
+			p->cur->httplog_file = p->file;
+			p->cur->httplog_line = p->line;
 		}
 		if (no)
 			px->options &= ~o->flag;
@@ -641,7 +642,7 @@ static int kw_option(struct cfgparse *p, char **args, int argc, const struct cfg
 		snprintf(label, sizeof(label), "option %s", o->name);
 		if (!no)
 			cfg_note_http_only(p, label);
-		return CFG_OK;
+		return cfg_http_option(p, o->name, args, argc, no, err, errlen);
 	}
 	case O_WARN:
 		snprintf(err, errlen, "'option %s' is not supported by vigil-proxy and is ignored.", o->name);
@@ -696,11 +697,6 @@ static int kw_mode(struct cfgparse *p, char **args, int argc, const struct cfg_k
 		px->mode = PX_MODE_TCP;
 	} else if (strcmp(args[1], "http") == 0) {
 		px->mode = PX_MODE_HTTP;
-		if (!p->cur->is_defaults) {
-			p->cur->mode_explicit = true;
-			snprintf(err, errlen, "proxy '%s' : 'mode http' is not supported by vigil-proxy yet", px->id);
-			return CFG_ERR;
-		}
 	} else if (strcmp(args[1], "health") == 0) {
 		snprintf(err, errlen, "'mode health' doesn't exist anymore. Please use 'http-request return status 200' instead.");
 		return CFG_ERR;
@@ -736,6 +732,9 @@ static int kw_balance(struct cfgparse *p, char **args, int argc, const struct cf
 			return CFG_OK;
 		}
 	}
+	i = cfg_balance_http(p, args, argc, err, errlen);
+	if (i != 1)
+		return i;
 	snprintf(base, sizeof(base), "%.*s", (int)strcspn(args[1], "("), args[1]);
 	for (i = 0; later[i]; i++) {
 		if (strcmp(base, later[i]) == 0) {
@@ -1030,6 +1029,9 @@ static int kw_use_backend(struct cfgparse *p, char **args, int argc, const struc
 	px->switch_rules[px->nswitch_rules].backend = NULL;
 	px->switch_rules[px->nswitch_rules].cond = cond;
 	px->nswitch_rules++;
+	if (strstr(args[1], "%[") &&
+	    cfg_use_backend_fmt(p, px->nswitch_rules - 1, args[1], err, errlen) < 0)
+		return CFG_ERR;
 	return CFG_OK;
 }
 
@@ -1136,13 +1138,6 @@ static int kw_server(struct cfgparse *p, char **args, int argc, const struct cfg
 
 /* ---- accepted with a warning, HTTP-only, not supported ---- */
 
-static int kw_http_only(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
-			char *err, size_t errlen)
-{
-	cfg_note_http_only(p, args[0]);
-	return CFG_OK;
-}
-
 static int kw_ignored(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
 		      char *err, size_t errlen)
 {
@@ -1169,15 +1164,31 @@ static int kw_stick_table(struct cfgparse *p, char **args, int argc, const struc
 	struct proxy *px = p->cur->px;
 	char warn[256];
 	struct stick_table *t;
+	char **kept = xcalloc((size_t)argc + 1, sizeof(*kept));
+	const char *stores[16];
+	int nkept = 0, nstores = 0;
 
 	if (px->stick_table) {
+		free(kept);
 		snprintf(err, errlen, "only one stick-table per proxy is allowed, '%s' has one already.", px->id);
 		return CFG_ERR;
 	}
-	t = stick_table_parse(args, argc, err, errlen, warn, sizeof(warn));
+	/* `store` is ours (stick_counters.c); the rest is stick.c's */
+	for (int i = 0; i < argc; i++) {
+		if (i > 0 && strcmp(args[i], "store") == 0 && i + 1 < argc && nstores < 16) {
+			stores[nstores++] = args[++i];
+			continue;
+		}
+		kept[nkept++] = args[i];
+	}
+	t = stick_table_parse(kept, nkept, err, errlen, warn, sizeof(warn));
+	free(kept);
 	if (!t)
 		return CFG_ERR;
 	px->stick_table = t;
+	for (int i = 0; i < nstores; i++)
+		if (stkctr_table_declare(px, stores[i], t->size, t->expire_ms, err, errlen) < 0)
+			return CFG_ERR;
 	if (warn[0]) {
 		snprintf(err, errlen, "%s", warn);
 		return CFG_WARN;
@@ -1236,7 +1247,7 @@ const struct cfg_kw cfg_proxy_kws[] = {
 	{ "disabled",        PX,  CFG_T_FN, kw_disabled, 0, 0, 0 },
 	{ "enabled",         PX,  CFG_T_FN, kw_disabled, 0, 0, 0 },
 	{ "description",     FBL, CFG_T_FN, kw_accept, 0, 0, 0 },
-	{ "log-format",      PX,  CFG_T_FN, kw_ignored, 0, 0, 0 },
+	{ "log-format",      PX,  CFG_T_FN, cfg_kw_log_format, 0, 0, 0 },
 	{ "log-format-sd",   PX,  CFG_T_FN, kw_ignored, 0, 0, 0 },
 	{ "error-log-format", PX, CFG_T_FN, kw_ignored, 0, 0, 0 },
 	{ "log-tag",         PX,  CFG_T_FN, kw_ignored, 0, 0, 0 },
@@ -1258,30 +1269,30 @@ const struct cfg_kw cfg_proxy_kws[] = {
 	{ "filter",          FBL, CFG_T_FN, kw_unsupported, 0, 0, 0 },
 	{ "external-check",  BEX, CFG_T_FN, kw_unsupported, 0, 0, 0 },
 	/* HTTP only: warned about at the end of a TCP proxy */
-	{ "stats",           PX,  CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "monitor-uri",     FEX, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "monitor",         FL,  CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "errorfile",       PX,  CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "errorfiles",      PX,  CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "errorloc",        PX,  CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "errorloc302",     PX,  CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "errorloc303",     PX,  CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "http-request",    FBL, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "http-response",   FBL, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "http-after-response", FBL, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "http-error",      PX,  CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "http-reuse",      BEX, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "http-send-name-header", BEX, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "redirect",        FBL, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "cookie",          BEX, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "capture",         FL,  CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "declare",         FL,  CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "compression",     PX,  CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "unique-id-format", FEX, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "unique-id-header", FEX, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "force-persist",   FBL, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "ignore-persist",  FBL, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "max-keep-alive-queue", BEX, CFG_T_FN, kw_http_only, 0, 0, 0 },
-	{ "use-fcgi-app",    BL,  CFG_T_FN, kw_http_only, 0, 0, 0 },
+	{ "stats",           PX,  CFG_T_FN, cfg_kw_stats, 0, 0, 0 },
+	{ "monitor-uri",     FEX, CFG_T_FN, cfg_kw_monitor_uri, 0, 0, 0 },
+	{ "monitor",         FL,  CFG_T_FN, cfg_kw_monitor_uri, 0, 0, 0 },
+	{ "errorfile",       PX,  CFG_T_FN, cfg_kw_errorfile, 0, 0, 0 },
+	{ "errorfiles",      PX,  CFG_T_FN, cfg_kw_errorfile, 0, 0, 0 },
+	{ "errorloc",        PX,  CFG_T_FN, cfg_kw_errorfile, 0, 0, 0 },
+	{ "errorloc302",     PX,  CFG_T_FN, cfg_kw_errorfile, 0, 0, 0 },
+	{ "errorloc303",     PX,  CFG_T_FN, cfg_kw_errorfile, 0, 0, 0 },
+	{ "http-request",    FBL, CFG_T_FN, cfg_kw_http_rule, 0, 0, 0 },
+	{ "http-response",   FBL, CFG_T_FN, cfg_kw_http_rule, 0, 0, 0 },
+	{ "http-after-response", FBL, CFG_T_FN, cfg_kw_http_rule, 0, 0, 0 },
+	{ "http-error",      PX,  CFG_T_FN, cfg_kw_http_unsupported, 0, 0, 0 },
+	{ "http-reuse",      BEX, CFG_T_FN, cfg_kw_http_reuse, 0, 0, 0 },
+	{ "http-send-name-header", BEX, CFG_T_FN, cfg_kw_http_unsupported, 0, 0, 0 },
+	{ "redirect",        FBL, CFG_T_FN, cfg_kw_redirect, 0, 0, 0 },
+	{ "cookie",          BEX, CFG_T_FN, cfg_kw_cookie, 0, 0, 0 },
+	{ "capture",         FL,  CFG_T_FN, cfg_kw_capture, 0, 0, 0 },
+	{ "declare",         FL,  CFG_T_FN, cfg_kw_http_unsupported, 0, 0, 0 },
+	{ "compression",     PX,  CFG_T_FN, cfg_kw_http_ignored, 0, 0, 0 },
+	{ "unique-id-format", FEX, CFG_T_FN, cfg_kw_http_ignored, 0, 0, 0 },
+	{ "unique-id-header", FEX, CFG_T_FN, cfg_kw_http_ignored, 0, 0, 0 },
+	{ "force-persist",   FBL, CFG_T_FN, cfg_kw_http_unsupported, 0, 0, 0 },
+	{ "ignore-persist",  FBL, CFG_T_FN, cfg_kw_http_unsupported, 0, 0, 0 },
+	{ "max-keep-alive-queue", BEX, CFG_T_FN, cfg_kw_http_ignored, 0, 0, 0 },
+	{ "use-fcgi-app",    BL,  CFG_T_FN, cfg_kw_http_unsupported, 0, 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 },
 };

@@ -4,6 +4,8 @@
 #include "proxy/cfgparse.h"
 #include "proxy/stick.h"
 #include "proxy/acl.h"
+#include "proxy/http_rules.h"
+#include "proxy/userlist.h"
 #include "lib/cfgtok.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -246,6 +248,7 @@ static void pxstate_free(struct cfg_pxstate *st, bool with_proxy)
 	if (with_proxy && st->px) {
 		/* a defaults section: only what it can hold */
 		cfg_check_free(&st->px->check);
+		http_rules_free(st->px);
 		free(st->px->default_backend_name);
 		free(st->px->id);
 		pthread_mutex_destroy(&st->px->lock);
@@ -283,6 +286,7 @@ static void inherit(struct cfg_pxstate *dst, const struct cfg_pxstate *src)
 		if (l->addr)
 			l->addr = xstrdup(l->addr);
 	}
+	cfg_http_inherit(d, s);
 	dst->http_send_line = src->http_send_line;
 	dst->http_send_file = src->http_send_file;
 	dst->http_send_lineno = src->http_send_lineno;
@@ -351,9 +355,11 @@ static void section_end(struct cfgparse *p)
 		return;
 	}
 	px = st->px;
-	if (px->mode == PX_MODE_HTTP && !st->mode_explicit) {
-		cfg_alert_raw(p, "parsing [%s:%d] : proxy '%s' : 'mode http' (inherited from defaults) is not supported by vigil-proxy yet",
-			      px->conf_file, px->conf_line, px->id);
+	if (px->mode == PX_MODE_TCP && st->httplog_file && (px->options & PXO_HTTPLOG)) {
+		px->options &= ~PXO_HTTPLOG;
+		px->options |= PXO_TCPLOG;
+		cfg_warn_raw(p, "parsing [%s:%d] : 'option httplog' not usable with %s '%s' (needs 'mode http'). Falling back to 'option tcplog'.",
+			     st->httplog_file, st->httplog_line, cap_name(px->cap), px->id);
 	}
 	if (px->mode == PX_MODE_TCP) {
 		for (i = 0; i < st->nhttp_only; i++) {
@@ -392,7 +398,7 @@ static void add_proxy(struct cfgparse *p, struct cfg_pxstate *st)
 }
 
 static const char *const skipped_sections[] = {
-	"userlist", "peers", "resolvers", "cache", "program", "mailers", "ring", "http-errors",
+	"peers", "resolvers", "cache", "program", "mailers", "ring", "http-errors",
 	"crt-store", "traces", "log-forward", "fcgi-app", NULL,
 };
 
@@ -407,6 +413,8 @@ static bool is_section(const char *w)
 	for (i = 0; section_words[i]; i++)
 		if (strcmp(w, section_words[i]) == 0)
 			return true;
+	if (strcmp(w, "userlist") == 0)
+		return true;
 	for (i = 0; skipped_sections[i]; i++)
 		if (strcmp(w, skipped_sections[i]) == 0)
 			return true;
@@ -427,6 +435,29 @@ static void start_section(struct cfgparse *p, char **args, int argc)
 	for (i = 0; section_words[i]; i++)
 		if (strcmp(kind, section_words[i]) == 0)
 			p->sec_name = section_words[i];
+	if (strcmp(kind, "userlist") == 0) {
+		struct userlist *ul;
+
+		p->sec = SEC_USERLIST;
+		p->sec_name = "userlist";
+		p->cur_ul = NULL;
+		if (argc < 2) {
+			cfg_alert(p, "'userlist' expects <name> as argument.");
+			p->sec = SEC_SKIP;
+			return;
+		}
+		if (userlist_find(p->conf->userlists, args[1])) {
+			cfg_alert(p, "userlist '%s' already exists.", args[1]);
+			p->sec = SEC_SKIP;
+			return;
+		}
+		ul = xcalloc(1, sizeof(*ul));
+		ul->name = xstrdup(args[1]);
+		ul->next = p->conf->userlists;
+		p->conf->userlists = ul;
+		p->cur_ul = ul;
+		return;
+	}
 	if (strcmp(kind, "global") == 0) {
 		p->sec = SEC_GLOBAL;
 		p->sec_bit = CFG_S_GLOBAL;
@@ -550,6 +581,9 @@ static void parse_line(struct cfgparse *p, char **args, int argc)
 		cfg_alert(p, "'listen' or 'defaults' expected.");
 		break;
 	case SEC_SKIP:
+		break;
+	case SEC_USERLIST:
+		cfg_userlist_line(p, p->cur_ul, args, argc);
 		break;
 	case SEC_GLOBAL:
 		cfg_parse_global_line(p, args, argc);
@@ -684,6 +718,7 @@ static void post_parse(struct cfgparse *p)
 	if (c->global.maxconn == 0)
 		c->global.maxconn = 4096;
 	resolve_logs(p);
+	cfg_http_post_parse(p);
 	for (i = 0; i < c->nproxies; i++) {
 		struct proxy *px = c->proxies[i];
 		const char *missing = NULL;
@@ -693,7 +728,8 @@ static void post_parse(struct cfgparse *p)
 				check_backend_ref(p, px, px->default_backend_name, &px->default_backend,
 						  "default_backend");
 			for (j = 0; j < px->nswitch_rules; j++)
-				check_backend_ref(p, px, px->switch_rules[j].backend_name,
+				if (!cfg_use_backend_is_fmt(px, j))
+					check_backend_ref(p, px, px->switch_rules[j].backend_name,
 						  &px->switch_rules[j].backend, "use_backend");
 			if (px->nlisteners == 0)
 				cfg_warn_raw(p, "%s '%s' has no 'bind' directive. Please declare it as a backend if this was intended.",

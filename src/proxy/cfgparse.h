@@ -98,6 +98,8 @@ struct cfg_pxstate {
 	int nhttp_only;
 	bool is_defaults;
 	char *defaults_name;      /* defaults only; from malloc() */
+	const char *httplog_file; /* `option httplog` seen here (NULL: not) */
+	int httplog_line;
 };
 
 struct cfgparse {
@@ -108,7 +110,8 @@ struct cfgparse {
 	const char *file;         /* current position */
 	int line;
 
-	enum { SEC_NONE, SEC_GLOBAL, SEC_DEFAULTS, SEC_PROXY, SEC_SKIP, SEC_BAD } sec;
+	enum { SEC_NONE, SEC_GLOBAL, SEC_DEFAULTS, SEC_PROXY, SEC_SKIP, SEC_BAD, SEC_USERLIST } sec;
+	struct userlist *cur_ul;   /* SEC_USERLIST: the section being read */
 	const char *sec_name;     /* "frontend", ... */
 	unsigned sec_bit;         /* CFG_S_* of the current section */
 	struct cfg_pxstate *cur;  /* current proxy or defaults */
@@ -153,6 +156,32 @@ void cfg_server_copy_template(struct server *dst, const struct server *tmpl);
 /* Checks configuration helpers (cfgparse-proxy.c). */
 void cfg_check_copy(struct check_cfg *dst, const struct check_cfg *src);
 void cfg_check_free(struct check_cfg *c);
+
+/* HTTP keywords and the userlist section (cfgparse-http.c). */
+struct userlist;
+int cfg_kw_errorfile(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+int cfg_kw_http_rule(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+int cfg_kw_redirect(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+int cfg_kw_stats(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+int cfg_kw_monitor_uri(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+int cfg_kw_http_reuse(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+int cfg_kw_log_format(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+int cfg_kw_cookie(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+int cfg_kw_capture(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+int cfg_kw_http_ignored(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+int cfg_kw_http_unsupported(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+/* `option NAME` of the HTTP layer (forwardfor, http-keep-alive, ...). */
+int cfg_http_option(struct cfgparse *p, const char *name, char **args, int argc, bool no, char *err, size_t errlen);
+/* balance uri|url_param|hdr()|random; 1 when args[1] is none of them. */
+int cfg_balance_http(struct cfgparse *p, char **args, int argc, char *err, size_t errlen);
+/* What a defaults section passes on to a proxy in px->http & co. */
+void cfg_http_inherit(struct proxy *dst, const struct proxy *src);
+/* use_backend with a %[...] format, for rule `idx` of px->switch_rules. */
+int cfg_use_backend_fmt(struct cfgparse *p, int idx, const char *name, char *err, size_t errlen);
+bool cfg_use_backend_is_fmt(const struct proxy *px, int idx);
+/* After parsing: stick tables and userlists named by rules. */
+void cfg_http_post_parse(struct cfgparse *p);
+int cfg_userlist_line(struct cfgparse *p, struct userlist *ul, char **args, int argc);
 
 /* "frontend", "backend" or "proxy" (listen), as in HAProxy's messages. */
 const char *cfg_proxy_kind(const struct proxy *px);

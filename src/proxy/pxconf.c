@@ -1,6 +1,8 @@
 /* pxconf: lookups in the configuration model and its release. */
 #include "proxy/acl.h"
 #include "proxy/cfgparse.h"
+#include "proxy/http_rules.h"
+#include "proxy/userlist.h"
 #include "proxy/stick.h"
 #include "proxy/proxy.h"
 #include "lib/log.h"
@@ -70,6 +72,7 @@ static void proxy_release(const struct pxconf *c, struct proxy *px)
 		stick_rule_release(&px->stick_rules[i]);
 	free(px->stick_rules);
 	stick_table_free(px->stick_table);
+	http_rules_free(px);       /* before the ACLs its conditions use */
 	acl_list_free(px->acls);
 	/* `log global` entries share the global targets */
 	for (i = 0; i < px->nlogs; i++)
@@ -92,6 +95,7 @@ void pxconf_free(struct pxconf *c)
 	for (i = 0; i < c->nproxies; i++)
 		proxy_release(c, c->proxies[i]);
 	free(c->proxies);
+	userlist_free_all(c->userlists);
 	for (i = 0; i < c->global.nlogs; i++)
 		log_target_free(c->global.logs[i]);
 	free(c->global.logs);

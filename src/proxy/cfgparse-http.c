@@ -1,0 +1,1202 @@
+/* cfgparse-http: keywords of `mode http` proxies (http-request,
+ * http-response, redirect, stats, errorfile, cookie, capture, ...) and
+ * the `userlist` section. The rules go into px->http.rules
+ * (http_rules_int.h). */
+#include "proxy/cfgparse.h"
+#include "proxy/acl.h"
+#include "proxy/http_rules_int.h"
+#include "proxy/stick_counters.h"
+#include "proxy/userlist.h"
+#include "lib/addr.h"
+#include "lib/util.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+static const int errfile_codes[] = { 200, 400, 401, 403, 404, 405, 407, 408, 410, 413, 425, 429,
+				     500, 501, 502, 503, 504 };
+
+static bool errfile_code_ok(int code)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(errfile_codes); i++)
+		if (errfile_codes[i] == code)
+			return true;
+	return false;
+}
+
+/* Index of the first "if"/"unless" at or after `from`, or argc. */
+static int cond_index(char **args, int argc, int from)
+{
+	for (int i = from; i < argc; i++)
+		if (strcmp(args[i], "if") == 0 || strcmp(args[i], "unless") == 0)
+			return i;
+	return argc;
+}
+
+static int parse_cond(struct cfgparse *p, char **args, int argc, int at, const char *what,
+		      struct acl_cond **out, char *err, size_t errlen)
+{
+	char cerr[512];
+
+	*out = NULL;
+	if (at >= argc)
+		return 0;
+	*out = acl_cond_parse(p->cur->px, args + at, cerr, sizeof(cerr));
+	if (!*out) {
+		snprintf(err, errlen, "error detected in %s '%s' while parsing %s condition : %s",
+			 cfg_proxy_kind(p->cur->px), p->cur->px->id ? p->cur->px->id : "", what, cerr);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int read_file(const char *path, char **out, size_t *len)
+{
+	FILE *fp = fopen(path, "re");
+	struct strbuf sb = STRBUF_INIT;
+	char buf[4096];
+	size_t n;
+
+	if (!fp)
+		return -errno;
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		sb_append(&sb, buf, n);
+	fclose(fp);
+	*len = sb.len;
+	*out = sb.s ? sb.s : xstrdup("");
+	return 0;
+}
+
+/* Parse a whole HTTP response (errorfile) into `m`. */
+static int parse_response(const char *data, size_t len, struct http_errmsg *m, char *err, size_t errlen,
+			  const char *path)
+{
+	const char *p = data, *end = data + len, *eol;
+	struct strbuf head = STRBUF_INIT;
+	long long status;
+	char code[4];
+
+	memset(m, 0, sizeof(*m));
+	eol = memchr(p, '\n', (size_t)(end - p));
+	if (!eol || (size_t)(eol - p) < 12 || strncmp(p, "HTTP/1.", 7) != 0 || p[8] != ' ') {
+		snprintf(err, errlen, "'%s': unable to parse headers (error offset: 0)", path);
+		return -EINVAL;
+	}
+	memcpy(code, p + 9, 3);
+	code[3] = 0;
+	if (parse_int(code, 100, 599, &status)) {
+		snprintf(err, errlen, "'%s': unable to parse headers (error offset: 9)", path);
+		return -EINVAL;
+	}
+	m->status = (int)status;
+	p = eol + 1;
+	for (;;) {
+		const char *colon, *v, *ve;
+
+		eol = memchr(p, '\n', (size_t)(end - p));
+		if (!eol) {
+			snprintf(err, errlen, "'%s': unable to parse headers (error offset: %zu)", path, (size_t)(p - data));
+			sb_free(&head);
+			return -EINVAL;
+		}
+		ve = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
+		if (ve == p) {
+			p = eol + 1;
+			break;
+		}
+		colon = memchr(p, ':', (size_t)(ve - p));
+		if (!colon) {
+			snprintf(err, errlen, "'%s': unable to parse headers (error offset: %zu)", path, (size_t)(p - data));
+			sb_free(&head);
+			return -EINVAL;
+		}
+		v = colon + 1;
+		while (v < ve && (*v == ' ' || *v == '\t'))
+			v++;
+		if ((size_t)(colon - p) == 14 && strncasecmp(p, "content-length", 14) == 0) {
+			/* recomputed */
+		} else if ((size_t)(colon - p) == 12 && strncasecmp(p, "content-type", 12) == 0) {
+			m->content_type = xasprintf("%.*s", (int)(ve - v), v);
+		} else if ((size_t)(colon - p) == 10 && strncasecmp(p, "connection", 10) == 0) {
+			/* the analyzer decides */
+		} else {
+			for (const char *c = p; c < colon; c++) {
+				char lc = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+
+				sb_append(&head, &lc, 1);
+			}
+			sb_puts(&head, ": ");
+			sb_append(&head, v, (size_t)(ve - v));
+			sb_puts(&head, "\r\n");
+		}
+		p = eol + 1;
+	}
+	m->head = head.s;
+	m->body_len = (size_t)(end - p);
+	m->body = xmalloc(m->body_len + 1);
+	memcpy(m->body, p, m->body_len);
+	m->body[m->body_len] = 0;
+	return 0;
+}
+
+static void add_errmsg(struct proxy *px, int status, struct http_errmsg *m)
+{
+	struct http_rules *R = http_rules_of(px);
+
+	m->status = status;    /* the code it replaces; the file's own code is sent */
+	R->errs = xrealloc(R->errs, sizeof(*R->errs) * (size_t)(R->nerrs + 1));
+	R->errs[R->nerrs++] = *m;
+}
+
+/* errorfile CODE FILE | errorloc/errorloc302/errorloc303 CODE URL */
+int cfg_kw_errorfile(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		     char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+	struct http_errmsg m;
+	long long code;
+	char perr[512];
+
+	cfg_note_http_only(p, args[0]);
+	if (strcmp(args[0], "errorfiles") == 0) {
+		snprintf(err, errlen, "'errorfiles' (and 'http-errors' sections) is not supported by vigil-proxy yet.");
+		return CFG_ERR;
+	}
+	if (argc != 3) {
+		snprintf(err, errlen, "%s : <code> and <%s> expected.", args[0],
+			 strcmp(args[0], "errorfile") == 0 ? "file" : "url");
+		return CFG_ERR;
+	}
+	if (parse_int(args[1], 0, 999, &code) || !errfile_code_ok((int)code)) {
+		snprintf(err, errlen, "%s : status code '%s' not handled.", args[0], args[1]);
+		return CFG_ERR;
+	}
+	if (strcmp(args[0], "errorfile") == 0) {
+		char *data;
+		size_t len;
+
+		if (read_file(args[2], &data, &len) < 0) {
+			snprintf(err, errlen, "errorfile : error opening file '%s'.", args[2]);
+			return CFG_ERR;
+		}
+		if (parse_response(data, len, &m, perr, sizeof(perr), args[2]) < 0) {
+			free(data);
+			snprintf(err, errlen, "errorfile : %s", perr);
+			return CFG_ERR;
+		}
+		free(data);
+		m.reason_status = m.status;
+	} else {
+		int rc = strcmp(args[0], "errorloc303") == 0 ? 303 : 302;
+
+		memset(&m, 0, sizeof(m));
+		m.reason_status = rc;
+		m.head = xasprintf("location: %s\r\n", args[2]);
+		m.body = xstrdup("");
+	}
+	{
+		int sent = m.reason_status;
+
+		add_errmsg(px, (int)code, &m);
+		/* the response keeps the file's own status */
+		http_rules_of(px)->errs[http_rules_of(px)->nerrs - 1].status = (int)code;
+		http_rules_of(px)->errs[http_rules_of(px)->nerrs - 1].reason_status = sent;
+	}
+	return CFG_OK;
+}
+
+/* ---- http-request / http-response ---- */
+
+static const char *const req_actions_unsupported[] = {
+	"wait-for-handshake", "ot-group", "set-nice", "sc-inc-gpc", "sc-inc-gpc0", "sc-inc-gpc1",
+	"sc-set-gpt", "sc-set-gpt0", "send-spoe-group", "do-resolve", "cache-use", "cache-store",
+	"add-acl", "capture", "del-acl", "del-map", "disable-l7-retry", "early-hint",
+	"normalize-uri", "reject", "replace-path", "replace-pathq", "replace-uri", "set-map",
+	"set-pathq", "strict-mode", "set-timeout", "wait-for-body", "set-dst", "set-dst-port",
+	"set-mark", "set-src", "set-src-port", "set-tos", "silent-drop", "set-priority-class",
+	"set-priority-offset", "lua", NULL,
+};
+
+static const char req_expects[] = "'wait-for-handshake', 'ot-group', 'set-log-level', 'set-nice', 'use-service', 'sc-inc-gpc(*)', 'sc-inc-gpc0(*)', 'sc-inc-gpc1(*)', 'sc-set-gpt(*)', 'sc-set-gpt0(*)', 'send-spoe-group', 'do-resolve(*)', 'cache-use', 'add-acl(*)', 'add-header', 'allow', 'auth', 'capture', 'del-acl(*)', 'del-header', 'del-map(*)', 'deny', 'disable-l7-retry', 'early-hint', 'normalize-uri', 'redirect', 'reject', 'replace-header', 'replace-path', 'replace-pathq', 'replace-uri', 'replace-value', 'return', 'set-header', 'set-map(*)', 'set-method', 'set-path', 'set-pathq', 'set-query', 'set-uri', 'strict-mode', 'tarpit', 'track-sc(*)', 'set-timeout', 'wait-for-body', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', 'set-dst', 'set-dst-port', 'set-mark', 'set-src', 'set-src-port', 'set-tos', 'silent-drop', 'set-priority-class', 'set-priority-offset', ";
+static const char rsp_expects[] = "'ot-group', 'set-log-level', 'set-nice', 'sc-inc-gpc(*)', 'sc-inc-gpc0(*)', 'sc-inc-gpc1(*)', 'sc-set-gpt(*)', 'sc-set-gpt0(*)', 'send-spoe-group', 'cache-store', 'add-acl(*)', 'add-header', 'allow', 'capture', 'del-acl(*)', 'del-header', 'del-map(*)', 'deny', 'redirect', 'replace-header', 'replace-value', 'return', 'set-header', 'set-log-level', 'set-map(*)', 'set-status', 'strict-mode', 'track-sc(*)', 'set-timeout', 'wait-for-body', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', 'set-mark', 'set-nice', 'set-tos', 'silent-drop', ";
+
+static bool valid_status(long long s, bool deny)
+{
+	if (deny)
+		return errfile_code_ok((int)s);
+	return s >= 200 && s <= 599;
+}
+
+/* `redirect` options, from args[i] (after the type and target). */
+static int parse_redirect(struct cfgparse *p, char **args, int end, int i, struct http_redirect *rd,
+			  char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+	char ferr[512];
+
+	if (i + 1 >= end + 0 && i >= end) {
+		snprintf(err, errlen, "expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '').");
+		return -EINVAL;
+	}
+	for (; i < end; i++) {
+		const char *o = args[i];
+
+		if (!strcmp(o, "location") || !strcmp(o, "prefix") || !strcmp(o, "scheme")) {
+			if (i + 1 >= end) {
+				snprintf(err, errlen, "'%s' expects an argument.", o);
+				return -EINVAL;
+			}
+			rd->type = !strcmp(o, "location") ? RDR_LOCATION : !strcmp(o, "prefix") ? RDR_PREFIX : RDR_SCHEME;
+			http_fmt_free(rd->target);
+			rd->target = http_fmt_parse(px, args[++i], ferr, sizeof(ferr));
+			if (!rd->target) {
+				snprintf(err, errlen, "%s", ferr);
+				return -EINVAL;
+			}
+		} else if (!strcmp(o, "code")) {
+			long long c;
+
+			if (i + 1 >= end) {
+				snprintf(err, errlen, "'code' expects an argument.");
+				return -EINVAL;
+			}
+			if (parse_int(args[i + 1], 0, 999, &c) || (c != 301 && c != 302 && c != 303 && c != 307 && c != 308)) {
+				snprintf(err, errlen, "'code': unsupported HTTP code '%s' (must be one of 301, 302, 303, 307 or 308).",
+					 args[i + 1]);
+				return -EINVAL;
+			}
+			rd->code = (int)c;
+			i++;
+		} else if (!strcmp(o, "drop-query")) {
+			rd->drop_query = true;
+		} else if (!strcmp(o, "append-slash")) {
+			rd->append_slash = true;
+		} else if (!strcmp(o, "ignore-empty")) {
+			/* empty location: HAProxy skips the rule; ours always has one */
+		} else if (!strcmp(o, "set-cookie") || !strcmp(o, "clear-cookie")) {
+			if (i + 1 >= end) {
+				snprintf(err, errlen, "'%s' expects an argument.", o);
+				return -EINVAL;
+			}
+			free(rd->cookie);
+			if (!strcmp(o, "set-cookie"))
+				rd->cookie = xasprintf("%s; path=/;", args[++i]);
+			else
+				rd->cookie = xasprintf("%s; path=/; Max-Age=0; Expires=Thu, 01-Jan-1970 00:00:01 GMT;", args[++i]);
+		} else {
+			snprintf(err, errlen, "expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '%s').", o);
+			return -EINVAL;
+		}
+	}
+	if (!rd->target) {
+		snprintf(err, errlen, "redirect rule expects a 'location', 'prefix' or 'scheme' target.");
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static int parse_log_level(const char *s)
+{
+	static const char *const lv[] = { "emerg", "alert", "crit", "err", "warning", "notice", "info", "debug", "silent" };
+
+	for (size_t i = 0; i < ARRAY_SIZE(lv); i++)
+		if (strcmp(s, lv[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+/* The action of an http-request / http-response line. args[1] is the
+ * action; its arguments end at `end` (the condition). */
+static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, struct http_rule *r,
+			char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+	const char *a = args[1], *who = rsp ? "http-response" : "http-request";
+	char ferr[512];
+	int n = end - 2;   /* number of action arguments */
+	char **av = args + 2;
+
+#define NEED(k, what) do { if (n < (k)) { \
+		snprintf(err, errlen, "'%s %s' expects %s.", who, a, what); return -EINVAL; } } while (0)
+#define FMT(dst, s) do { (dst) = http_fmt_parse(px, (s), ferr, sizeof(ferr)); if (!(dst)) { \
+		snprintf(err, errlen, "'%s %s' : %s", who, a, ferr); return -EINVAL; } } while (0)
+
+	if (!strcmp(a, "allow")) {
+		r->act = HA_ALLOW;
+	} else if (!strcmp(a, "deny") || !strcmp(a, "tarpit")) {
+		r->act = !strcmp(a, "deny") ? HA_DENY : HA_TARPIT;
+		for (int i = 0; i < n; i++) {
+			long long s;
+
+			if ((!strcmp(av[i], "deny_status") || !strcmp(av[i], "status")) && i + 1 < n) {
+				if (parse_int(av[i + 1], 0, 999, &s) || !valid_status(s, true)) {
+					snprintf(err, errlen, "error detected in %s '%s' while parsing '%s %s' rule : Unexpected status code '%s'.",
+						 cfg_proxy_kind(px), px->id ? px->id : "", who, a, av[i + 1]);
+					return -EINVAL;
+				}
+				r->status = (int)s;
+				i++;
+			} else {
+				snprintf(err, errlen, "'%s %s' : option '%s' is not supported by vigil-proxy yet.", who, a, av[i]);
+				return -EINVAL;
+			}
+		}
+	} else if (!strcmp(a, "auth") && !rsp) {
+		r->act = HA_AUTH;
+		if (n >= 2 && !strcmp(av[0], "realm"))
+			r->realm = xstrdup(av[1]);
+		else if (n) {
+			snprintf(err, errlen, "'%s auth' expects 'realm' <realm>.", who);
+			return -EINVAL;
+		}
+	} else if (!strcmp(a, "redirect")) {
+		if (rsp) {
+			snprintf(err, errlen, "'http-response redirect' is not supported by vigil-proxy yet.");
+			return -EINVAL;
+		}
+		r->act = HA_REDIRECT;
+		if (parse_redirect(p, av, n, 0, &r->rdr, ferr, sizeof(ferr)) < 0) {
+			snprintf(err, errlen, "error detected in %s '%s' while parsing redirect rule : %s",
+				 cfg_proxy_kind(px), px->id ? px->id : "", ferr);
+			return -EINVAL;
+		}
+	} else if (!strcmp(a, "set-header") || !strcmp(a, "add-header")) {
+		r->act = !strcmp(a, "set-header") ? HA_SET_HDR : HA_ADD_HDR;
+		if (n != 2) {
+			snprintf(err, errlen, "error detected in %s '%s' while parsing '%s %s' rule : expects exactly 2 arguments.",
+				 cfg_proxy_kind(px), px->id ? px->id : "", who, a);
+			return -EINVAL;
+		}
+		r->name = xstrdup(av[0]);
+		FMT(r->fmt, av[1]);
+	} else if (!strcmp(a, "del-header")) {
+		r->act = HA_DEL_HDR;
+		if (n != 1) {
+			snprintf(err, errlen, "'%s del-header' expects exactly 1 argument (the header name)%s.", who,
+				 n > 1 ? "; '-m' is not supported by vigil-proxy yet" : "");
+			return -EINVAL;
+		}
+		r->name = xstrdup(av[0]);
+	} else if (!strcmp(a, "replace-header") || !strcmp(a, "replace-value")) {
+		r->act = !strcmp(a, "replace-header") ? HA_REPLACE_HDR : HA_REPLACE_VAL;
+		if (n != 3) {
+			snprintf(err, errlen, "error detected in %s '%s' while parsing '%s %s' rule : expects exactly 3 arguments.",
+				 cfg_proxy_kind(px), px->id ? px->id : "", who, a);
+			return -EINVAL;
+		}
+		r->name = xstrdup(av[0]);
+		if (regcomp(&r->re, av[1], REG_EXTENDED) != 0) {
+			snprintf(err, errlen, "'%s %s' : invalid regex '%s'.", who, a, av[1]);
+			return -EINVAL;
+		}
+		r->has_re = true;
+		FMT(r->fmt, av[2]);
+	} else if (!rsp && (!strcmp(a, "set-path") || !strcmp(a, "set-query") || !strcmp(a, "set-uri") ||
+			    !strcmp(a, "set-method"))) {
+		r->act = !strcmp(a, "set-path") ? HA_SET_PATH : !strcmp(a, "set-query") ? HA_SET_QUERY :
+			 !strcmp(a, "set-uri") ? HA_SET_URI : HA_SET_METHOD;
+		NEED(1, "exactly 1 argument");
+		FMT(r->fmt, av[0]);
+	} else if (!strncmp(a, "set-var(", 8) || !strncmp(a, "set-var-fmt(", 12) || !strncmp(a, "unset-var(", 10)) {
+		const char *open = strchr(a, '('), *close = strrchr(a, ')');
+
+		if (!close || close < open + 2) {
+			snprintf(err, errlen, "'%s %s' : missing variable name.", who, a);
+			return -EINVAL;
+		}
+		r->name = xasprintf("%.*s", (int)(close - open - 1), open + 1);
+		if (strncmp(r->name, "txn.", 4) && strncmp(r->name, "req.", 4) && strncmp(r->name, "res.", 4) &&
+		    strncmp(r->name, "sess.", 5) && strncmp(r->name, "proc.", 5)) {
+			snprintf(err, errlen, "'%s %s' : invalid variable scope in '%s' (expects 'proc', 'sess', 'txn', 'req' or 'res').",
+				 who, a, r->name);
+			return -EINVAL;
+		}
+		if (a[0] == 'u') {
+			r->act = HA_UNSET_VAR;
+		} else if (!strncmp(a, "set-var-fmt(", 12)) {
+			char expr[1024];
+
+			NEED(1, "a format");
+			/* kept as a format: wrap it as str() when constant */
+			r->act = HA_SET_VAR;
+			snprintf(expr, sizeof(expr), "str(%s)", av[0]);
+			if (strstr(av[0], "%[")) {
+				snprintf(err, errlen, "'%s %s' with a format is not supported by vigil-proxy yet; use set-var.", who, a);
+				return -EINVAL;
+			}
+			r->expr = sample_expr_parse(px, expr, ferr, sizeof(ferr));
+		} else {
+			NEED(1, "a sample expression");
+			r->act = HA_SET_VAR;
+			r->expr = sample_expr_parse(px, av[0], ferr, sizeof(ferr));
+		}
+		if (r->act == HA_SET_VAR && !r->expr) {
+			snprintf(err, errlen, "'%s %s' : %s.", who, a, ferr);
+			return -EINVAL;
+		}
+	} else if (!strcmp(a, "return") && !rsp) {
+		r->act = HA_RETURN;
+		for (int i = 0; i < n; i++) {
+			const char *o = av[i];
+			long long s;
+
+			if (i + 1 >= n && strcmp(o, "default-errorfiles") != 0) {
+				snprintf(err, errlen, "'%s return' : '%s' expects an argument.", who, o);
+				return -EINVAL;
+			}
+			if (!strcmp(o, "status")) {
+				if (parse_int(av[i + 1], 200, 599, &s)) {
+					snprintf(err, errlen, "'%s return' : status code '%s' out of range (200-599).", who, av[i + 1]);
+					return -EINVAL;
+				}
+				r->status = (int)s;
+				i++;
+			} else if (!strcmp(o, "content-type")) {
+				free(r->content_type);
+				r->content_type = xstrdup(av[++i]);
+			} else if (!strcmp(o, "string")) {
+				free(r->body);
+				r->body = xstrdup(av[++i]);
+				r->body_len = strlen(r->body);
+			} else if (!strcmp(o, "lf-string")) {
+				FMT(r->fmt, av[++i]);
+			} else if (!strcmp(o, "file") || !strcmp(o, "lf-file")) {
+				free(r->body);
+				r->body = NULL;
+				if (read_file(av[i + 1], &r->body, &r->body_len) < 0) {
+					snprintf(err, errlen, "'%s return' : error opening file '%s'.", who, av[i + 1]);
+					return -EINVAL;
+				}
+				i++;
+			} else if (!strcmp(o, "errorfile")) {
+				struct http_errmsg m;
+				char *data;
+				size_t len;
+
+				if (read_file(av[i + 1], &data, &len) < 0) {
+					snprintf(err, errlen, "'%s return' : error opening file '%s'.", who, av[i + 1]);
+					return -EINVAL;
+				}
+				if (parse_response(data, len, &m, ferr, sizeof(ferr), av[i + 1]) < 0) {
+					free(data);
+					snprintf(err, errlen, "'%s return' : %s", who, ferr);
+					return -EINVAL;
+				}
+				free(data);
+				/* keep the body; headers come from the file */
+				free(r->body);
+				r->body = m.body;
+				r->body_len = m.body_len;
+				free(r->content_type);
+				r->content_type = m.content_type;
+				free(m.head);
+				i++;
+			} else if (!strcmp(o, "default-errorfiles")) {
+				r->body_is_errorfile = true;
+			} else if (!strcmp(o, "hdr")) {
+				if (i + 2 >= n) {
+					snprintf(err, errlen, "'%s return' : 'hdr' expects <name> and <value>.", who);
+					return -EINVAL;
+				}
+				r->hdrs = xrealloc(r->hdrs, sizeof(*r->hdrs) * (size_t)(r->nhdrs + 1));
+				r->hdrs[r->nhdrs].name = xstrdup(av[i + 1]);
+				r->hdrs[r->nhdrs].value = NULL;
+				r->nhdrs++;
+				FMT(r->hdrs[r->nhdrs - 1].value, av[i + 2]);
+				i += 2;
+			} else {
+				snprintf(err, errlen, "'%s return' : unknown option '%s' (expects 'status', 'content-type', 'string', 'lf-string', 'file', 'lf-file', 'errorfile', 'default-errorfiles' or 'hdr').",
+					 who, o);
+				return -EINVAL;
+			}
+		}
+		if ((r->body || r->fmt) && !r->content_type && r->body_len) {
+			snprintf(err, errlen, "'%s return' : a 'content-type' is required with a payload.", who);
+			return -EINVAL;
+		}
+	} else if (!strcmp(a, "use-service") && !rsp) {
+		NEED(1, "a service name");
+		if (strcmp(av[0], "prometheus-exporter") != 0) {
+			snprintf(err, errlen, "'%s use-service %s' is not supported by vigil-proxy yet (only 'prometheus-exporter').",
+				 who, av[0]);
+			return -EINVAL;
+		}
+		r->act = HA_USE_SERVICE;
+	} else if (!strncmp(a, "track-sc", 8)) {
+		long long sc;
+
+		if (parse_int(a + 8, 0, 2, &sc)) {
+			snprintf(err, errlen, "'%s %s' : the stick counter number must be 0, 1 or 2.", who, a);
+			return -EINVAL;
+		}
+		NEED(1, "a sample expression as key");
+		r->act = HA_TRACK_SC;
+		r->sc = (int)sc;
+		r->expr = sample_expr_parse(px, av[0], ferr, sizeof(ferr));
+		if (!r->expr) {
+			snprintf(err, errlen, "'%s %s' : %s.", who, a, ferr);
+			return -EINVAL;
+		}
+		if (n >= 3 && !strcmp(av[1], "table")) {
+			r->table_name = xstrdup(av[2]);
+		} else if (n > 1) {
+			snprintf(err, errlen, "'%s %s' : unexpected argument '%s' (expects 'table' <name>).", who, a, av[1]);
+			return -EINVAL;
+		}
+	} else if (!strcmp(a, "set-log-level")) {
+		NEED(1, "a log level");
+		r->act = HA_SET_LOG_LEVEL;
+		r->log_level = parse_log_level(av[0]);
+		if (r->log_level < 0) {
+			snprintf(err, errlen, "'%s set-log-level' : unknown log level '%s'.", who, av[0]);
+			return -EINVAL;
+		}
+	} else if (!strcmp(a, "set-status") && rsp) {
+		long long s;
+
+		if (n < 1 || parse_int(av[0], 100, 999, &s)) {
+			snprintf(err, errlen, "'http-response set-status' expects a status code between 100 and 999.");
+			return -EINVAL;
+		}
+		r->act = HA_SET_STATUS;
+		r->status = (int)s;
+		if (n >= 3 && !strcmp(av[1], "reason"))
+			r->reason = xstrdup(av[2]);
+	} else {
+		char base[64];
+
+		snprintf(base, sizeof(base), "%.*s", (int)strcspn(a, "(0123456789"), a);
+		for (int i = 0; req_actions_unsupported[i]; i++) {
+			if (!strcmp(base, req_actions_unsupported[i])) {
+				snprintf(err, errlen, "'%s %s' is not supported by vigil-proxy yet.", who, a);
+				return -EINVAL;
+			}
+		}
+		snprintf(err, errlen, "'%s' expects %sbut got '%s'.", who, rsp ? rsp_expects : req_expects, a);
+		return -EINVAL;
+	}
+	if (r->act != HA_REDIRECT && r->act != HA_SET_VAR && r->act != HA_TRACK_SC && r->act != HA_RETURN &&
+	    r->act != HA_DENY && r->act != HA_TARPIT && r->act != HA_SET_STATUS && r->act != HA_AUTH &&
+	    r->act != HA_SET_HDR && r->act != HA_ADD_HDR && r->act != HA_REPLACE_HDR && r->act != HA_REPLACE_VAL &&
+	    r->act != HA_DEL_HDR && r->act != HA_SET_LOG_LEVEL && r->act != HA_USE_SERVICE &&
+	    r->act != HA_SET_PATH && r->act != HA_SET_QUERY && r->act != HA_SET_URI && r->act != HA_SET_METHOD &&
+	    n > 0) {
+		snprintf(err, errlen, "'%s %s' cannot handle unexpected argument '%s'.", who, a, av[0]);
+		return -EINVAL;
+	}
+	return 0;
+#undef NEED
+#undef FMT
+}
+
+int cfg_kw_http_rule(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		     char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+	bool rsp = strcmp(args[0], "http-response") == 0;
+	struct http_rules *R;
+	struct http_rule r;
+	int end;
+
+	cfg_note_http_only(p, args[0]);
+	if (strcmp(args[0], "http-after-response") == 0) {
+		snprintf(err, errlen, "'http-after-response' rules are not supported by vigil-proxy yet.");
+		return CFG_ERR;
+	}
+	if (p->cur->is_defaults) {
+		snprintf(err, errlen, "'%s' rules in 'defaults' sections are not supported by vigil-proxy yet.", args[0]);
+		return CFG_ERR;
+	}
+	if (argc < 2) {
+		snprintf(err, errlen, "'%s' expects an action.", args[0]);
+		return CFG_ERR;
+	}
+	memset(&r, 0, sizeof(r));
+	r.file = p->file;
+	r.line = p->line;
+	end = cond_index(args, argc, 2);
+	if (parse_action(p, rsp, args, end, &r, err, errlen) < 0 ||
+	    parse_cond(p, args, argc, end, rsp ? "'http-response' rule" : "'http-request' rule", &r.cond, err, errlen) < 0) {
+		http_rule_release(&r);
+		return CFG_ERR;
+	}
+	R = http_rules_of(px);
+	if (rsp) {
+		R->rsp = xrealloc(R->rsp, sizeof(*R->rsp) * (size_t)(R->nrsp + 1));
+		R->rsp[R->nrsp++] = r;
+	} else {
+		R->req = xrealloc(R->req, sizeof(*R->req) * (size_t)(R->nreq + 1));
+		R->req[R->nreq++] = r;
+	}
+	return CFG_OK;
+}
+
+int cfg_kw_redirect(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		    char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+	struct http_rules *R;
+	struct http_rule r;
+	char rerr[512];
+	int end;
+
+	cfg_note_http_only(p, args[0]);
+	memset(&r, 0, sizeof(r));
+	r.act = HA_REDIRECT;
+	r.file = p->file;
+	r.line = p->line;
+	end = cond_index(args, argc, 1);
+	if (parse_redirect(p, args, end, 1, &r.rdr, rerr, sizeof(rerr)) < 0) {
+		snprintf(err, errlen, "error detected in %s '%s' while parsing redirect rule : %s",
+			 cfg_proxy_kind(px), px->id ? px->id : "", rerr);
+		http_rule_release(&r);
+		return CFG_ERR;
+	}
+	if (parse_cond(p, args, argc, end, "redirect rule", &r.cond, err, errlen) < 0) {
+		http_rule_release(&r);
+		return CFG_ERR;
+	}
+	R = http_rules_of(px);
+	R->redirects = xrealloc(R->redirects, sizeof(*R->redirects) * (size_t)(R->nredirects + 1));
+	R->redirects[R->nredirects++] = r;
+	return CFG_OK;
+}
+
+/* ---- stats ---- */
+
+int cfg_kw_stats(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		 char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+	struct px_stats_cfg *st = &px->http.stats;
+	const char *o = argc > 1 ? args[1] : "";
+
+	cfg_note_http_only(p, args[0]);
+	if (!strcmp(o, "enable")) {
+		st->enabled = true;
+	} else if (!strcmp(o, "uri") || !strcmp(o, "realm")) {
+		char **dst = !strcmp(o, "uri") ? &st->uri : &st->realm;
+
+		if (argc < 3) {
+			snprintf(err, errlen, "'stats %s' needs %s.", o, !strcmp(o, "uri") ? "an URI prefix" : "a realm name");
+			return CFG_ERR;
+		}
+		free(*dst);
+		*dst = xstrdup(args[2]);
+		st->enabled = true;
+	} else if (!strcmp(o, "auth")) {
+		if (argc < 3 || !strchr(args[2], ':')) {
+			snprintf(err, errlen, "'stats auth' needs a user:password account.");
+			return CFG_ERR;
+		}
+		st->auth = xrealloc(st->auth, sizeof(*st->auth) * (size_t)(st->nauth + 1));
+		st->auth[st->nauth++] = xstrdup(args[2]);
+		st->enabled = true;
+	} else if (!strcmp(o, "refresh")) {
+		uint64_t ms;
+
+		if (argc < 3 || parse_time_ms(args[2], &ms) < 0) {
+			snprintf(err, errlen, "'stats refresh' expects <delay> as argument.");
+			return CFG_ERR;
+		}
+		st->refresh_ms = (uint32_t)ms;
+		st->enabled = true;
+	} else if (!strcmp(o, "admin")) {
+		char cerr[512];
+
+		if (p->cur->is_defaults) {
+			snprintf(err, errlen, "'stats admin' not allowed in 'defaults' section.");
+			return CFG_ERR;
+		}
+		if (argc < 3 || (strcmp(args[2], "if") && strcmp(args[2], "unless"))) {
+			snprintf(err, errlen, "'stats admin' requires either 'if' or 'unless' followed by a condition.");
+			return CFG_ERR;
+		}
+		acl_cond_free(st->admin_cond);
+		st->admin_cond = acl_cond_parse(px, args + 2, cerr, sizeof(cerr));
+		if (!st->admin_cond) {
+			snprintf(err, errlen, "error detected while parsing 'stats admin' condition : %s.", cerr);
+			return CFG_ERR;
+		}
+	} else if (!strcmp(o, "hide-version")) {
+		st->hide_version = true;
+		st->enabled = true;
+	} else if (!strcmp(o, "show-legends")) {
+		st->show_legends = true;
+		st->enabled = true;
+	} else if (!strcmp(o, "show-node")) {
+		st->show_node = true;
+		st->enabled = true;
+	} else if (!strcmp(o, "show-desc") || !strcmp(o, "scope") || !strcmp(o, "show-modules")) {
+		snprintf(err, errlen, "'stats %s' is not supported by vigil-proxy and is ignored.", o);
+		st->enabled = true;
+		return CFG_WARN;
+	} else if (!strcmp(o, "http-request") || !strcmp(o, "bind-process")) {
+		snprintf(err, errlen, "'stats %s' is not supported by vigil-proxy yet.", o);
+		return CFG_ERR;
+	} else {
+		snprintf(err, errlen, "unknown stats parameter '%s', expects 'admin', 'uri', 'realm', 'auth', 'scope', 'enable', 'hide-version', 'show-node', 'show-desc' or 'show-legends'.", o);
+		return CFG_ERR;
+	}
+	if (st->enabled && !st->uri)
+		st->uri = xstrdup("/haproxy?stats");
+	return CFG_OK;
+}
+
+/* ---- small keywords ---- */
+
+int cfg_kw_monitor_uri(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		       char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+
+	cfg_note_http_only(p, args[0]);
+	if (strcmp(args[0], "monitor") == 0) {
+		snprintf(err, errlen, "'monitor %s' is not supported by vigil-proxy yet.", argc > 1 ? args[1] : "");
+		return CFG_ERR;
+	}
+	if (argc < 2 || !*args[1]) {
+		snprintf(err, errlen, "'monitor-uri' expects an URI.");
+		return CFG_ERR;
+	}
+	free(px->http.monitor_uri);
+	px->http.monitor_uri = xstrdup(args[1]);
+	return CFG_OK;
+}
+
+int cfg_kw_http_reuse(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		      char *err, size_t errlen)
+{
+	static const char *const names[] = { "safe", "never", "aggressive", "always" };
+
+	cfg_note_http_only(p, args[0]);
+	for (size_t i = 0; argc == 2 && i < ARRAY_SIZE(names); i++) {
+		if (!strcmp(args[1], names[i])) {
+			p->cur->px->http.reuse = (enum http_reuse)i;
+			return CFG_OK;
+		}
+	}
+	snprintf(err, errlen, "'http-reuse' only supports 'never', 'safe', 'aggressive', 'always'.");
+	return CFG_ERR;
+}
+
+int cfg_kw_log_format(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		      char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+
+	if (argc != 2) {
+		snprintf(err, errlen, "'%s' expects exactly one argument (a format string in quotes).", args[0]);
+		return CFG_ERR;
+	}
+	free(px->log_format);
+	px->log_format = xstrdup(args[1]);
+	return CFG_OK;
+}
+
+int cfg_kw_cookie(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		  char *err, size_t errlen)
+{
+	struct http_rules *R = http_rules_of(p->cur->px);
+	int rc = CFG_OK;
+
+	cfg_note_http_only(p, args[0]);
+	if (argc < 2) {
+		snprintf(err, errlen, "'cookie' expects <cookie_name> as argument.");
+		return CFG_ERR;
+	}
+	free(R->ck_name);
+	xfree(&R->ck_domain);
+	R->ck_name = xstrdup(args[1]);
+	R->ck_mode = CK_REWRITE;   /* HAProxy's default */
+	R->ck_indirect = R->ck_nocache = R->ck_preserve = R->ck_httponly = R->ck_secure = false;
+	for (int i = 2; i < argc; i++) {
+		const char *o = args[i];
+
+		if (!strcmp(o, "insert"))
+			R->ck_mode = CK_INSERT;
+		else if (!strcmp(o, "rewrite"))
+			R->ck_mode = CK_REWRITE;
+		else if (!strcmp(o, "prefix"))
+			R->ck_mode = CK_PREFIX;
+		else if (!strcmp(o, "indirect"))
+			R->ck_indirect = true;
+		else if (!strcmp(o, "nocache"))
+			R->ck_nocache = true;
+		else if (!strcmp(o, "preserve"))
+			R->ck_preserve = true;
+		else if (!strcmp(o, "httponly"))
+			R->ck_httponly = true;
+		else if (!strcmp(o, "secure"))
+			R->ck_secure = true;
+		else if (!strcmp(o, "postonly") || !strcmp(o, "dynamic") || !strcmp(o, "attr")) {
+			snprintf(err, errlen, "'cookie' : option '%s' is not supported by vigil-proxy yet.", o);
+			return CFG_ERR;
+		} else if (!strcmp(o, "domain") || !strcmp(o, "maxidle") || !strcmp(o, "maxlife")) {
+			if (i + 1 >= argc) {
+				snprintf(err, errlen, "'cookie' : '%s' expects an argument.", o);
+				return CFG_ERR;
+			}
+			if (!strcmp(o, "domain")) {
+				free(R->ck_domain);
+				R->ck_domain = xstrdup(args[i + 1]);
+			} else {
+				snprintf(err, errlen, "'cookie' : '%s' is not supported by vigil-proxy and is ignored.", o);
+				rc = CFG_WARN;
+			}
+			i++;
+		} else {
+			snprintf(err, errlen, "'cookie' supports 'rewrite', 'insert', 'prefix', 'indirect', 'nocache', 'postonly', 'domain', 'maxidle', 'dynamic', 'maxlife' and 'attr' options.");
+			return CFG_ERR;
+		}
+	}
+	if ((R->ck_mode != CK_INSERT) && (R->ck_indirect || R->ck_nocache) && R->ck_mode == CK_PREFIX) {
+		snprintf(err, errlen, "'cookie' : cannot use 'indirect' or 'nocache' with 'prefix'.");
+		return CFG_ERR;
+	}
+	return rc;
+}
+
+int cfg_kw_capture(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		   char *err, size_t errlen)
+{
+	struct http_rules *R;
+	long long len;
+	bool req;
+
+	cfg_note_http_only(p, args[0]);
+	if (argc >= 2 && !strcmp(args[1], "cookie")) {
+		snprintf(err, errlen, "'capture cookie' is not supported by vigil-proxy yet.");
+		return CFG_ERR;
+	}
+	if (argc < 2 || (strcmp(args[1], "request") && strcmp(args[1], "response"))) {
+		snprintf(err, errlen, "'capture' expects 'cookie', 'request' or 'response'.");
+		return CFG_ERR;
+	}
+	req = !strcmp(args[1], "request");
+	if (argc != 6 || strcmp(args[2], "header") || strcmp(args[4], "len") ||
+	    parse_int(args[5], 1, 65535, &len)) {
+		snprintf(err, errlen, "'capture %s' expects 'header' <header_name> 'len' <len>.", args[1]);
+		return CFG_ERR;
+	}
+	R = http_rules_of(p->cur->px);
+	if ((req ? R->nreq_caps : R->nrsp_caps) == 8) {
+		snprintf(err, errlen, "'capture %s' : vigil-proxy keeps at most 8 captures per direction.", args[1]);
+		return CFG_ERR;
+	}
+	if (req) {
+		R->req_caps[R->nreq_caps].name = xstrdup(args[3]);
+		R->req_caps[R->nreq_caps++].len = (int)len;
+	} else {
+		R->rsp_caps[R->nrsp_caps].name = xstrdup(args[3]);
+		R->rsp_caps[R->nrsp_caps++].len = (int)len;
+	}
+	return CFG_OK;
+}
+
+int cfg_kw_http_ignored(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+			char *err, size_t errlen)
+{
+	cfg_note_http_only(p, args[0]);
+	snprintf(err, errlen, "'%s' is not supported by vigil-proxy and is ignored.", args[0]);
+	return CFG_WARN;
+}
+
+int cfg_kw_http_unsupported(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+			    char *err, size_t errlen)
+{
+	cfg_note_http_only(p, args[0]);
+	snprintf(err, errlen, "'%s' is not supported by vigil-proxy yet.", args[0]);
+	return CFG_ERR;
+}
+
+/* `option X` of the HTTP layer; `no` set for `no option X`. */
+int cfg_http_option(struct cfgparse *p, const char *name, char **args, int argc, bool no,
+		    char *err, size_t errlen)
+{
+	struct px_http *h = &p->cur->px->http;
+
+	if (!strcmp(name, "http-keep-alive") || !strcmp(name, "http-server-close") || !strcmp(name, "httpclose")) {
+		enum http_conn_mode m = name[4] == 'k' ? HTTP_KAL : name[4] == 's' ? HTTP_SCL : HTTP_CLO;
+
+		if (!no)
+			h->conn_mode = m;
+		else if (h->conn_mode == m)
+			h->conn_mode = HTTP_KAL;
+		return CFG_OK;
+	}
+	if (!strcmp(name, "forwardfor")) {
+		if (no) {
+			h->forwardfor = false;
+			return CFG_OK;
+		}
+		h->forwardfor = true;
+		for (int i = 2; i < argc; i++) {
+			if (!strcmp(args[i], "except") && i + 1 < argc) {
+				char aerr[256], net[128];
+				const char *slash = strchr(args[i + 1], '/');
+				long long bits = -1;
+
+				snprintf(net, sizeof(net), "%.*s", slash ? (int)(slash - args[i + 1]) : (int)strlen(args[i + 1]),
+					 args[i + 1]);
+				if (addr_parse(net, 0, &h->forwardfor_except, aerr, sizeof(aerr)) < 0 ||
+				    (slash && parse_int(slash + 1, 0, h->forwardfor_except.ss.ss_family == AF_INET ? 32 : 128, &bits))) {
+					snprintf(err, errlen, "'option forwardfor' : invalid network '%s' after 'except'.", args[i + 1]);
+					return CFG_ERR;
+				}
+				h->forwardfor_except_bits = bits >= 0 ? (int)bits :
+					h->forwardfor_except.ss.ss_family == AF_INET ? 32 : 128;
+				i++;
+			} else if (!strcmp(args[i], "header") && i + 1 < argc) {
+				free(h->forwardfor_hdr);
+				h->forwardfor_hdr = xstrdup(args[++i]);
+			} else if (!strcmp(args[i], "if-none")) {
+				h->ifnone = true;
+			} else {
+				snprintf(err, errlen, "'option forwardfor' only supports optional values: 'header', 'except' and 'if-none'.");
+				return CFG_ERR;
+			}
+		}
+		if (!h->forwardfor_hdr)
+			h->forwardfor_hdr = xstrdup("X-Forwarded-For");
+		return CFG_OK;
+	}
+	if (argc > 2) {
+		snprintf(err, errlen, "'option %s' cannot handle unexpected argument '%s'.", name, args[2]);
+		return CFG_ERR;
+	}
+	if (!strcmp(name, "http-buffer-request")) {
+		h->buffer_request = !no;
+		return CFG_OK;
+	}
+	if (!strcmp(name, "http-ignore-probes") || !strcmp(name, "disable-h2-upgrade"))
+		return CFG_OK;
+	if (!strcmp(name, "originalto") || !strcmp(name, "http_proxy") || !strcmp(name, "checkcache")) {
+		if (no)
+			return CFG_OK;
+		snprintf(err, errlen, "'option %s' is not supported by vigil-proxy yet.", name);
+		return CFG_ERR;
+	}
+	if (no)
+		return CFG_OK;
+	snprintf(err, errlen, "'option %s' is not supported by vigil-proxy and is ignored.", name);
+	return CFG_WARN;
+}
+
+/* balance uri|url_param|hdr(NAME)|random. 1 when not one of these. */
+int cfg_balance_http(struct cfgparse *p, char **args, int argc, char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+
+	if (!strcmp(args[1], "uri")) {
+		px->lb = LB_URI;
+		px->lb_uri_whole = false;
+		px->lb_uri_len = px->lb_uri_depth = 0;
+		for (int i = 2; i < argc; i++) {
+			long long v;
+
+			if (!strcmp(args[i], "whole")) {
+				px->lb_uri_whole = true;
+			} else if ((!strcmp(args[i], "len") || !strcmp(args[i], "depth")) && i + 1 < argc &&
+				   parse_int(args[i + 1], 1, 1 << 30, &v) == 0) {
+				if (args[i][0] == 'l')
+					px->lb_uri_len = (int)v;
+				else
+					px->lb_uri_depth = (int)v;
+				i++;
+			} else if (!strcmp(args[i], "path-only")) {
+				snprintf(err, errlen, "'balance uri path-only' is not supported by vigil-proxy yet");
+				return CFG_ERR;
+			} else {
+				snprintf(err, errlen, "%s only accepts parameters 'len', 'depth', 'path-only', and 'whole'.", "'balance uri'");
+				return CFG_ERR;
+			}
+		}
+		return CFG_OK;
+	}
+	if (!strcmp(args[1], "url_param")) {
+		if (argc < 3) {
+			snprintf(err, errlen, "'balance url_param' requires an URL parameter name.");
+			return CFG_ERR;
+		}
+		if (argc > 3) {
+			snprintf(err, errlen, "'balance url_param %s' : option '%s' is not supported by vigil-proxy yet", args[2], args[3]);
+			return CFG_ERR;
+		}
+		px->lb = LB_URL_PARAM;
+		free(px->lb_param);
+		px->lb_param = xstrdup(args[2]);
+		return CFG_OK;
+	}
+	if (!strncmp(args[1], "hdr(", 4)) {
+		const char *close = strchr(args[1], ')');
+
+		if (!close || close == args[1] + 4) {
+			snprintf(err, errlen, "'balance hdr(name)' requires an http header field name.");
+			return CFG_ERR;
+		}
+		if (argc > 2 && strcmp(args[2], "use_domain_only") == 0) {
+			snprintf(err, errlen, "'balance hdr() use_domain_only' is not supported by vigil-proxy yet");
+			return CFG_ERR;
+		}
+		px->lb = LB_HDR;
+		free(px->lb_param);
+		px->lb_param = xasprintf("%.*s", (int)(close - args[1] - 4), args[1] + 4);
+		return CFG_OK;
+	}
+	if (!strcmp(args[1], "random")) {
+		if (argc > 2) {
+			snprintf(err, errlen, "'balance random' : draws ('%s') are not supported by vigil-proxy yet", args[2]);
+			return CFG_ERR;
+		}
+		px->lb = LB_RANDOM;
+		return CFG_OK;
+	}
+	return 1;
+}
+
+/* ---- defaults, post-parse, userlists ---- */
+
+static char *dup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}
+
+void cfg_http_inherit(struct proxy *d, const struct proxy *s)
+{
+	const struct http_rules *S = s->http.rules;
+
+	d->http.conn_mode = s->http.conn_mode;
+	d->http.reuse = s->http.reuse;
+	d->http.forwardfor = s->http.forwardfor;
+	d->http.forwardfor_hdr = dup_or_null(s->http.forwardfor_hdr);
+	d->http.forwardfor_except = s->http.forwardfor_except;
+	d->http.forwardfor_except_bits = s->http.forwardfor_except_bits;
+	d->http.ifnone = s->http.ifnone;
+	d->http.buffer_request = s->http.buffer_request;
+	d->http.monitor_uri = dup_or_null(s->http.monitor_uri);
+	d->http.stats.enabled = s->http.stats.enabled;
+	d->http.stats.uri = dup_or_null(s->http.stats.uri);
+	d->http.stats.realm = dup_or_null(s->http.stats.realm);
+	d->http.stats.refresh_ms = s->http.stats.refresh_ms;
+	d->http.stats.hide_version = s->http.stats.hide_version;
+	d->http.stats.show_legends = s->http.stats.show_legends;
+	d->http.stats.show_node = s->http.stats.show_node;
+	for (int i = 0; i < s->http.stats.nauth; i++) {
+		d->http.stats.auth = xrealloc(d->http.stats.auth, sizeof(char *) * (size_t)(d->http.stats.nauth + 1));
+		d->http.stats.auth[d->http.stats.nauth++] = xstrdup(s->http.stats.auth[i]);
+	}
+	d->log_format = dup_or_null(s->log_format);
+	d->lb_param = dup_or_null(s->lb_param);
+	d->lb_uri_whole = s->lb_uri_whole;
+	d->lb_uri_len = s->lb_uri_len;
+	d->lb_uri_depth = s->lb_uri_depth;
+	if (S) {
+		struct http_rules *D = http_rules_of(d);
+
+		D->ck_mode = S->ck_mode;
+		D->ck_name = dup_or_null(S->ck_name);
+		D->ck_domain = dup_or_null(S->ck_domain);
+		D->ck_indirect = S->ck_indirect;
+		D->ck_nocache = S->ck_nocache;
+		D->ck_preserve = S->ck_preserve;
+		D->ck_httponly = S->ck_httponly;
+		D->ck_secure = S->ck_secure;
+		for (int i = 0; i < S->nerrs; i++) {
+			struct http_errmsg m = S->errs[i];
+
+			m.head = dup_or_null(m.head);
+			m.content_type = dup_or_null(m.content_type);
+			m.body = xmalloc(m.body_len + 1);
+			memcpy(m.body, S->errs[i].body, m.body_len + 1);
+			D->errs = xrealloc(D->errs, sizeof(*D->errs) * (size_t)(D->nerrs + 1));
+			D->errs[D->nerrs++] = m;
+		}
+	}
+}
+
+/* use_backend NAME with a %[...] format: the rule at index `idx` of
+ * px->switch_rules is dynamic. 0 or -EINVAL with a message. */
+int cfg_use_backend_fmt(struct cfgparse *p, int idx, const char *name, char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+	struct http_rules *R = http_rules_of(px);
+	struct http_fmt *f;
+	char ferr[512];
+
+	f = http_fmt_parse(px, name, ferr, sizeof(ferr));
+	if (!f) {
+		snprintf(err, errlen, "'use_backend' : %s.", ferr);
+		return -EINVAL;
+	}
+	if (R->nswitch_fmt <= idx) {
+		R->switch_fmt = xrealloc(R->switch_fmt, sizeof(*R->switch_fmt) * (size_t)(idx + 1));
+		for (int i = R->nswitch_fmt; i <= idx; i++)
+			R->switch_fmt[i] = NULL;
+		R->nswitch_fmt = idx + 1;
+	}
+	R->switch_fmt[idx] = f;
+	return 0;
+}
+
+bool cfg_use_backend_is_fmt(const struct proxy *px, int idx)
+{
+	const struct http_rules *R = px->http.rules;
+
+	return R && idx < R->nswitch_fmt && R->switch_fmt[idx];
+}
+
+static void report_alert(void *ctx, const char *msg)
+{
+	cfg_alert_raw(ctx, "%s", msg);
+}
+
+void cfg_http_post_parse(struct cfgparse *p)
+{
+	struct pxconf *c = p->conf;
+
+	sample_resolve_all(c, report_alert, p);
+	for (int i = 0; i < c->nproxies; i++) {
+		struct proxy *px = c->proxies[i];
+		struct http_rules *R = px->http.rules;
+
+		if (!R)
+			continue;
+		R->conf = c;
+		for (int k = 0; k < 2; k++) {
+			struct http_rule *rules = k ? R->rsp : R->req;
+			int n = k ? R->nrsp : R->nreq;
+
+			for (int j = 0; j < n; j++) {
+				struct http_rule *r = &rules[j];
+				struct proxy *tp;
+
+				if (r->act != HA_TRACK_SC)
+					continue;
+				tp = r->table_name ? pxconf_find_proxy(c, r->table_name, PX_CAP_FE | PX_CAP_BE) : px;
+				if (!tp || !tp->stick_table) {
+					cfg_alert_raw(p, "parsing [%s:%d] : %s '%s': unable to find stick-table '%s'.",
+						      r->file, r->line, cfg_proxy_kind(px), px->id,
+						      r->table_name ? r->table_name : px->id);
+					continue;
+				}
+				r->table_px = tp;
+			}
+		}
+	}
+}
+
+int cfg_userlist_line(struct cfgparse *p, struct userlist *ul, char **args, int argc)
+{
+	char err[512] = "";
+	int rc = userlist_parse_line(ul, args, argc, err, sizeof(err));
+
+	if (rc == CFG_ERR)
+		cfg_alert(p, "%s", err);
+	else if (rc == CFG_WARN)
+		cfg_warn(p, "%s", err);
+	return rc;
+}
