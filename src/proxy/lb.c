@@ -11,6 +11,7 @@
  * order, that has a free slot.
  */
 #include "proxy/lb.h"
+#include "proxy/http_txn.h"
 #include "lib/util.h"
 
 #include <netinet/in.h>
@@ -117,13 +118,15 @@ static struct server *pick_leastconn(struct proxy *px, struct server **cand, int
 	return best;
 }
 
-static struct server *pick_source(struct server **cand, int n, const struct sockaddr *client)
+/* Map-based hashing (HAProxy's default hash-type): the key's hash picks
+ * a point on the servers' weights laid end to end. */
+static struct server *pick_hash(struct server **cand, int n, uint32_t hash)
 {
 	uint64_t total = 0, point;
 
 	for (int i = 0; i < n; i++)
 		total += (uint64_t)server_eweight(cand[i]);
-	point = client ? lb_source_hash(client) % total : 0;
+	point = hash % total;
 	for (int i = 0; i < n; i++) {
 		uint64_t w = (uint64_t)server_eweight(cand[i]);
 
@@ -134,8 +137,86 @@ static struct server *pick_source(struct server **cand, int n, const struct sock
 	return cand[n - 1];
 }
 
+static uint32_t fnv1a(const char *p, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	while (n--)
+		h = (h ^ (uint8_t)*p++) * 16777619u;
+	return h;
+}
+
+/* Choose among the candidates; `key_hash` (when has_key) replaces the
+ * algorithm with a hash pick. */
+static enum lb_result choose(struct proxy *px, const struct sockaddr *client, bool has_key,
+			     uint32_t key_hash, const struct server *avoid, struct server **out);
+
 enum lb_result lb_choose(struct proxy *px, const struct sockaddr *client,
 			 const struct server *avoid, struct server **out)
+{
+	return choose(px, client, false, 0, avoid, out);
+}
+
+/* The key an HTTP balancing algorithm hashes, if the request has it. */
+static bool http_key(const struct proxy *px, const struct http_txn *txn, struct http_str *key)
+{
+	switch (px->lb) {
+	case LB_URI: {
+		struct http_str u = px->lb_uri_whole ? txn->req.uri : http_req_path(&txn->req);
+
+		if (px->lb_uri_depth > 0) {
+			int depth = 0;
+
+			for (size_t i = 0; i < u.len; i++)
+				if (u.p[i] == '/' && ++depth > px->lb_uri_depth) {
+					u.len = i;
+					break;
+				}
+		}
+		if (px->lb_uri_len > 0 && u.len > (size_t)px->lb_uri_len)
+			u.len = (size_t)px->lb_uri_len;
+		*key = u;
+		return true;
+	}
+	case LB_URL_PARAM: {
+		struct http_str q = http_req_query(&txn->req);
+		size_t nlen = px->lb_param ? strlen(px->lb_param) : 0;
+		const char *p = q.p, *end = q.p + q.len;
+
+		while (nlen && p < end) {
+			const char *amp = memchr(p, '&', (size_t)(end - p));
+			const char *stop = amp ? amp : end;
+
+			if ((size_t)(stop - p) > nlen && memcmp(p, px->lb_param, nlen) == 0 && p[nlen] == '=') {
+				key->p = p + nlen + 1;
+				key->len = (size_t)(stop - key->p);
+				return true;
+			}
+			p = stop + 1;
+		}
+		return false;
+	}
+	case LB_HDR:
+		return px->lb_param && http_hdr_get(&txn->req, px->lb_param, -1, key);
+	default:
+		return false;
+	}
+}
+
+enum lb_result lb_choose_http(struct proxy *px, const struct http_txn *txn,
+			      const struct server *avoid, struct server **out)
+{
+	struct http_str key;
+
+	if (px->lb == LB_RANDOM)
+		return choose(px, txn->src, true, (uint32_t)random(), avoid, out);
+	if (http_key(px, txn, &key))
+		return choose(px, txn->src, true, fnv1a(key.p, key.len), avoid, out);
+	return choose(px, txn->src, false, 0, avoid, out);
+}
+
+static enum lb_result choose(struct proxy *px, const struct sockaddr *client, bool has_key,
+			     uint32_t key_hash, const struct server *avoid, struct server **out)
 {
 	struct server *stack_cand[64], **cand = stack_cand, *srv;
 	bool any_usable;
@@ -149,12 +230,22 @@ enum lb_result lb_choose(struct proxy *px, const struct sockaddr *client,
 			free(cand);
 		return any_usable ? LB_FULL : LB_NONE;
 	}
-	switch (px->lb) {
+	enum lb_algo algo = px->lb;
+
+	/* hashing algorithms without their key fall back to round robin */
+	if (has_key)
+		algo = LB_URI;
+	else if (algo == LB_URI || algo == LB_URL_PARAM || algo == LB_HDR || algo == LB_RANDOM)
+		algo = LB_ROUNDROBIN;
+	switch (algo) {
+	case LB_URI:
+		srv = pick_hash(cand, n, key_hash);
+		break;
 	case LB_LEASTCONN:
 		srv = pick_leastconn(px, cand, n);
 		break;
 	case LB_SOURCE:
-		srv = pick_source(cand, n, client);
+		srv = pick_hash(cand, n, client ? lb_source_hash(client) : 0);
 		break;
 	case LB_FIRST:
 		srv = cand[0];   /* candidates are in declaration order */

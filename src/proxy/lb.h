@@ -23,6 +23,13 @@ enum lb_result {
 enum lb_result lb_choose(struct proxy *px, const struct sockaddr *client,
 			 const struct server *avoid, struct server **out);
 
+/* For an HTTP request: `balance uri|url_param|hdr()|random` hash the
+ * request (falling back to round robin when the key is absent, as
+ * HAProxy); other algorithms as lb_choose(). Backend lock held. */
+struct http_txn;
+enum lb_result lb_choose_http(struct proxy *px, const struct http_txn *txn,
+			      const struct server *avoid, struct server **out);
+
 /* The hash `balance source` uses for a client address. */
 uint32_t lb_source_hash(const struct sockaddr *sa);
 

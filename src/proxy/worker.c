@@ -2,6 +2,7 @@
 #include "proxy/worker.h"
 #include "proxy/check.h"
 #include "proxy/cli.h"
+#include "proxy/http_ana.h"
 #include "proxy/stream.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -129,6 +130,7 @@ static void mailbox_drain(struct ev_loop *loop, void *arg)
 			break;
 		case WMSG_KILL_SERVER:
 			stream_kill_server(w, m->arg);
+			http_kill_server(w, m->arg);
 			break;
 		case WMSG_SOFT_STOP:
 			w->stopping = true;
@@ -137,6 +139,9 @@ static void mailbox_drain(struct ev_loop *loop, void *arg)
 				checks_stop(w->conf, w->loop);
 				cli_stop(w->conf, w->loop);
 			}
+			/* keep-alive clients between requests are closed now;
+			 * busy ones after their current exchange */
+			http_close_idle_clients(w);
 			worker_maybe_exit(w);
 			break;
 		case WMSG_HARD_STOP:
@@ -147,6 +152,7 @@ static void mailbox_drain(struct ev_loop *loop, void *arg)
 			w->stopping = true;
 			worker_stop_accepting(w);
 			stream_kill_all(w);
+			http_kill_all(w);
 			ev_loop_stop(loop);
 			break;
 		}
@@ -243,7 +249,10 @@ static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 			}
 			return;
 		}
-		stream_accept(w, li, fd, (struct sockaddr *)&peer, plen);
+		if (li->fe->mode == PX_MODE_HTTP)
+			http_accept(w, li, fd, (struct sockaddr *)&peer, plen);
+		else
+			stream_accept(w, li, fd, (struct sockaddr *)&peer, plen);
 	}
 }
 
@@ -355,6 +364,8 @@ void workers_free(struct workers *ws)
 		free(w->free_pipes);
 		free(w->listen_io);
 		free(w->listeners);
+		http_kill_all(w);
+		free(w->http);
 		while (w->mbox) {
 			struct worker_msg *m = w->mbox;
 

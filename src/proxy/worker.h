@@ -14,6 +14,7 @@
 #include "proxy/proxy.h"
 
 struct worker_msg;
+struct http_thread;
 
 struct worker {
 	int id;                      /* 0-based thread number */
@@ -36,6 +37,8 @@ struct worker {
 	int nfree_bufs, cap_free_bufs;
 	int *free_pipes;             /* spare pipe pairs (2 fds each) */
 	int nfree_pipes, cap_free_pipes;
+	struct http_thread *http;    /* HTTP streams and idle server connections
+					(http_ana.c); NULL until first used */
 };
 
 struct workers {

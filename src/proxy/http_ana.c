@@ -1,0 +1,1348 @@
+/* http_ana: the HTTP/1.x data path (see http_ana.h).
+ *
+ * Each direction of a stream has an input buffer (bytes received and not
+ * yet sent on) and an output buffer (bytes the proxy generated: rewritten
+ * heads, its own replies). Analysis walks the input: a head is parsed,
+ * rewritten into the output buffer and dropped from the input; body bytes
+ * are checked in place and marked forwardable (`fwd`) so they are sent as
+ * they are, without a copy. Output always goes first, then forwardable
+ * input, which keeps the bytes in order.
+ *
+ * Client side states (function performing each transition):
+ *   HS_IDLE -> HS_CONNECTING   on_request(): head complete, server chosen
+ *   HS_IDLE -> HS_REPLY        on_request(): the proxy answers itself
+ *   HS_CONNECTING -> HS_FORWARD  srv_connected()
+ *   HS_FORWARD -> HS_TUNNEL    on_response(): 101 Switching Protocols
+ *   HS_FORWARD -> HS_IDLE      end_txn(): keep-alive
+ *   any -> HS_CLOSING          reply_error(), end_txn() without keep-alive
+ *   HS_CLOSING -> closed       when the output is flushed
+ */
+#include "proxy/http_ana.h"
+#include "proxy/h1.h"
+#include "proxy/http_rules.h"
+#include "proxy/http_txn.h"
+#include "proxy/lb.h"
+#include "proxy/prom.h"
+#include "proxy/stats_http.h"
+#include "proxy/stream.h"
+#include "proxy/worker.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+#include "lib/util.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#define IDLE_PER_SERVER_MAX 64   /* idle server connections kept per thread */
+
+enum hs_state { HS_IDLE, HS_CONNECTING, HS_FORWARD, HS_REPLY, HS_TUNNEL, HS_CLOSING };
+
+/* One direction's bytes. */
+struct hdir {
+	char *in;                 /* from the worker's free list, or NULL */
+	size_t ih, it;            /* received: in[ih..it) */
+	struct strbuf out;        /* generated, sent before forwardable input */
+	size_t oh;                /* sent part of out */
+	uint64_t fwd;             /* in[ih..ih+fwd) may be sent as it is */
+	bool shut_rd;             /* peer sent EOF */
+	bool keep_out;            /* keep sent output (a request head, to send
+				     again on a retry) until the exchange ends */
+};
+
+/* A server connection: attached to a stream, or idle in the pool. */
+struct srvconn {
+	struct worker *w;
+	struct server *srv;
+	struct ev_io io;
+	bool rd, wr, hup;
+	bool connected;
+	bool reused;              /* taken from the idle pool */
+	struct srvconn *prev, *next; /* pool links while idle */
+};
+
+/* Per-request state, taken from a per-thread free list when a request
+ * starts, so idle keep-alive clients hold none. */
+struct htx {
+	struct h1_msg reqm, rspm;
+	struct h1_hdr reqh[HTTP_MAX_HDRS], rsph[HTTP_MAX_HDRS];
+	struct http_txn txn;
+	struct h1_chunk_state req_chunk, rsp_chunk;
+	uint64_t req_left, rsp_left;
+	enum h1_body req_body, rsp_body;
+	bool head_seen, req_done, rsp_head, rsp_done;
+	bool close_after;         /* close the client once this exchange ends */
+	bool srv_keep;            /* the server connection may be reused */
+	bool from_cookie;
+	struct server *cookie_srv;  /* named by the request's persistence cookie */
+	int status;
+	int retries;
+	struct server *failed_srv;
+	uint64_t t_start, t_head, t_queue, t_connect, t_rsp;
+	uint64_t bytes_out;       /* to the client */
+	char request_line[1024];
+	char term[5];
+	struct htx *next_free;
+};
+
+struct hstream {
+	struct worker *w;
+	struct hstream *prev, *next;
+	struct proxy *fe, *be;
+	struct sockaddr_storage cli_addr, fe_addr;
+	struct ev_io cli_io;
+	bool cli_rd, cli_wr, cli_hup;
+	struct srvconn *sc;
+	struct ev_timer timer;
+	enum hs_state st;
+	struct hdir req, rsp;
+	struct htx *tx;
+	int ntxn;                 /* exchanges so far on this connection */
+	uint64_t cli_last, srv_last, idle_since;
+	struct timespec accept_date;
+};
+
+/* Per-thread HTTP state, hung off the worker. */
+struct http_thread {
+	struct hstream *streams;
+	struct srvconn *idle;     /* pool of idle server connections */
+	int nidle;
+	struct htx *free_tx;
+};
+
+static struct http_thread *thread_of(struct worker *w)
+{
+	if (!w->http)
+		w->http = xcalloc(1, sizeof(struct http_thread));
+	return w->http;
+}
+
+static void hs_process(struct hstream *s);
+static void hs_close(struct hstream *s);
+
+/* ---- buffers ---- */
+
+static size_t bufsize(const struct hstream *s) { return s->w->conf->global.bufsize; }
+
+static size_t in_len(const struct hdir *d) { return d->in ? d->it - d->ih : 0; }
+static size_t out_pending(const struct hdir *d) { return d->out.len - d->oh; }
+
+static void in_consume(struct worker *w, struct hdir *d, size_t n)
+{
+	d->ih += n;
+	if (d->ih == d->it) {
+		worker_put_buf(w, d->in);
+		d->in = NULL;
+		d->ih = d->it = 0;
+	}
+}
+
+/* Read from fd into d->in. >0, 0 on EOF, -EAGAIN, -errno. */
+static ssize_t dir_recv(struct hstream *s, struct hdir *d, int fd)
+{
+	size_t size = bufsize(s);
+	ssize_t n;
+
+	if (!d->in) {
+		d->in = worker_get_buf(s->w);
+		d->ih = d->it = 0;
+	}
+	if (d->it == size && d->ih > 0) {
+		memmove(d->in, d->in + d->ih, d->it - d->ih);
+		d->it -= d->ih;
+		d->ih = 0;
+	}
+	if (d->it == size)
+		return -EAGAIN;
+	n = recv(fd, d->in + d->it, size - d->it, 0);
+	if (n > 0)
+		d->it += (size_t)n;
+	else if (n == 0)
+		d->shut_rd = true;
+	if (n <= 0 && in_len(d) == 0 && d->in) {
+		worker_put_buf(s->w, d->in);
+		d->in = NULL;
+		d->ih = d->it = 0;
+	}
+	return n >= 0 ? n : -errno;
+}
+
+/* Send the output, then the forwardable input. >0 bytes, -EAGAIN, -errno,
+ * 0 when there is nothing to send. */
+static ssize_t dir_send(struct hstream *s, struct hdir *d, int fd, uint64_t *counted)
+{
+	ssize_t n;
+
+	if (out_pending(d)) {
+		n = send(fd, d->out.s + d->oh, out_pending(d), MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			d->oh += (size_t)n;
+			if (d->oh == d->out.len && !d->keep_out) {
+				d->oh = 0;
+				sb_reset(&d->out);
+			}
+		}
+	} else if (d->fwd) {
+		n = send(fd, d->in + d->ih, (size_t)d->fwd, MSG_NOSIGNAL | MSG_DONTWAIT);
+		if (n > 0) {
+			d->fwd -= (uint64_t)n;
+			in_consume(s->w, d, (size_t)n);
+		}
+	} else {
+		return 0;
+	}
+	if (n > 0 && counted)
+		*counted += (uint64_t)n;
+	return n >= 0 ? n : -errno;
+}
+
+/* ---- transactions ---- */
+
+static struct htx *tx_get(struct hstream *s)
+{
+	struct http_thread *ht = thread_of(s->w);
+	struct htx *tx = ht->free_tx;
+
+	if (tx)
+		ht->free_tx = tx->next_free;
+	else
+		tx = xmalloc(sizeof(*tx));
+	memset(tx, 0, offsetof(struct htx, txn));
+	http_txn_reset(&tx->txn);
+	memset(&tx->req_chunk, 0, sizeof(*tx) - offsetof(struct htx, req_chunk));
+	tx->reqm.hdrs = tx->reqh;
+	tx->reqm.maxhdr = MIN(s->w->conf->global.maxhdr, HTTP_MAX_HDRS);
+	tx->rspm.hdrs = tx->rsph;
+	tx->rspm.maxhdr = MIN(s->w->conf->global.maxhdr, HTTP_MAX_HDRS);
+	tx->txn.src = (struct sockaddr *)&s->cli_addr;
+	tx->txn.dst = (struct sockaddr *)&s->fe_addr;
+	tx->txn.fe = s->fe;
+	tx->status = -1;
+	tx->t_start = ev_now_ms(s->w->loop);
+	tx->t_connect = tx->t_rsp = tx->t_queue = 0;
+	strcpy(tx->term, "----");
+	strcpy(tx->request_line, "<BADREQ>");
+	return tx;
+}
+
+static void tx_put(struct hstream *s)
+{
+	struct http_thread *ht = thread_of(s->w);
+
+	if (!s->tx)
+		return;
+	s->tx->next_free = ht->free_tx;
+	ht->free_tx = s->tx;
+	s->tx = NULL;
+}
+
+/* ---- server connections ---- */
+
+static void srv_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev);
+static void idle_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev);
+
+static void sc_close(struct srvconn *sc)
+{
+	int fd = sc->io.fd;
+
+	if (fd >= 0) {
+		ev_io_stop(sc->w->loop, &sc->io);
+		close(fd);
+	}
+	free(sc);
+}
+
+static void idle_remove(struct http_thread *ht, struct srvconn *sc)
+{
+	if (sc->prev)
+		sc->prev->next = sc->next;
+	else
+		ht->idle = sc->next;
+	if (sc->next)
+		sc->next->prev = sc->prev;
+	sc->prev = sc->next = NULL;
+	ht->nidle--;
+}
+
+/* An idle connection has something to say: the server closed it (or
+ * talks out of turn). Either way it cannot be reused. */
+static void idle_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
+{
+	struct srvconn *sc = io->data;
+
+	if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		return;   /* only "writable", a late edge from its last use */
+	idle_remove(thread_of(sc->w), sc);
+	sc_close(sc);
+}
+
+static void idle_put(struct hstream *s, struct srvconn *sc)
+{
+	struct http_thread *ht = thread_of(s->w);
+	int same = 0;
+
+	for (struct srvconn *c = ht->idle; c; c = c->next)
+		same += c->srv == sc->srv;
+	if (same >= IDLE_PER_SERVER_MAX) {
+		sc_close(sc);
+		return;
+	}
+	sc->io.cb = idle_event;
+	sc->io.data = sc;
+	sc->prev = NULL;
+	sc->next = ht->idle;
+	if (ht->idle)
+		ht->idle->prev = sc;
+	ht->idle = sc;
+	ht->nidle++;
+}
+
+static struct srvconn *idle_take(struct hstream *s, struct server *srv)
+{
+	struct http_thread *ht = thread_of(s->w);
+
+	for (struct srvconn *sc = ht->idle; sc; sc = sc->next) {
+		if (sc->srv != srv)
+			continue;
+		idle_remove(ht, sc);
+		return sc;
+	}
+	return NULL;
+}
+
+void http_idle_flush(struct worker *w)
+{
+	struct http_thread *ht = thread_of(w);
+
+	while (ht->idle) {
+		struct srvconn *sc = ht->idle;
+
+		idle_remove(ht, sc);
+		sc_close(sc);
+	}
+}
+
+/* Detach the stream's server connection: back to the pool if it may be
+ * reused, closed otherwise. Gives the server slot back. */
+static void srv_release(struct hstream *s, bool keep)
+{
+	struct srvconn *sc = s->sc;
+	struct proxy *be = s->be;
+
+	if (!sc)
+		return;
+	s->sc = NULL;
+	pthread_mutex_lock(&be->lock);
+	atomic_fetch_sub(&sc->srv->cur_sess, 1);
+	pthread_mutex_unlock(&be->lock);
+	if (be->queue_len > 0)
+		queue_process(be);
+	if (keep && sc->connected && !sc->hup)
+		idle_put(s, sc);
+	else
+		sc_close(sc);
+}
+
+/* ---- replies from the proxy itself ---- */
+
+static void send_reply(struct hstream *s, const struct http_reply *r)
+{
+	http_reply_serialize(r, &s->rsp.out);
+	if (s->tx) {
+		s->tx->status = r->status;
+		s->tx->bytes_out += s->rsp.out.len;
+	}
+}
+
+/* Answer with an error page and close once it is sent. */
+static void reply_error(struct hstream *s, int status, const char *term)
+{
+	struct http_reply r;
+	struct proxy *px = s->be ? s->be : s->fe;
+
+	http_reply_init(&r);
+	http_reply_error(px, status, &r);
+	if (s->tx) {
+		/* Anything generated or forwarded so far for this exchange is
+		 * dropped: the error replaces it. */
+		if (!s->tx->rsp_head) {
+			sb_reset(&s->rsp.out);
+			s->rsp.oh = 0;
+		}
+		memcpy(s->tx->term, term, 2);
+	}
+	send_reply(s, &r);
+	http_reply_free(&r);
+	if (status >= 400 && status < 500)
+		atomic_fetch_add(&s->fe->cnt.failed_req, status == 400 || status == 408);
+	atomic_fetch_add(&s->fe->cnt.http_rsp[PX_HRSP_IDX(status)], 1);
+	s->st = HS_CLOSING;
+	if (s->tx)
+		s->tx->rsp_done = s->tx->req_done = true;
+	srv_release(s, false);
+}
+
+/* ---- logging ---- */
+
+static void log_txn(struct hstream *s)
+{
+	struct htx *tx = s->tx;
+	struct http_log_info info;
+	struct strbuf line = STRBUF_INIT;
+	uint64_t now = ev_now_ms(s->w->loop);
+
+	if (!tx || s->fe->nlogs == 0)
+		return;
+	if ((s->fe->options & PXO_DONTLOGNULL) && !tx->head_seen && tx->bytes_out == 0)
+		return;
+	memset(&info, 0, sizeof(info));
+	info.src = (struct sockaddr *)&s->cli_addr;
+	info.accept_date = s->accept_date;
+	info.fe = s->fe->id;
+	info.be = s->be ? s->be->id : s->fe->id;
+	info.srv = tx->txn.srv ? tx->txn.srv->id : "<NOSRV>";
+	info.tr = tx->t_head ? (long)(tx->t_head - tx->t_start) : -1;
+	info.tw = tx->t_queue ? (long)(tx->t_queue - tx->t_head) : (tx->t_connect ? 0 : -1);
+	info.tc = tx->t_connect && tx->t_queue ? (long)(tx->t_connect - tx->t_queue) : -1;
+	info.trs = tx->t_rsp && tx->t_connect ? (long)(tx->t_rsp - tx->t_connect) : -1;
+	info.ta = (long)(now - tx->t_start);
+	info.status = tx->status;
+	info.bytes_read = tx->bytes_out;
+	memcpy(info.term, tx->term, sizeof(info.term));
+	info.actconn = atomic_load(&s->w->conf->rt.cur_conn);
+	info.feconn = atomic_load(&s->fe->cur_conn);
+	info.beconn = s->be ? atomic_load(&s->be->cur_sess) : 0;
+	info.srvconn = tx->txn.srv ? atomic_load(&tx->txn.srv->cur_sess) : 0;
+	info.retries = tx->retries;
+	info.request_line = tx->request_line;
+	info.txn = tx->head_seen ? &tx->txn : NULL;
+	http_log_format(s->fe, &info, &line);
+	for (int i = 0; i < s->fe->nlogs; i++)
+		log_send(s->fe->logs[i], LOG_LVL_INFO, sb_str(&line));
+	sb_free(&line);
+}
+
+/* ---- connecting ---- */
+
+static int set_nodelay(int fd)
+{
+	int one = 1;
+
+	return setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+}
+
+static void srv_connected(struct hstream *s)
+{
+	s->sc->connected = true;
+	s->tx->t_connect = ev_now_ms(s->w->loop);
+	s->st = HS_FORWARD;
+	s->srv_last = s->tx->t_connect;
+}
+
+static void connect_failed(struct hstream *s, bool timeout);
+
+/* Open (or reuse) a connection to srv, already counted in srv->cur_sess. */
+static void srv_connect(struct hstream *s, struct server *srv)
+{
+	struct srvconn *sc = NULL;
+	struct sockaddr_storage dst;
+	socklen_t dlen;
+	int fd;
+	enum http_reuse reuse = s->be->http.reuse;
+
+	s->tx->txn.srv = srv;
+	s->st = HS_CONNECTING;
+	s->req.oh = 0;   /* a new connection gets the whole head */
+	if (!s->tx->t_queue)
+		s->tx->t_queue = ev_now_ms(s->w->loop);
+	/* http-reuse safe: the first request of a connection gets a fresh
+	 * server connection, later ones may take an idle one. */
+	if (reuse == HTTP_REUSE_ALWAYS || reuse == HTTP_REUSE_AGGRESSIVE ||
+	    (reuse == HTTP_REUSE_SAFE && s->ntxn > 1))
+		sc = idle_take(s, srv);
+	if (sc) {
+		sc->reused = true;
+		sc->io.cb = srv_event;
+		sc->io.data = s;
+		s->sc = sc;
+		srv_connected(s);
+		s->sc->rd = s->sc->wr = true;
+		return;
+	}
+	pthread_mutex_lock(&s->be->lock);
+	memcpy(&dst, &srv->addr.ss, sizeof(dst));
+	dlen = srv->addr.len;
+	if (!srv->addr_port_given && dst.ss_family == s->fe_addr.ss_family) {
+		if (dst.ss_family == AF_INET)
+			((struct sockaddr_in *)&dst)->sin_port = ((struct sockaddr_in *)&s->fe_addr)->sin_port;
+		else if (dst.ss_family == AF_INET6)
+			((struct sockaddr_in6 *)&dst)->sin6_port = ((struct sockaddr_in6 *)&s->fe_addr)->sin6_port;
+	}
+	pthread_mutex_unlock(&s->be->lock);
+	sc = xcalloc(1, sizeof(*sc));
+	sc->w = s->w;
+	sc->srv = srv;
+	ev_io_init(&sc->io, srv_event, s);
+	s->sc = sc;
+	fd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		goto fail;
+	if (dst.ss_family != AF_UNIX)
+		set_nodelay(fd);
+	if ((connect(fd, (struct sockaddr *)&dst, dlen) < 0 && errno != EINPROGRESS) ||
+	    ev_io_start(s->w->loop, &sc->io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+		close(fd);
+		goto fail;
+	}
+	s->tx->t_connect = 0;
+	return;
+fail:
+	connect_failed(s, false);
+}
+
+/* Choose a server for the current request and connect. */
+static void assign_server(struct hstream *s, const struct server *avoid)
+{
+	struct server *srv = NULL;
+	enum lb_result r;
+
+	pthread_mutex_lock(&s->be->lock);
+	if (!avoid) {
+		srv = s->tx->cookie_srv;
+		if (srv && (srv->maxconn == 0 || atomic_load(&srv->cur_sess) < srv->maxconn)) {
+			atomic_fetch_add(&srv->cur_sess, 1);
+			s->tx->from_cookie = true;
+		} else {
+			srv = NULL;
+		}
+	}
+	r = srv ? LB_OK : lb_choose_http(s->be, &s->tx->txn, avoid, &srv);
+	pthread_mutex_unlock(&s->be->lock);
+	if (r != LB_OK) {
+		/* Queuing HTTP requests behind server maxconn is not done yet:
+		 * the request gets a 503 at once, and says so in the log. */
+		reply_error(s, 503, r == LB_FULL ? "sQ" : "SC");
+		return;
+	}
+	atomic_fetch_add(&srv->cnt.cum_sess, 1);
+	atomic_fetch_add(&s->be->cnt.cum_sess, 1);
+	srv_connect(s, srv);
+}
+
+static void connect_failed(struct hstream *s, bool timeout)
+{
+	struct server *old = s->sc ? s->sc->srv : s->tx->txn.srv;
+	bool reused = s->sc && s->sc->reused;
+
+	srv_release(s, false);
+	atomic_fetch_add(&old->cnt.failed_conns, 1);
+	atomic_fetch_add(&s->be->cnt.failed_conns, 1);
+	if (s->tx->retries >= s->be->retries && !reused) {
+		reply_error(s, timeout ? 504 : 503, timeout ? "sC" : "SC");
+		return;
+	}
+	if (!reused)
+		s->tx->retries++;
+	atomic_fetch_add(&old->cnt.retries, 1);
+	/* Redispatch on the last retry, as HAProxy's default interval. */
+	if ((s->be->options & PXO_REDISPATCH) && s->tx->retries >= s->be->retries) {
+		atomic_fetch_add(&s->be->cnt.redispatches, 1);
+		assign_server(s, old);
+		return;
+	}
+	pthread_mutex_lock(&s->be->lock);
+	atomic_fetch_add(&old->cur_sess, 1);
+	pthread_mutex_unlock(&s->be->lock);
+	srv_connect(s, old);
+}
+
+/* ---- request ---- */
+
+static void copy_request_line(struct htx *tx)
+{
+	const struct http_head *h = &tx->txn.req;
+
+	snprintf(tx->request_line, sizeof(tx->request_line), "%.*s %.*s %.*s",
+		 (int)h->meth.len, h->meth.p, (int)h->uri.len, h->uri.p, (int)h->vsn.len, h->vsn.p);
+}
+
+/* Apply a rules verdict; true when the request goes on to a server. */
+static bool apply_verdict(struct hstream *s, struct proxy *px, enum http_verdict v, struct http_reply *r)
+{
+	struct strbuf body = STRBUF_INIT;
+	const char *ctype = "text/html";
+	int status = 200;
+
+	switch (v) {
+	case HTTP_V_CONTINUE:
+		return true;
+	case HTTP_V_STATS:
+		stats_http_page(s->w->conf, px, s->tx->txn.req.uri.p, s->tx->txn.req.uri.len,
+				false, &body, &ctype, &status);
+		r->status = status;
+		r->content_type = ctype;
+		sb_append(&r->body, sb_str(&body), body.len);
+		break;
+	case HTTP_V_PROMETHEUS:
+		prom_export(s->w->conf, &body);
+		r->status = 200;
+		r->content_type = "text/plain; version=0.0.4";
+		sb_append(&r->body, sb_str(&body), body.len);
+		break;
+	default:
+		break;
+	}
+	sb_free(&body);
+	atomic_fetch_add(&s->fe->cnt.intercepted, 1);
+	atomic_fetch_add(&s->fe->cnt.http_rsp[PX_HRSP_IDX(r->status)], 1);
+	send_reply(s, r);
+	/* An unread request body cannot be skipped safely: close after. */
+	if (r->close || s->tx->req_body != H1_BODY_NONE || s->tx->close_after)
+		s->st = HS_CLOSING;
+	else
+		s->st = HS_REPLY;
+	s->tx->req_done = true;
+	s->tx->rsp_done = true;
+	s->tx->rsp_head = true;
+	return false;
+}
+
+static bool client_wants_close(const struct hstream *s, const struct h1_msg *m)
+{
+	if (m->flags & (H1_F_CONN_CLOSE | H1_F_DROP_CL | H1_F_TE_10))
+		return true;
+	return s->fe->http.conn_mode == HTTP_CLO || (s->be && s->be->http.conn_mode == HTTP_CLO);
+}
+
+static void on_request(struct hstream *s)
+{
+	struct htx *tx = s->tx;
+	struct http_reply r;
+	enum http_verdict v;
+	struct proxy *be;
+	ssize_t n;
+	char *head;
+
+	tx->t_head = ev_now_ms(s->w->loop);
+	tx->head_seen = true;
+	atomic_fetch_add(&s->fe->cnt.http_reqs, 1);
+	if (http_txn_load(&tx->txn, HTTP_REQ, s->req.in + s->req.ih, &tx->reqm) < 0) {
+		reply_error(s, 400, "PR");
+		return;
+	}
+	copy_request_line(tx);
+	tx->req_body = tx->reqm.body;
+	tx->req_left = tx->reqm.content_length;
+	h1_chunk_init(&tx->req_chunk);
+	tx->close_after = client_wants_close(s, &tx->reqm);
+	if (tx->reqm.flags & H1_F_DROP_CL)
+		http_hdr_del(&tx->txn.req, "Content-Length");
+
+	http_reply_init(&r);
+	v = http_req_rules_run(s->fe, &tx->txn, &r);
+	if (!apply_verdict(s, s->fe, v, &r))
+		goto consumed;
+	be = http_select_backend(s->fe, &tx->txn);
+	if (!be && (s->fe->cap & PX_CAP_BE))
+		be = s->fe;
+	if (!be) {
+		http_reply_free(&r);
+		reply_error(s, 503, "SC");
+		goto consumed_err;
+	}
+	if (s->be != be) {
+		if (s->be)
+			atomic_fetch_sub(&s->be->cur_sess, 1);
+		atomic_fetch_add(&be->cur_sess, 1);
+		s->be = be;
+	}
+	tx->txn.be = be;
+	if (be != s->fe) {
+		v = http_req_rules_run(be, &tx->txn, &r);
+		if (!apply_verdict(s, be, v, &r))
+			goto consumed;
+		atomic_fetch_add(&be->cnt.http_reqs, 1);
+	}
+	http_add_forwardfor(s->fe, &tx->txn);
+	if (be != s->fe && !s->fe->http.forwardfor)
+		http_add_forwardfor(be, &tx->txn);
+	if (be->http.conn_mode != HTTP_KAL || s->fe->http.conn_mode != HTTP_KAL)
+		http_hdr_set(&tx->txn, &tx->txn.req, "Connection", "close", 5);
+	/* before the head is written: an indirect cookie is removed from it */
+	tx->cookie_srv = http_cookie_server(be, &tx->txn);
+
+	/* The rewritten head goes to the request's output buffer. */
+	head = xmalloc(bufsize(s));
+	n = http_emit_request(&tx->txn.req, head, bufsize(s));
+	if (n < 0) {
+		free(head);
+		http_reply_free(&r);
+		reply_error(s, 500, "PR");
+		goto consumed_err;
+	}
+	sb_append(&s->req.out, head, (size_t)n);
+	free(head);
+	http_reply_free(&r);
+	in_consume(s->w, &s->req, tx->reqm.head_len);
+	assign_server(s, NULL);
+	return;
+consumed:
+	http_reply_free(&r);
+consumed_err:
+	if (s->req.in)
+		in_consume(s->w, &s->req, MIN(tx->reqm.head_len, in_len(&s->req)));
+}
+
+/* Mark newly received body bytes of one direction forwardable. Returns
+ * false on a framing error. */
+static bool body_advance(struct hdir *d, enum h1_body kind, uint64_t *left,
+			 struct h1_chunk_state *cs, bool *done)
+{
+	size_t avail = in_len(d) - (size_t)d->fwd;
+	enum h1_error err;
+	ssize_t n;
+
+	if (*done)
+		return true;
+	switch (kind) {
+	case H1_BODY_NONE:
+		*done = true;
+		return true;
+	case H1_BODY_LENGTH: {
+		uint64_t take = MIN((uint64_t)avail, *left);
+
+		d->fwd += take;
+		*left -= take;
+		*done = *left == 0;
+		return true;
+	}
+	case H1_BODY_CHUNKED:
+		if (!avail)
+			return true;
+		n = h1_chunk_feed(cs, d->in + d->ih + d->fwd, avail, done, &err);
+		if (n < 0)
+			return false;
+		d->fwd += (uint64_t)n;
+		return true;
+	case H1_BODY_CLOSE:
+		d->fwd += avail;
+		*done = d->shut_rd;
+		return true;
+	}
+	return true;
+}
+
+/* ---- response ---- */
+
+static void on_response(struct hstream *s)
+{
+	struct htx *tx = s->tx;
+	bool head_req = tx->txn.req.meth.len == 4 && memcmp(tx->txn.req.meth.p, "HEAD", 4) == 0;
+	char *head;
+	ssize_t n;
+
+	if (http_txn_load(&tx->txn, HTTP_RSP, s->rsp.in + s->rsp.ih, &tx->rspm) < 0) {
+		atomic_fetch_add(&s->be->cnt.failed_resp, 1);
+		reply_error(s, 502, "PH");
+		return;
+	}
+	tx->status = tx->rspm.status;
+	if (!http_rsp_rules_run(s->be, &tx->txn) ||
+	    (s->be != s->fe && !http_rsp_rules_run(s->fe, &tx->txn))) {
+		atomic_fetch_add(&s->be->cnt.denied_resp, 1);
+		in_consume(s->w, &s->rsp, tx->rspm.head_len);
+		reply_error(s, 502, "PH");
+		return;
+	}
+	if (tx->status >= 200)
+		http_cookie_response(s->be, &tx->txn, tx->from_cookie);
+	tx->rsp_body = head_req ? H1_BODY_NONE : tx->rspm.body;
+	tx->rsp_left = tx->rspm.content_length;
+	h1_chunk_init(&tx->rsp_chunk);
+	/* A response delimited by the server's close cannot be followed by
+	 * another on the client connection. */
+	if (tx->rsp_body == H1_BODY_CLOSE)
+		tx->close_after = true;
+	tx->srv_keep = s->be->http.conn_mode == HTTP_KAL && s->fe->http.conn_mode == HTTP_KAL &&
+		       s->be->http.reuse != HTTP_REUSE_NEVER && tx->rsp_body != H1_BODY_CLOSE &&
+		       !(tx->rspm.flags & H1_F_CONN_CLOSE) && tx->rspm.minor == 1;
+	if (tx->status >= 200 && tx->close_after) {
+		http_hdr_del(&tx->txn.rsp, "Connection");
+		http_hdr_add(&tx->txn, &tx->txn.rsp, "Connection", "close", 5);
+	}
+	head = xmalloc(bufsize(s));
+	n = http_emit_response(&tx->txn.rsp, head, bufsize(s));
+	if (n < 0) {
+		free(head);
+		in_consume(s->w, &s->rsp, tx->rspm.head_len);
+		reply_error(s, 502, "PH");
+		return;
+	}
+	sb_append(&s->rsp.out, head, (size_t)n);
+	free(head);
+	in_consume(s->w, &s->rsp, tx->rspm.head_len);
+	if (tx->status < 200 && tx->status != 101)
+		return;   /* interim (100 Continue): the final response follows */
+	tx->rsp_head = true;
+	tx->t_rsp = ev_now_ms(s->w->loop);
+	atomic_fetch_add(&s->fe->cnt.http_rsp[PX_HRSP_IDX(tx->status)], 1);
+	if (s->be != s->fe)
+		atomic_fetch_add(&s->be->cnt.http_rsp[PX_HRSP_IDX(tx->status)], 1);
+	if (tx->txn.srv)
+		atomic_fetch_add(&tx->txn.srv->cnt.http_rsp[PX_HRSP_IDX(tx->status)], 1);
+	http_track_response(&tx->txn, tx->status);
+	if (tx->status == 101) {
+		s->st = HS_TUNNEL;
+		tx->close_after = true;
+		tx->srv_keep = false;
+	}
+}
+
+/* The exchange is over: log it, then keep the connections or close. */
+static void end_txn(struct hstream *s)
+{
+	struct htx *tx = s->tx;
+
+	/* A server that answered before the whole request reached it: the
+	 * rest of the request cannot be told apart from a next one, so both
+	 * connections close. */
+	if (!tx->req_done || s->req.fwd || out_pending(&s->req)) {
+		tx->close_after = true;
+		tx->srv_keep = false;
+		if (s->req.fwd)
+			in_consume(s->w, &s->req, (size_t)s->req.fwd);
+		s->req.fwd = 0;
+	}
+	sb_reset(&s->req.out);
+	s->req.oh = 0;
+	bool close_after = tx->close_after;
+
+	log_txn(s);
+	srv_release(s, tx->srv_keep);
+	tx_put(s);
+	if (close_after) {
+		s->st = HS_CLOSING;
+		return;
+	}
+	s->st = HS_IDLE;
+	s->idle_since = ev_now_ms(s->w->loop);
+}
+
+/* ---- the state machine ---- */
+
+/* Reads from the client while there is room, always: pipelined requests
+ * wait in the buffer, and an EOF is seen early. */
+static bool read_client(struct hstream *s)
+{
+	ssize_t n;
+
+	if (!s->cli_rd || s->req.shut_rd)
+		return false;
+	n = dir_recv(s, &s->req, s->cli_io.fd);
+	if (n > 0) {
+		s->cli_last = ev_now_ms(s->w->loop);
+		return true;
+	}
+	if (n == 0)
+		return true;
+	if (n == -EAGAIN) {
+		if (in_len(&s->req) < bufsize(s))
+			s->cli_rd = false;
+		return false;
+	}
+	s->req.shut_rd = true;   /* error: treated as an abort */
+	return true;
+}
+
+static bool read_server(struct hstream *s)
+{
+	ssize_t n;
+
+	if (!s->sc || !s->sc->connected || !s->sc->rd || s->rsp.shut_rd)
+		return false;
+	n = dir_recv(s, &s->rsp, s->sc->io.fd);
+	if (n > 0) {
+		s->srv_last = ev_now_ms(s->w->loop);
+		return true;
+	}
+	if (n == -EAGAIN) {
+		if (in_len(&s->rsp) < bufsize(s))
+			s->sc->rd = false;
+		return false;
+	}
+	if (n < 0)
+		s->rsp.shut_rd = true;
+	return true;
+}
+
+/* Returns true on progress; closes the stream on a write error. */
+static bool write_side(struct hstream *s, struct hdir *d, int fd, bool *ready, uint64_t *counted,
+		       uint64_t *last, bool *failed)
+{
+	bool progress = false;
+
+	while (*ready) {
+		ssize_t n = dir_send(s, d, fd, counted);
+
+		if (n > 0) {
+			progress = true;
+			*last = ev_now_ms(s->w->loop);
+			continue;
+		}
+		if (n == -EAGAIN)
+			*ready = false;
+		else if (n < 0)
+			*failed = true;
+		break;
+	}
+	return progress;
+}
+
+static bool step_idle(struct hstream *s)
+{
+	enum h1_error err;
+	size_t pos;
+	int r;
+
+	if (in_len(&s->req) == 0)
+		return false;
+	if (!s->tx) {
+		s->tx = tx_get(s);
+		s->ntxn++;
+	}
+	r = h1_parse_request(s->req.in + s->req.ih, in_len(&s->req), bufsize(s), &s->tx->reqm, &err, &pos);
+	if (r == 0 && in_len(&s->req) < bufsize(s))
+		return false;
+	if (r <= 0) {
+		log_debug("proxy %s: bad request from client: %s at byte %zu", s->fe->id,
+			  r == 0 ? h1_strerror(H1_ERR_TOO_LARGE) : h1_strerror(err), pos);
+		atomic_fetch_add(&s->fe->cnt.failed_req, 1);
+		in_consume(s->w, &s->req, in_len(&s->req));
+		reply_error(s, 400, "PR");
+		return true;
+	}
+	on_request(s);
+	return true;
+}
+
+static void hs_process(struct hstream *s)
+{
+	bool progress, failed = false;
+	int guard = 0;
+
+	do {
+		struct htx *tx;
+
+		progress = read_client(s);
+		if (s->st == HS_IDLE) {
+			progress |= step_idle(s);
+			/* the client left between requests, or in the middle
+			 * of one: nothing to answer */
+			if (s->st == HS_IDLE && s->req.shut_rd) {
+				hs_close(s);
+				return;
+			}
+		}
+		tx = s->tx;
+		if (tx && (s->st == HS_CONNECTING || s->st == HS_FORWARD) && !tx->req_done) {
+			if (!body_advance(&s->req, tx->req_body, &tx->req_left, &tx->req_chunk, &tx->req_done)) {
+				reply_error(s, 400, "PR");
+				continue;
+			}
+			if (!tx->req_done && s->req.shut_rd && in_len(&s->req) == (size_t)s->req.fwd) {
+				/* the client left in the middle of its body */
+				memcpy(tx->term, "CD", 2);
+				hs_close(s);
+				return;
+			}
+		}
+		if (s->st == HS_TUNNEL) {
+			s->req.fwd = in_len(&s->req);
+			s->rsp.fwd = in_len(&s->rsp);
+		}
+		if (s->sc && s->sc->connected)
+			progress |= write_side(s, &s->req, s->sc->io.fd, &s->sc->wr, NULL, &s->srv_last, &failed);
+		if (failed) {
+			if (tx && s->sc && s->sc->reused && !tx->rsp_head && tx->req_body == H1_BODY_NONE) {
+				failed = false;
+				connect_failed(s, false);   /* the idle connection was closed meanwhile */
+				continue;
+			}
+			if (tx)
+				memcpy(tx->term, "SD", 2);
+			hs_close(s);
+			return;
+		}
+		progress |= read_server(s);
+		if (tx && s->st == HS_FORWARD && !tx->rsp_head && in_len(&s->rsp)) {
+			enum h1_error err;
+			size_t pos;
+			bool head_req = tx->txn.req.meth.len == 4 && memcmp(tx->txn.req.meth.p, "HEAD", 4) == 0;
+			bool connect_req = tx->txn.req.meth.len == 7 && memcmp(tx->txn.req.meth.p, "CONNECT", 7) == 0;
+			int r = h1_parse_response(s->rsp.in + s->rsp.ih, in_len(&s->rsp), bufsize(s), head_req,
+						  connect_req, &tx->rspm, &err, &pos);
+
+			if (r > 0) {
+				on_response(s);
+				progress = true;
+			} else if (r < 0 || in_len(&s->rsp) == bufsize(s)) {
+				log_warning("proxy %s: invalid response from server %s/%s: %s", s->be->id,
+					    s->be->id, tx->txn.srv ? tx->txn.srv->id : "-",
+					    h1_strerror(r < 0 ? err : H1_ERR_TOO_LARGE));
+				atomic_fetch_add(&s->be->cnt.failed_resp, 1);
+				if (tx->txn.srv)
+					atomic_fetch_add(&tx->txn.srv->cnt.failed_resp, 1);
+				in_consume(s->w, &s->rsp, in_len(&s->rsp));
+				reply_error(s, 502, "PH");
+				continue;
+			}
+		}
+		tx = s->tx;
+		if (tx && s->st == HS_FORWARD && tx->rsp_head && !tx->rsp_done) {
+			if (!body_advance(&s->rsp, tx->rsp_body, &tx->rsp_left, &tx->rsp_chunk, &tx->rsp_done)) {
+				memcpy(tx->term, "SD", 2);
+				hs_close(s);
+				return;
+			}
+		}
+		if (tx && s->st == HS_FORWARD && !tx->rsp_done && s->rsp.shut_rd &&
+		    in_len(&s->rsp) == (size_t)s->rsp.fwd) {
+			if (!tx->rsp_head && !tx->rsp_done) {
+				/* closed before answering: a reused connection may
+				 * have been closed by the server meanwhile */
+				if (s->sc && s->sc->reused && tx->req_body == H1_BODY_NONE && in_len(&s->rsp) == 0) {
+					s->rsp.shut_rd = false;
+					connect_failed(s, false);
+					continue;
+				}
+				reply_error(s, 502, "SH");
+				continue;
+			}
+			if (tx->rsp_body != H1_BODY_CLOSE) {
+				memcpy(tx->term, "SD", 2);
+				tx->close_after = true;
+			}
+			tx->rsp_done = true;
+		}
+		progress |= write_side(s, &s->rsp, s->cli_io.fd, &s->cli_wr, tx ? &tx->bytes_out : NULL,
+				       &s->cli_last, &failed);
+		if (failed) {
+			if (tx)
+				memcpy(tx->term, "CD", 2);
+			hs_close(s);
+			return;
+		}
+		if (s->st == HS_TUNNEL && ((s->req.shut_rd && !in_len(&s->req)) || (s->rsp.shut_rd && !in_len(&s->rsp)))) {
+			hs_close(s);
+			return;
+		}
+		/* end of the exchange once everything is out */
+		tx = s->tx;
+		if (tx && (s->st == HS_FORWARD || s->st == HS_REPLY) && tx->rsp_done &&
+		    !out_pending(&s->rsp) && !s->rsp.fwd) {
+			end_txn(s);
+			progress = true;
+		}
+		if (s->st == HS_CLOSING && !out_pending(&s->rsp) && !s->rsp.fwd) {
+			if (s->tx)
+				log_txn(s);
+			hs_close(s);
+			return;
+		}
+	} while (progress && ++guard < 64);
+	if (guard == 64)
+		ev_timer_start(s->w->loop, &s->timer, 0);   /* yield, come back soon */
+}
+
+/* ---- timeouts ---- */
+
+static uint64_t deadline(const struct hstream *s, int *why)
+{
+	const struct px_timeouts *ft = &s->fe->timeouts, *bt = s->be ? &s->be->timeouts : ft;
+	uint64_t d = 0;
+
+#define CONSIDER(when, to, w) do { if (to) { uint64_t w_ = (when) + (to); \
+		if (!d || w_ < d) { d = w_; *why = (w); } } } while (0)
+	switch (s->st) {
+	case HS_IDLE:
+		if (in_len(&s->req) == 0 && s->ntxn > 0)
+			CONSIDER(s->idle_since, ft->http_keep_alive ? ft->http_keep_alive :
+				 ft->http_request ? ft->http_request : ft->client, 'k');
+		else
+			CONSIDER(s->tx ? s->tx->t_start : s->idle_since,
+				 ft->http_request ? ft->http_request : ft->client, 'r');
+		break;
+	case HS_CONNECTING:
+		CONSIDER(s->tx->t_queue ? s->tx->t_queue : s->cli_last, bt->connect, 'C');
+		break;
+	case HS_FORWARD:
+		if (!s->tx->rsp_done)
+			CONSIDER(s->srv_last, bt->server, 's');
+		if (!s->tx->req_done || out_pending(&s->rsp) || s->rsp.fwd)
+			CONSIDER(s->cli_last, ft->client, 'c');
+		break;
+	case HS_TUNNEL:
+		CONSIDER(MAX(s->cli_last, s->srv_last), bt->tunnel ? bt->tunnel : MIN(ft->client, bt->server), 't');
+		break;
+	case HS_REPLY:
+	case HS_CLOSING:
+		CONSIDER(s->cli_last, ft->client, 'c');
+		break;
+	}
+#undef CONSIDER
+	return d;
+}
+
+static void arm_timer(struct hstream *s)
+{
+	int why = 0;
+	uint64_t d = deadline(s, &why), now = ev_now_ms(s->w->loop);
+
+	if (!d) {
+		ev_timer_stop(s->w->loop, &s->timer);
+		return;
+	}
+	if (!ev_timer_active(&s->timer) || s->timer.expire_ms > d)
+		ev_timer_start(s->w->loop, &s->timer, d > now ? d - now : 0);
+}
+
+static void on_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct hstream *s = t->data;
+	int why = 0;
+	uint64_t d = deadline(s, &why), now = ev_now_ms(loop);
+
+	if (d && d > now) {
+		ev_timer_start(loop, t, d - now);
+		return;
+	}
+	if (!d) {
+		hs_process(s);     /* a yield from hs_process() */
+		if (s->cli_io.fd >= 0)
+			arm_timer(s);
+		return;
+	}
+	switch (why) {
+	case 'k':
+		hs_close(s);       /* idle keep-alive connection: closed silently */
+		return;
+	case 'r':
+		if (s->tx && in_len(&s->req))
+			reply_error(s, 408, "cR");
+		else {
+			hs_close(s);
+			return;
+		}
+		break;
+	case 'C':
+		connect_failed(s, true);
+		break;
+	case 's':
+		atomic_fetch_add(&s->be->cnt.failed_resp, 1);
+		if (s->tx && !s->tx->rsp_head)
+			reply_error(s, 504, "sH");
+		else {
+			if (s->tx)
+				memcpy(s->tx->term, "sD", 2);
+			hs_close(s);
+			return;
+		}
+		break;
+	default:
+		if (s->tx)
+			memcpy(s->tx->term, "cD", 2);
+		hs_close(s);
+		return;
+	}
+	hs_process(s);
+	if (s->cli_io.fd >= 0)
+		arm_timer(s);
+}
+
+/* ---- events ---- */
+
+static void cli_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
+{
+	struct hstream *s = io->data;
+
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		s->cli_rd = true;
+	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		s->cli_wr = true;
+	if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		s->cli_hup = true;
+	hs_process(s);
+	if (s->cli_io.fd >= 0)
+		arm_timer(s);
+}
+
+static bool connect_ok(int fd)
+{
+	int err = 0;
+	socklen_t len = sizeof(err);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		err = errno;
+	return err == 0;
+}
+
+static void srv_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
+{
+	struct hstream *s = io->data;
+	struct srvconn *sc = s->sc;
+
+	if (ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		sc->rd = true;
+	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
+		sc->wr = true;
+	if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
+		sc->hup = true;
+	if (s->st == HS_CONNECTING && !sc->connected) {
+		if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return;
+		if ((ev & (EPOLLERR | EPOLLHUP)) || !connect_ok(io->fd)) {
+			connect_failed(s, false);
+			goto out;
+		}
+		srv_connected(s);
+	}
+	hs_process(s);
+out:
+	if (s->cli_io.fd >= 0)
+		arm_timer(s);
+}
+
+/* ---- life cycle ---- */
+
+static void hs_close(struct hstream *s)
+{
+	struct worker *w = s->w;
+	struct http_thread *ht = thread_of(w);
+	int fd = s->cli_io.fd;
+
+	if (s->tx && s->tx->head_seen && !(s->st == HS_CLOSING && !out_pending(&s->rsp)))
+		log_txn(s);
+	srv_release(s, false);
+	ev_timer_stop(w->loop, &s->timer);
+	if (fd >= 0) {
+		ev_io_stop(w->loop, &s->cli_io);
+		close(fd);
+	}
+	if (s->req.in)
+		worker_put_buf(w, s->req.in);
+	if (s->rsp.in)
+		worker_put_buf(w, s->rsp.in);
+	sb_free(&s->req.out);
+	sb_free(&s->rsp.out);
+	tx_put(s);
+	if (s->be)
+		atomic_fetch_sub(&s->be->cur_sess, 1);
+	atomic_fetch_sub(&s->fe->cur_conn, 1);
+	atomic_fetch_sub(&w->conf->rt.cur_conn, 1);
+	if (s->prev)
+		s->prev->next = s->next;
+	else
+		ht->streams = s->next;
+	if (s->next)
+		s->next->prev = s->prev;
+	w->nstreams--;
+	ev_free_later(w->loop, s);
+	worker_stream_closed(w);
+}
+
+void http_accept(struct worker *w, struct listener *li, int fd, const struct sockaddr *peer, socklen_t plen)
+{
+	struct http_thread *ht = thread_of(w);
+	struct hstream *s = xcalloc(1, sizeof(*s));
+	socklen_t len = sizeof(s->fe_addr);
+	uint32_t cur;
+
+	s->w = w;
+	s->fe = li->fe;
+	memcpy(&s->cli_addr, peer, plen);
+	getsockname(fd, (struct sockaddr *)&s->fe_addr, &len);
+	clock_gettime(CLOCK_REALTIME, &s->accept_date);
+	s->cli_last = s->srv_last = s->idle_since = ev_now_ms(w->loop);
+	ev_io_init(&s->cli_io, cli_event, s);
+	ev_timer_init(&s->timer, on_timer, s);
+	s->req.keep_out = true;
+	s->next = ht->streams;
+	if (ht->streams)
+		ht->streams->prev = s;
+	ht->streams = s;
+	w->nstreams++;
+	atomic_fetch_add(&s->fe->cnt.cum_conn, 1);
+	atomic_fetch_add(&s->fe->cnt.cum_sess, 1);
+	cur = (uint32_t)atomic_fetch_add(&s->fe->cur_conn, 1) + 1;
+	if (cur > atomic_load(&s->fe->cnt.max_sess))
+		atomic_store(&s->fe->cnt.max_sess, cur);
+	atomic_fetch_add(&w->conf->rt.cur_conn, 1);
+	atomic_fetch_add(&w->conf->rt.cum_conn, 1);
+	set_nodelay(fd);
+	if (ev_io_start(w->loop, &s->cli_io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
+		close(fd);
+		hs_close(s);
+		return;
+	}
+	arm_timer(s);
+}
+
+void http_kill_all(struct worker *w)
+{
+	struct http_thread *ht = thread_of(w);
+
+	while (ht->streams)
+		hs_close(ht->streams);
+	http_idle_flush(w);
+	while (ht->free_tx) {
+		struct htx *tx = ht->free_tx;
+
+		ht->free_tx = tx->next_free;
+		free(tx);
+	}
+}
+
+void http_close_idle_clients(struct worker *w)
+{
+	struct http_thread *ht = thread_of(w);
+	struct hstream *s = ht->streams, *next;
+
+	for (; s; s = next) {
+		next = s->next;
+		if (s->st == HS_IDLE && in_len(&s->req) == 0)
+			hs_close(s);
+		else if (s->tx)
+			s->tx->close_after = true;   /* finish this exchange, then close */
+	}
+	http_idle_flush(w);
+}
+
+void http_kill_server(struct worker *w, struct server *srv)
+{
+	struct http_thread *ht = thread_of(w);
+	struct hstream *s = ht->streams, *next;
+
+	for (; s; s = next) {
+		next = s->next;
+		if (s->sc && s->sc->srv == srv) {
+			if (s->tx)
+				memcpy(s->tx->term, "SK", 2);
+			hs_close(s);
+		}
+	}
+	/* idle connections to it are useless too */
+	for (struct srvconn *sc = ht->idle, *n2; sc; sc = n2) {
+		n2 = sc->next;
+		if (sc->srv == srv) {
+			idle_remove(ht, sc);
+			sc_close(sc);
+		}
+	}
+}

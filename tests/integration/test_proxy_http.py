@@ -1,0 +1,392 @@
+"""vigil-proxy in HTTP mode: real processes, real sockets on 127.0.0.1."""
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import time
+
+import pytest
+
+from conftest import BUILD, Proxy, can_connect, cli, free_port, stat_rows, wait_until
+from httpd import Origin
+
+HEAD = """
+global
+    maxconn 1000
+    nbthread 2
+    stats socket {sock} mode 600 level admin
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+"""
+
+
+def start(tmp_path, procs, body, **kw):
+    sock = tmp_path / "stats.sock"
+    port = free_port()
+    text = HEAD.format(sock=sock) + body.format(port=port, **kw)
+    p = Proxy(tmp_path, text, wait_port=port)
+    procs.append(p)
+    return port, sock, p
+
+
+def get(port, path="/", headers=None, method="GET", body=None, conn=None):
+    c = conn or http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+    c.request(method, path, body=body, headers=headers or {})
+    r = c.getresponse()
+    data = r.read()
+    if conn is None:
+        c.close()
+    return r, data
+
+
+def raw(port, data, timeout=5, read_all=True):
+    with socket.create_connection(("127.0.0.1", port), timeout=timeout) as s:
+        s.sendall(data)
+        out = b""
+        while True:
+            try:
+                d = s.recv(65536)
+            except socket.timeout:
+                break
+            if not d:
+                break
+            out += d
+            if not read_all:
+                break
+        return out
+
+
+
+def test_requests_balance_per_request_on_one_keepalive_connection(tmp_path, procs):
+    a, b = Origin("a"), Origin("b")
+    port, sock, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    balance roundrobin
+    server a 127.0.0.1:{a}
+    server b 127.0.0.1:{b}
+""", a=a.port, b=b.port)
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        names = [json.loads(get(port, conn=c)[1])["server"] for _ in range(6)]
+        c.close()
+        assert sorted(names) == ["a", "a", "a", "b", "b", "b"]
+        assert names[0] != names[1]
+    finally:
+        a.close(); b.close()
+
+
+def test_server_connections_are_reused(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    http-reuse always
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        for _ in range(10):
+            r, body = get(port)       # a new client connection each time
+            assert r.status == 200
+        assert a.conns <= 2          # the server connection was kept and reused
+    finally:
+        a.close()
+
+
+def test_header_rules_forwardfor_and_acl_switching(tmp_path, procs):
+    a, b = Origin("a"), Origin("b")
+    port, _, _ = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port}
+    option forwardfor
+    acl is_api path_beg /api
+    http-request set-header X-Via vigil
+    http-request del-header X-Secret
+    http-response set-header X-Served-By vigil
+    use_backend api if is_api
+    default_backend web
+backend web
+    server a 127.0.0.1:{a}
+backend api
+    server b 127.0.0.1:{b}
+""", a=a.port, b=b.port)
+    try:
+        r, body = get(port, "/api/v1", headers={"X-Secret": "x", "Host": "example"})
+        j = json.loads(body)
+        assert j["server"] == "b"
+        assert j["headers"]["x-via"] == ["vigil"]
+        assert "x-secret" not in j["headers"]
+        assert j["headers"]["x-forwarded-for"] == ["127.0.0.1"]
+        assert r.getheader("X-Served-By") == "vigil"
+        r, body = get(port, "/index.html")
+        assert json.loads(body)["server"] == "a"
+    finally:
+        a.close(); b.close()
+
+
+def test_deny_redirect_and_haproxy_error_pages(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    http-request deny if {{ path_beg /admin }}
+    http-request deny deny_status 429 if {{ path_beg /slow }}
+    redirect scheme https code 301 if {{ hdr(host) -i secure.example }}
+    redirect location /new code 302 if {{ path /old }}
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        r, body = get(port, "/admin")
+        assert r.status == 403
+        assert body == b"<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n"
+        assert get(port, "/slow")[0].status == 429
+        r, _ = get(port, "/x", headers={"Host": "secure.example"})
+        assert r.status == 301 and r.getheader("Location") == "https://secure.example/x"
+        r, _ = get(port, "/old")
+        assert r.status == 302 and r.getheader("Location") == "/new"
+        assert a.requests == []      # none of these reached the server
+    finally:
+        a.close()
+
+
+def test_bodies_chunked_and_expect_continue(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        # chunked request body, in pieces
+        chunks = b"".join(b"%x\r\n%s\r\n" % (len(p), p) for p in [b"x" * 1000, b"y" * 70000, b"z"])
+        req = (b"POST /up HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n" + chunks +
+               b"0\r\n\r\n")
+        out = raw(port, req, read_all=False, timeout=5)
+        assert out.startswith(b"HTTP/1.1 200")
+        assert b'"body_len": 71001' in out
+        # Expect: 100-continue: the interim response comes back, then the final one
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"PUT /p HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n")
+            first = s.recv(100)
+            assert first.startswith(b"HTTP/1.1 100 Continue")
+            s.sendall(b"hello")
+            rest = b""
+            while b'"body_len": 5' not in rest:
+                d = s.recv(4096)
+                assert d
+                rest += d
+    finally:
+        a.close()
+
+
+def test_pipelined_requests_answered_in_order(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        req = b"".join(b"GET /%d HTTP/1.1\r\nHost: t\r\n\r\n" % i for i in range(5))
+        req += b"GET /last HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n"
+        out = raw(port, req)
+        paths = re.findall(rb'"path": "([^"]+)"', out)
+        assert paths == [b"/0", b"/1", b"/2", b"/3", b"/4", b"/last"]
+    finally:
+        a.close()
+
+
+def test_bad_responses_become_502(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        for bad in [b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabc",
+                    b"HTTP/1.1 2000 OK\r\n\r\n",
+                    b"HTTP/1.1 200 OK\r\nX: a\x00b\r\nContent-Length: 0\r\n\r\n",
+                    b"garbage\r\n\r\n"]:
+            r, body = get(port, "/raw/" + bad.hex())
+            assert r.status == 502, bad
+            assert b"502 Bad Gateway" in body
+    finally:
+        a.close()
+
+
+def test_slow_request_gets_408(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    timeout http-request 500ms
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+            s.sendall(b"GET / HTTP/1.1\r\n")
+            out = b""
+            # a header line every 200 ms: the whole head is still bounded
+            for i in range(20):
+                try:
+                    s.sendall(b"X-%d: y\r\n" % i)
+                except OSError:
+                    break
+                s.settimeout(0.2)
+                try:
+                    d = s.recv(4096)
+                    if not d:
+                        break
+                    out += d
+                except socket.timeout:
+                    pass
+            assert out.startswith(b"HTTP/1.1 408")
+    finally:
+        a.close()
+
+
+def test_websocket_upgrade_is_tunnelled(tmp_path, procs):
+    port_srv = free_port()
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", port_srv))
+    srv.listen(4)
+    import threading
+
+    def serve():
+        c, _ = srv.accept()
+        f = c.makefile("rb")
+        while f.readline() not in (b"\r\n", b""):
+            pass
+        c.sendall(b"HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+        while True:
+            d = c.recv(100)
+            if not d:
+                break
+            c.sendall(d.upper())
+        c.close()
+    threading.Thread(target=serve, daemon=True).start()
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    timeout tunnel 5s
+    server ws 127.0.0.1:{ws}
+""", ws=port_srv)
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(b"GET /chat HTTP/1.1\r\nHost: t\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\r\n")
+        head = b""
+        while b"\r\n\r\n" not in head:
+            head += s.recv(1000)
+        assert head.startswith(b"HTTP/1.1 101")
+        s.sendall(b"hello")
+        assert s.recv(100) == b"HELLO"
+    srv.close()
+
+
+def test_stats_page_csv_and_prometheus(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port}
+    stats enable
+    stats uri /stats
+    http-request use-service prometheus-exporter if {{ path /metrics }}
+    default_backend be
+backend be
+    server web1 127.0.0.1:{a} check inter 200
+""", a=a.port)
+    try:
+        assert get(port, "/")[0].status == 200
+        r, body = get(port, "/stats")
+        assert r.status == 200 and b"<html" in body.lower() and b"web1" in body
+        r, body = get(port, "/stats;csv")
+        assert body.startswith(b"# pxname,svname,qcur,qmax,scur,smax,slim,stot,")
+        r, body = get(port, "/metrics")
+        assert r.status == 200
+        text = body.decode()
+        assert re.search(r'^haproxy_backend_status\{proxy="be",state="UP"\} 1$', text, re.M), text[:2000]
+        assert re.search(r'^haproxy_server_sessions_total\{proxy="be",server="web1"\} \d+$', text, re.M)
+    finally:
+        a.close()
+
+
+def test_cookie_insert_persistence(tmp_path, procs):
+    a, b = Origin("a"), Origin("b")
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    cookie SRV insert indirect nocache
+    server a 127.0.0.1:{a} cookie sa
+    server b 127.0.0.1:{b} cookie sb
+""", a=a.port, b=b.port)
+    try:
+        r, body = get(port, "/")
+        first = json.loads(body)["server"]
+        setc = r.getheader("Set-Cookie")
+        assert setc and setc.startswith("SRV=s" + first)
+        for _ in range(6):
+            r, body = get(port, "/", headers={"Cookie": "SRV=s" + first})
+            assert json.loads(body)["server"] == first
+            assert r.getheader("Set-Cookie") is None
+    finally:
+        a.close(); b.close()
+
+
+def test_rate_limit_429_with_stick_table(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port}
+    stick-table type ip size 100 expire 30s store http_req_rate(10s)
+    http-request track-sc0 src
+    http-request deny deny_status 429 if {{ sc_http_req_rate(0) gt 5 }}
+    default_backend be
+backend be
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        codes = [get(port, "/")[0].status for _ in range(8)]
+        assert codes == [200] * 5 + [429] * 3
+    finally:
+        a.close()
+
+
+def test_httplog_line(tmp_path, procs):
+    a = Origin("a")
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.settimeout(5)
+    port = free_port()
+    text = """
+global
+    log 127.0.0.1:{lp} local0
+defaults
+    mode http
+    log global
+    option httplog
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+listen app
+    bind 127.0.0.1:{port}
+    server s1 127.0.0.1:{a}
+""".format(lp=rx.getsockname()[1], port=port, a=a.port)
+    procs.append(Proxy(tmp_path, text, wait_port=port))
+    try:
+        get(port, "/hello?x=1")
+        lines = []
+        wait_until(lambda: lines.append(rx.recv(4096).decode()) or
+                   any("GET /hello" in l for l in lines), what="httplog line")
+        line = [l for l in lines if "GET /hello" in l][0]
+        assert re.search(r'127\.0\.0\.1:\d+ \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] app app/s1 '
+                         r'\d+/\d+/\d+/\d+/\d+ 200 \d+ - - ---- \d+/\d+/\d+/\d+/0 0/0 '
+                         r'"GET /hello\?x=1 HTTP/1\.1"$', line), line
+    finally:
+        rx.close()
+        a.close()
