@@ -1098,7 +1098,7 @@ static struct sched_rsc *find_anonymous_instance(struct unpack_ctx *u, struct sc
 					found = NULL;
 				}
 			}
-		} else if (!skip_inactive && !inactive && !inst->blocked && !inst->orphan) {
+		} else if (!skip_inactive && !inactive && !inst->blocked) {
 			inactive = find_by_clone_name(inst, base);
 		}
 	}
@@ -1165,8 +1165,24 @@ static struct sched_rsc *find_history_rsc(struct unpack_ctx *u, struct sched_nod
 	} else if (r->variant != VARIANT_PRIMITIVE) {
 		return NULL;
 	}
-	if (!r)
+	if (!r) {
+		/* An anonymous clone without instances (clone-max=0) still owns
+		 * its history: the instances found are orphans of the clone. */
+		char *base = strip_instance(id);
+
+		for (int i = 0; i < c->nrscs && !r; i++) {
+			struct sched_rsc *cl = c->rscs[i];
+
+			if (cl->variant == VARIANT_CLONE && !cl->unique && cl->clone_base &&
+			    !strcmp(cl->clone_base, base) && cl->template_xml &&
+			    xml_child(lr, "lrm_rsc_op"))
+				r = find_anonymous_instance(u, cl, n, base);
+		}
+		free(base);
+		if (r)
+			return r;
 		return xml_child(lr, "lrm_rsc_op") ? create_orphan(u, lr, id) : NULL;
+	}
 	top = sched_rsc_top(r);
 	if (top->variant == VARIANT_CLONE && !top->unique) {
 		char *base = strip_instance(id);
