@@ -90,7 +90,8 @@ void http_reply_from_msg(const struct http_errmsg *m, int status, struct http_re
 {
 	sb_reset(&r->head_extra);
 	sb_reset(&r->body);
-	r->status = m->status ? m->status : status;
+	/* errorfile: the file's own status; errorloc: 302/303 */
+	r->status = m->reason_status ? m->reason_status : status;
 	if (m->head)
 		sb_puts(&r->head_extra, m->head);
 	if (m->body_len)

@@ -62,8 +62,8 @@ struct http_rule {
 
 /* `errorfile` / `errorloc302|303` / `http-error` for one status. */
 struct http_errmsg {
-	int status;
-	int reason_status;         /* unused */
+	int status;                /* the code it replaces */
+	int reason_status;         /* the status sent (the file's, or 302/303) */
 	char *head;                /* header lines "name: value\r\n" (lowercase names) */
 	char *body;                /* from malloc() */
 	size_t body_len;

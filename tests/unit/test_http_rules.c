@@ -173,6 +173,11 @@ static void test_errorfile(void)
 	/* other codes keep the built-in page */
 	http_reply_error(px_named(c, "b"), 403, &r);
 	CHECK_CONTAINS(serialize(&r), "Request forbidden by administrative rules.");
+	pxconf_free(c);
+	c = parse(FE_HEAD "frontend f\n bind :8080\n errorloc303 503 http://sorry.example/\n default_backend b\nbackend b\n server a 127.0.0.1:1\n");
+	CHECK(c != NULL);
+	http_reply_error(px_named(c, "f"), 503, &r);
+	CHECK_STR(serialize(&r), "HTTP/1.1 303 See Other\r\ncontent-length: 0\r\nlocation: http://sorry.example/\r\n\r\n");
 	http_reply_free(&r);
 	pxconf_free(c);
 	unlink("/tmp/vigil-test-503.http");
