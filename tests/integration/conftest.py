@@ -88,6 +88,12 @@ class Backend:
     def stop_listening(self):
         """New connections are refused; established ones go on."""
         if self.sock:
+            # shutdown first: a close alone leaves the socket listening
+            # while the accepting thread is still blocked in accept()
+            try:
+                self.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
             self.sock.close()
             self.sock = None
 

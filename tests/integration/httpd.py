@@ -88,6 +88,10 @@ class Origin:
             c.close()
 
     def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)   # wakes the blocked accept()
+        except OSError:
+            pass
         self.sock.close()
         with self.lock:
             for c in self.open:

@@ -519,7 +519,10 @@ listen app
         import re
         assert re.search(r"127\.0\.0\.1:\d+ \[\d\d/\w{3}/\d{4}:\d\d:\d\d:\d\d\.\d{3}\] "
                          r"app app/s1 \d+/\d+/\d+ \d+ -- \d+/\d+/\d+/\d+/0 0/0$", line), line
-        # fall 3: two failed checks keep it UP (3/3 -> 2/3 -> 1/3), the third takes it DOWN
+        # once fully up (a first check passed), fall 3: two failed checks keep
+        # it UP (3/3 -> 2/3 -> 1/3), the third takes it DOWN
+        wait_until(lambda: any("Health check for server app/s1 succeeded" in l for l in lines) or
+                   lines.append(rx.recv(4096).decode()), what="first check")
         a.stop_listening()
         wait_until(lambda: lines.append(rx.recv(4096).decode()) or
                    any("is DOWN" in l for l in lines), what="DOWN")
