@@ -118,8 +118,6 @@ static int parse_response(const char *data, size_t len, struct http_errmsg *m, c
 			v++;
 		if ((size_t)(colon - p) == 14 && strncasecmp(p, "content-length", 14) == 0) {
 			/* recomputed */
-		} else if ((size_t)(colon - p) == 12 && strncasecmp(p, "content-type", 12) == 0) {
-			m->content_type = xasprintf("%.*s", (int)(ve - v), v);
 		} else if ((size_t)(colon - p) == 10 && strncasecmp(p, "connection", 10) == 0) {
 			/* the analyzer decides */
 		} else {
@@ -131,6 +129,8 @@ static int parse_response(const char *data, size_t len, struct http_errmsg *m, c
 			sb_puts(&head, ": ");
 			sb_append(&head, v, (size_t)(ve - v));
 			sb_puts(&head, "\r\n");
+			if ((size_t)(colon - p) == 12 && strncasecmp(p, "content-type", 12) == 0 && !m->content_type)
+				m->content_type = xasprintf("%.*s", (int)(ve - v), v);
 		}
 		p = eol + 1;
 	}
@@ -630,6 +630,11 @@ int cfg_kw_http_rule(struct cfgparse *p, char **args, int argc, const struct cfg
 	} else {
 		R->req = xrealloc(R->req, sizeof(*R->req) * (size_t)(R->nreq + 1));
 		R->req[R->nreq++] = r;
+		if (R->nredirects || px->nswitch_rules) {
+			snprintf(err, errlen, "a 'http-request' rule placed after a '%s' rule will still be processed before.",
+				 R->nredirects ? "redirect" : "use_backend");
+			return CFG_WARN;
+		}
 	}
 	return CFG_OK;
 }
@@ -662,6 +667,10 @@ int cfg_kw_redirect(struct cfgparse *p, char **args, int argc, const struct cfg_
 	R = http_rules_of(px);
 	R->redirects = xrealloc(R->redirects, sizeof(*R->redirects) * (size_t)(R->nredirects + 1));
 	R->redirects[R->nredirects++] = r;
+	if (px->nswitch_rules) {
+		snprintf(err, errlen, "a 'redirect' rule placed after a 'use_backend' rule will still be processed before.");
+		return CFG_WARN;
+	}
 	return CFG_OK;
 }
 
@@ -920,7 +929,8 @@ int cfg_http_option(struct cfgparse *p, const char *name, char **args, int argc,
 	struct px_http *h = &p->cur->px->http;
 
 	if (!strcmp(name, "http-keep-alive") || !strcmp(name, "http-server-close") || !strcmp(name, "httpclose")) {
-		enum http_conn_mode m = name[4] == 'k' ? HTTP_KAL : name[4] == 's' ? HTTP_SCL : HTTP_CLO;
+		enum http_conn_mode m = !strcmp(name, "http-keep-alive") ? HTTP_KAL :
+					 !strcmp(name, "http-server-close") ? HTTP_SCL : HTTP_CLO;
 
 		if (!no)
 			h->conn_mode = m;

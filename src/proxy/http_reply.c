@@ -28,7 +28,7 @@ static const struct {
 	{ 425, "Too Early", "Your browser sent early data." },
 	{ 429, "Too Many Requests", "You have sent too many requests in a given amount of time." },
 	{ 500, "Internal Server Error", "An internal server error occurred." },
-	{ 501, "Not Implemented", "The server does not support the functionality required to fulfill the request." },
+	{ 501, "Not Implemented", ".The server does not support the functionality required to fulfill the request." },
 	{ 502, "Bad Gateway", "The server returned an invalid or incomplete response." },
 	{ 503, "Service Unavailable", "No server is available to handle this request." },
 	{ 504, "Gateway Time-out", "The server didn't respond in time." },
@@ -93,10 +93,11 @@ void http_reply_from_msg(const struct http_errmsg *m, int status, struct http_re
 	/* errorfile: the file's own status; errorloc: 302/303 */
 	r->status = m->reason_status ? m->reason_status : status;
 	if (m->head)
-		sb_puts(&r->head_extra, m->head);
+		sb_puts(&r->head_extra, m->head);   /* content-type included */
 	if (m->body_len)
 		sb_append(&r->body, m->body, m->body_len);
-	r->content_type = m->content_type;
+	r->content_type = NULL;
+	r->head_first = false;
 }
 
 void http_reply_error(const struct proxy *px, int status, struct http_reply *r)
@@ -107,6 +108,7 @@ void http_reply_error(const struct proxy *px, int status, struct http_reply *r)
 	sb_reset(&r->head_extra);
 	sb_reset(&r->body);
 	r->content_type = NULL;
+	r->head_first = false;
 	r->status = status;
 	if (m) {
 		http_reply_from_msg(m, status, r);
@@ -121,8 +123,8 @@ void http_reply_error(const struct proxy *px, int status, struct http_reply *r)
 			;
 		r->status = 500;
 	}
-	sb_puts(&r->head_extra, "cache-control: no-cache\r\n");
-	r->content_type = "text/html";
+	/* HAProxy's order: content-length, cache-control, content-type */
+	sb_puts(&r->head_extra, "cache-control: no-cache\r\ncontent-type: text/html\r\n");
 	sb_appendf(&r->body, "<html><body><h1>%d %s</h1>\n%s\n</body></html>\n",
 		   builtin[i].status, builtin[i].reason, builtin[i].text);
 }
@@ -130,8 +132,10 @@ void http_reply_error(const struct proxy *px, int status, struct http_reply *r)
 void http_reply_serialize(const struct http_reply *r, struct strbuf *out)
 {
 	sb_appendf(out, "HTTP/1.1 %d %s\r\n", r->status, http_reason(r->status));
+	if (r->head_first && r->head_extra.len)
+		sb_append(out, r->head_extra.s, r->head_extra.len);
 	sb_appendf(out, "content-length: %zu\r\n", r->body.len);
-	if (r->head_extra.len)
+	if (!r->head_first && r->head_extra.len)
 		sb_append(out, r->head_extra.s, r->head_extra.len);
 	if (r->content_type)
 		sb_appendf(out, "content-type: %s\r\n", r->content_type);

@@ -314,6 +314,7 @@ add_path:
 	}
 	sb_reset(&reply->head_extra);
 	sb_reset(&reply->body);
+	reply->head_first = false;
 	reply->status = rd->code ? rd->code : 302;
 	reply->content_type = NULL;
 	sb_appendf(&reply->head_extra, "location: %s\r\n", sb_str(&loc));
@@ -335,6 +336,7 @@ static void reply_return(struct proxy *px, const struct http_rule *r, struct htt
 	sb_reset(&reply->body);
 	reply->status = status;
 	reply->content_type = NULL;
+	reply->head_first = false;
 	if (r->body_is_errorfile) {
 		m = http_errmsg_find(px, status);
 		if (m) {
@@ -350,8 +352,17 @@ static void reply_return(struct proxy *px, const struct http_rule *r, struct htt
 		http_fmt_eval(r->fmt, txn, &reply->body);
 		reply->content_type = r->content_type;
 	}
+	if (r->nhdrs && !r->body_is_errorfile) {
+		/* HAProxy sends these first, names in lower case */
+		reply->head_first = true;
+	}
 	for (int i = 0; i < r->nhdrs; i++) {
-		sb_appendf(&reply->head_extra, "%s: ", r->hdrs[i].name);
+		for (const char *c = r->hdrs[i].name; *c; c++) {
+			char lc = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+
+			sb_append(&reply->head_extra, &lc, 1);
+		}
+		sb_puts(&reply->head_extra, ": ");
 		http_fmt_eval(r->hdrs[i].value, txn, &reply->head_extra);
 		sb_puts(&reply->head_extra, "\r\n");
 	}

@@ -31,6 +31,8 @@ struct http_reply {
 	struct strbuf body;
 	const char *content_type;    /* static string, or NULL */
 	bool close;                  /* close the connection after it */
+	bool head_first;             /* head_extra before content-length, as
+				      * HAProxy orders `http-request return` */
 };
 
 void http_reply_init(struct http_reply *r);

@@ -572,6 +572,12 @@ static const struct {
 	{ "frontend f\n bind :80\n retries 3\n", "parsing [t.cfg:8] : 'retries' ignored because frontend 'f' has no backend capability." },
 	{ "frontend f\n bind :80\n option forwardfor\n", "'option forwardfor' ignored for frontend 'f' as it requires HTTP mode." },
 	{ "frontend f\n bind :80\n stats enable\n", "'stats' statement ignored for frontend 'f' as it requires HTTP mode." },
+	{ "frontend f\n mode http\n use_backend b\n redirect location /x\n http-request deny\nbackend b\n mode http\n", "parsing [t.cfg:9] : a 'redirect' rule placed after a 'use_backend' rule will still be processed before." },
+	{ "frontend f\n mode http\n use_backend b\n redirect location /x\n http-request deny\nbackend b\n mode http\n", "parsing [t.cfg:10] : a 'http-request' rule placed after a 'redirect' rule will still be processed before." },
+	{ "userlist u\n user a insecure-password x\n user b password $6$x\n", "parsing [t.cfg:8] : user 'b' : encrypted passwords are not supported yet; the user cannot authenticate." },
+	{ "backend b\n mode http\n cookie S insert maxidle 1h\n", "parsing [t.cfg:8] : 'cookie' : 'maxidle' is not supported by vigil-proxy and is ignored." },
+	{ "frontend f\n mode http\n compression algo gzip\n", "parsing [t.cfg:8] : 'compression' is not supported by vigil-proxy and is ignored." },
+	{ "frontend f\n mode http\n option http-pretend-keepalive\n", "parsing [t.cfg:8] : 'option http-pretend-keepalive' is not supported by vigil-proxy and is ignored." },
 	{ "frontend f\n bind :80\n http-request deny\n", "'http-request' rules ignored for frontend 'f' as they require HTTP mode." },
 	{ "frontend f\n bind :80\n option httplog\n", "parsing [t.cfg:8] : 'option httplog' not usable with frontend 'f' (needs 'mode http'). Falling back to 'option tcplog'." },
 	{ "backend b\n bind :80\n", "parsing [t.cfg:7] : 'bind' ignored because backend 'b' has no frontend capability." },
@@ -861,6 +867,65 @@ static void test_compat_tcp_sections(void)
 	pxconf_free(c);
 }
 
+/* The HTTP settings of `mode http` proxies, with defaults inheritance. */
+static void test_http_model(void)
+{
+	struct pxconf *c = parse("defaults\n mode http\n option http-server-close\n option forwardfor except 10.0.0.0/8 header X-Client if-none\n"
+				 " timeout http-request 5s\n timeout http-keep-alive 2s\n log-format \"%ci %[req.hdr(host)]\"\n"
+				 " timeout client 1s\n timeout server 1s\n timeout connect 1s\n"
+				 "frontend f\n bind :80\n option httpclose\n monitor-uri /up\n option http-buffer-request\n"
+				 " stick-table type ip size 1k expire 30s store http_req_rate(10s),conn_cur\n"
+				 " capture request header Host len 32\n default_backend b\n"
+				 "backend b\n http-reuse always\n balance uri whole depth 2 len 10\n"
+				 " stats enable\n stats uri /s\n stats realm Admin\n stats auth a:b\n stats refresh 10s\n stats hide-version\n"
+				 " server s1 127.0.0.1:1 cookie c1\n"
+				 "backend b2\n balance url_param sid\n server s1 127.0.0.1:1\n"
+				 "backend b3\n balance hdr(X-User)\n server s1 127.0.0.1:1\n"
+				 "backend b4\n balance random\n mode tcp\n server s1 127.0.0.1:1\n");
+	struct proxy *f, *b;
+
+	if (!c)
+		fprintf(stderr, "%s", sb_str(&msgs));
+	CHECK(c != NULL);
+	f = pxconf_find_proxy(c, "f", PX_CAP_FE);
+	b = pxconf_find_proxy(c, "b", PX_CAP_BE);
+	CHECK_INT(f->mode, PX_MODE_HTTP);
+	CHECK_INT(f->http.conn_mode, HTTP_CLO);
+	CHECK_INT(b->http.conn_mode, HTTP_SCL);
+	CHECK(f->http.forwardfor && f->http.ifnone);
+	CHECK_STR(f->http.forwardfor_hdr, "X-Client");
+	CHECK_INT(f->http.forwardfor_except_bits, 8);
+	CHECK(f->http.buffer_request);
+	CHECK_STR(f->http.monitor_uri, "/up");
+	CHECK_INT(f->timeouts.http_request, 5000);
+	CHECK_INT(f->timeouts.http_keep_alive, 2000);
+	CHECK_STR(f->log_format, "%ci %[req.hdr(host)]");
+	CHECK(f->stkctr != NULL);
+	CHECK_INT(b->http.reuse, HTTP_REUSE_ALWAYS);
+	CHECK_INT(b->lb, LB_URI);
+	CHECK(b->lb_uri_whole);
+	CHECK_INT(b->lb_uri_depth, 2);
+	CHECK_INT(b->lb_uri_len, 10);
+	CHECK(b->http.stats.enabled);
+	CHECK_STR(b->http.stats.uri, "/s");
+	CHECK_STR(b->http.stats.realm, "Admin");
+	CHECK_INT(b->http.stats.nauth, 1);
+	CHECK_STR(b->http.stats.auth[0], "a:b");
+	CHECK_INT(b->http.stats.refresh_ms, 10000);
+	CHECK(b->http.stats.hide_version);
+	CHECK_STR(b->servers[0]->cookie, "c1");
+	b = pxconf_find_proxy(c, "b2", PX_CAP_BE);
+	CHECK_INT(b->lb, LB_URL_PARAM);
+	CHECK_STR(b->lb_param, "sid");
+	b = pxconf_find_proxy(c, "b3", PX_CAP_BE);
+	CHECK_INT(b->lb, LB_HDR);
+	CHECK_STR(b->lb_param, "X-User");
+	b = pxconf_find_proxy(c, "b4", PX_CAP_BE);
+	CHECK_INT(b->lb, LB_RANDOM);
+	CHECK_INT(b->mode, PX_MODE_TCP);
+	pxconf_free(c);
+}
+
 int main(void)
 {
 	RUN(test_model_basic);
@@ -874,6 +939,7 @@ int main(void)
 	RUN(test_files_and_dirs);
 	RUN(test_compat_files);
 	RUN(test_compat_tcp_sections);
+	RUN(test_http_model);
 	sb_free(&msgs);
 	UNIT_DONE();
 }
