@@ -1109,3 +1109,20 @@ bool acl_cond_eval_http(const struct acl_cond *c, struct http_txn *txn)
 {
 	return cond_eval(c, txn->src, txn->dst, txn);
 }
+
+const char *acl_cond_http_keyword(const struct acl_cond *c, const char **aclname)
+{
+	for (int g = 0; c && g < c->ngroups; g++) {
+		for (int t = 0; t < c->nterms[g]; t++) {
+			const struct acl *a = c->groups[g][t].acl;
+
+			for (const struct acl_expr *e = a->exprs; e; e = e->next) {
+				if (e->crit == CRIT_SMP && sample_expr_is_http(e->smp)) {
+					*aclname = c->groups[g][t].anonymous ? NULL : a->name;
+					return sample_expr_fetch_name(e->smp);
+				}
+			}
+		}
+	}
+	return NULL;
+}

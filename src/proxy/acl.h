@@ -54,6 +54,9 @@ bool acl_cond_eval(const struct acl_cond *c, const struct sockaddr *src,
 struct http_txn;
 bool acl_cond_eval_http(const struct acl_cond *c, struct http_txn *txn);
 void acl_cond_free(struct acl_cond *c);
+/* The first HTTP fetch a condition uses ("path"), or NULL; *aclname gets
+ * the ACL's name (NULL for an anonymous one). */
+const char *acl_cond_http_keyword(const struct acl_cond *c, const char **aclname);
 
 /* Free a proxy's ACL list. */
 void acl_list_free(struct acl *list);

@@ -710,6 +710,44 @@ static void check_backend_ref(struct cfgparse *p, struct proxy *fe, const char *
 	*out = be;
 }
 
+/* HTTP criteria where there is no HTTP message: HAProxy's warning for
+ * `tcp-request connection`; in a TCP proxy, where HAProxy would parse
+ * the buffered data as HTTP, an error. */
+static void check_http_criteria(struct cfgparse *p, struct proxy *px)
+{
+	const char *kw, *name;
+
+	for (int j = 0; j < px->ntcp_rules; j++) {
+		struct tcp_rule *r = &px->tcp_rules[j];
+
+		if (!(kw = acl_cond_http_keyword(r->cond, &name)))
+			continue;
+		if (r->layer == TCP_RULE_CONNECTION) {
+			char who[160];
+
+			if (name)
+				snprintf(who, sizeof(who), "acl '%s'", name);
+			else
+				snprintf(who, sizeof(who), "anonymous acl");
+			cfg_warn_raw(p, "parsing [%s:%d] : %s will never match in 'tcp-request connection' because it uses keyword '%s' which is incompatible with '%s tcp-request connection rule'",
+				     r->file, r->line, who, kw, cap_name(px->cap));
+		} else if (px->mode == PX_MODE_TCP) {
+			cfg_alert_raw(p, "parsing [%s:%d] : 'tcp-request content' conditions using HTTP criteria ('%s') in a TCP proxy are not supported by vigil-proxy yet.",
+				      r->file, r->line, kw);
+		}
+	}
+	if (px->mode != PX_MODE_TCP)
+		return;
+	for (int j = 0; j < px->nswitch_rules; j++)
+		if ((kw = acl_cond_http_keyword(px->switch_rules[j].cond, &name)))
+			cfg_alert_raw(p, "%s '%s': 'use_backend %s' conditions using HTTP criteria ('%s') in a TCP proxy are not supported by vigil-proxy yet.",
+				      cap_name(px->cap), px->id, px->switch_rules[j].backend_name, kw);
+	for (int j = 0; j < px->nstick_rules; j++)
+		if ((kw = acl_cond_http_keyword(px->stick_rules[j].cond, &name)))
+			cfg_alert_raw(p, "%s '%s': 'stick' conditions using HTTP criteria ('%s') in a TCP proxy are not supported by vigil-proxy yet.",
+				      cap_name(px->cap), px->id, kw);
+}
+
 static void post_parse(struct cfgparse *p)
 {
 	struct pxconf *c = p->conf;
@@ -723,6 +761,7 @@ static void post_parse(struct cfgparse *p)
 		struct proxy *px = c->proxies[i];
 		const char *missing = NULL;
 
+		check_http_criteria(p, px);
 		if (px->cap & PX_CAP_FE) {
 			if (px->default_backend_name)
 				check_backend_ref(p, px, px->default_backend_name, &px->default_backend,
