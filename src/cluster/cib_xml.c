@@ -1179,6 +1179,10 @@ static struct sched_rsc *find_history_rsc(struct unpack_ctx *u, struct sched_nod
 				r = find_anonymous_instance(u, cl, n, base);
 		}
 		free(base);
+		if (r && strcmp(r->id, id)) {
+			free(r->history_name);
+			r->history_name = xstrdup(id);
+		}
 		if (r)
 			return r;
 		return xml_child(lr, "lrm_rsc_op") ? create_orphan(u, lr, id) : NULL;
@@ -1189,6 +1193,10 @@ static struct sched_rsc *find_history_rsc(struct unpack_ctx *u, struct sched_nod
 
 		r = find_anonymous_instance(u, top, n, base);
 		free(base);
+	}
+	if (r && strcmp(r->id, id)) {
+		free(r->history_name);
+		r->history_name = xstrdup(id);
 	}
 	return r;
 }

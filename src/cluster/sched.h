@@ -132,6 +132,8 @@ struct sched_rsc {
 	int clone_max, clone_node_max, promoted_max, promoted_node_max;
 	int clone_min;
 	char *clone_base;         /* instance's name without ":N", from malloc() */
+	char *history_name;       /* id its history uses when not its own ("rsc" for
+				   instance "rsc:2"), from malloc(); or NULL */
 
 	/* Status. */
 	struct sched_node **running_on;  /* from malloc() */

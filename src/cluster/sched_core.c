@@ -164,6 +164,7 @@ static void rsc_free(struct sched_rsc *r)
 	free(r->provider);
 	free(r->type);
 	free(r->clone_base);
+	free(r->history_name);
 	free(r->digest);
 	free(r->fail_reason);
 	sched_attrs_clear(&r->meta);

@@ -1144,10 +1144,21 @@ static int promotion_score(struct sched_rsc *r, struct sched_node *n, bool *is_d
 	}
 	if (!promotion_score_applies(r, n))
 		return 0;
-	name = xasprintf("master-%s", r->clone_base && !sched_rsc_top(r)->unique ?
-			 r->clone_base : r->id);
+	/* The name its history uses ("master-rsc:0" in older histories),
+	 * its own, then the anonymous one. */
+	name = xasprintf("master-%s", r->history_name ? r->history_name : r->id);
 	v = sched_attrs_get(&n->attrs, name);
 	free(name);
+	if (!v && r->history_name) {
+		name = xasprintf("master-%s", r->id);
+		v = sched_attrs_get(&n->attrs, name);
+		free(name);
+	}
+	if (!v && r->clone_base && !sched_rsc_top(r)->unique) {
+		name = xasprintf("master-%s", r->clone_base);
+		v = sched_attrs_get(&n->attrs, name);
+		free(name);
+	}
 	if (v) {
 		if (is_default)
 			*is_default = false;
@@ -1350,6 +1361,9 @@ static void set_instance_roles(struct sched_cluster *c, struct sched_rsc *clone)
 			apply_role_colocations(c, clone, inst);
 		}
 		inst->sort_index = inst->promotion_prio;
+		/* Already bound to stay promoted (unmanaged): first in line. */
+		if (nr == ROLE_PROMOTED)
+			inst->sort_index = SCORE_INFINITY;
 	}
 	/* promotion_order(): merge into the clone's node scores. */
 	merged = copy_scores(c, clone->scores);
@@ -1402,6 +1416,15 @@ static void set_instance_roles(struct sched_cluster *c, struct sched_rsc *clone)
 			clone->children[j] = y;
 		}
 		clone->children[j] = x;
+	}
+	/* Promoted instances that are not managed (or blocked) stay promoted
+	 * and keep their slot. */
+	for (int j = 0; j < clone->nchildren; j++) {
+		struct sched_rsc *inst = clone->children[j];
+
+		if (inst->sort_index < 0 && current_role_of(inst) == ROLE_PROMOTED &&
+		    !all_managed(inst))
+			promoted++;
 	}
 	for (int j = 0; j < clone->nchildren; j++) {
 		struct sched_rsc *inst = clone->children[j];
