@@ -598,6 +598,71 @@ size_t sample_key(const struct smp *s, unsigned char *key, size_t keymax)
 	return n;
 }
 
+/* Header values as HAProxy's hdr() sees them: every line of `name`, each
+ * split on commas (unless `full`), spaces trimmed. Calls `cb` for each
+ * until it returns true; returns the number of values seen. */
+static int hdr_values(const struct http_head *h, const char *name, bool full,
+		      bool (*cb)(void *ctx, const char *p, size_t len), void *ctx)
+{
+	int i = -1, n = 0;
+
+	while ((i = http_hdr_find(h, name, i + 1)) >= 0) {
+		const char *s = h->hdrs[i].value.p, *end = s + h->hdrs[i].value.len;
+
+		for (;;) {
+			const char *c = full ? NULL : memchr(s, ',', (size_t)(end - s));
+			const char *e = c ? c : end, *b = s;
+
+			while (b < e && (*b == ' ' || *b == '\t'))
+				b++;
+			while (e > b && (e[-1] == ' ' || e[-1] == '\t'))
+				e--;
+			n++;
+			if (cb && cb(ctx, b, (size_t)(e - b)))
+				return n;
+			if (!c)
+				break;
+			s = c + 1;
+		}
+	}
+	return n;
+}
+
+struct nth {
+	int want, seen;
+	struct http_str out;
+};
+
+static bool take_nth(void *ctx, const char *p, size_t len)
+{
+	struct nth *n = ctx;
+
+	if (++n->seen != n->want)
+		return false;
+	n->out.p = p;
+	n->out.len = len;
+	return true;
+}
+
+/* The occ-th value (1-based; negative counts from the last). */
+static bool hdr_value(const struct http_head *h, const char *name, bool full, int occ, struct http_str *out)
+{
+	struct nth n = { occ, 0, { NULL, 0 } };
+
+	if (occ < 0) {
+		n.want = hdr_values(h, name, full, NULL, NULL) + occ + 1;
+		if (n.want <= 0)
+			return false;
+	}
+	if (n.want == 0)
+		n.want = 1;
+	hdr_values(h, name, full, take_nth, &n);
+	if (!n.out.p)
+		return false;
+	*out = n.out;
+	return true;
+}
+
 static bool fetch(const struct sample_expr *e, struct http_txn *txn, int occ, struct smp *o)
 {
 	struct http_str v;
@@ -631,7 +696,7 @@ static bool fetch(const struct sample_expr *e, struct http_txn *txn, int occ, st
 		} else if (occ == 0) {
 			occ = -1;           /* last occurrence, as HAProxy */
 		}
-		if (!http_hdr_get(h, e->args[0], occ, &v))
+		if (!hdr_value(h, e->args[0], strcmp(e->name, "req.fhdr") == 0, occ, &v))
 			return false;
 		set_str(o, v.p, v.len);
 		return true;
@@ -639,14 +704,8 @@ static bool fetch(const struct sample_expr *e, struct http_txn *txn, int occ, st
 	case F_HDR_CNT:
 	case F_RES_HDR_CNT: {
 		const struct http_head *h = e->def->f == F_HDR_CNT ? &txn->req : &txn->rsp;
-		int i = -1;
 
-		n = 0;
-		if (e->nargs == 0)
-			n = h->nhdrs;
-		else
-			while ((i = http_hdr_find(h, e->args[0], i + 1)) >= 0)
-				n++;
+		n = e->nargs == 0 ? h->nhdrs : hdr_values(h, e->args[0], false, NULL, NULL);
 		set_int(o, n);
 		return true;
 	}

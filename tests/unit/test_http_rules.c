@@ -249,6 +249,10 @@ static void test_acl_criteria(void)
 	CHECK(denied("", "{ hdr_val(x-num) ge 12 }", REQ));
 	CHECK(!denied("", "{ hdr_val(x-num) gt 12 }", REQ));
 	CHECK(denied("", "{ hdr(x-multi) a }", REQ));     /* any occurrence */
+	CHECK(denied("", "{ hdr(x-l) b }", "GET / HTTP/1.1\r\nX-L: a, b\r\n\r\n"));  /* split on commas */
+	CHECK(!denied("", "{ req.fhdr(x-l) b }", "GET / HTTP/1.1\r\nX-L: a, b\r\n\r\n"));
+	CHECK(denied("", "{ req.fhdr(x-l) -m sub b }", "GET / HTTP/1.1\r\nX-L: a, b\r\n\r\n"));
+	CHECK(denied("", "{ hdr_cnt(x-l) 3 }", "GET / HTTP/1.1\r\nX-L: a, b\r\nX-L: c\r\n\r\n"));
 	CHECK(denied("", "{ hdr(x-multi) b }", REQ));
 	CHECK(denied("", "{ hdr(x-none) -m found } || { hdr(host) -m found }", REQ));
 	CHECK(!denied("", "{ hdr(x-none) -m found }", REQ));
