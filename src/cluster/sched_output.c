@@ -363,7 +363,10 @@ static void log_primitive(FILE *out, struct sched_rsc *r)
 		}
 		return;
 	}
-	if (stop && (r->next_role == ROLE_STOPPED || (start && !(start->flags & ACT_RUNNABLE)))) {
+	/* An optional start that cannot run (created only to hang orderings
+	 * on) does not turn a role change into a stop. */
+	if (stop && (r->next_role == ROLE_STOPPED ||
+		     (start && !(start->flags & ACT_RUNNABLE) && !(start->flags & ACT_OPTIONAL)))) {
 		for (int i = 0; i < r->nrunning; i++) {
 			struct sched_action *s = rsc_action_on(r, "stop", r->running_on[i]);
 
