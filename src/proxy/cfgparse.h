@@ -157,7 +157,8 @@ void cfg_server_copy_template(struct server *dst, const struct server *tmpl);
 void cfg_check_copy(struct check_cfg *dst, const struct check_cfg *src);
 void cfg_check_free(struct check_cfg *c);
 
-/* HTTP keywords and the userlist section (cfgparse-http.c). */
+/* HTTP keywords and the userlist section (cfgparse-http.c,
+ * cfgparse-http-settings.c). */
 struct userlist;
 int cfg_kw_errorfile(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
 int cfg_kw_http_rule(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
