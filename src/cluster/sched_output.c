@@ -410,8 +410,8 @@ void sched_print_summary(const struct sched_cluster *c, FILE *out)
 		if (!strcmp(a->task, "stonith"))
 			fprintf(out, "  * Fence (%s) %s '%s'\n", a->fence_kind ? a->fence_kind : "reboot",
 				a->node->uname, a->reason ? a->reason : "node is unclean");
-		else if (!strcmp(a->task, "do_shutdown"))
-			fprintf(out, "  * Shutdown %s\n", a->node->uname);
+		/* Clean shutdowns are in the executed actions only, as in
+		 * Pacemaker 2.1.5's summary. */
 	}
 	for (int i = 0; i < c->nrscs; i++)
 		log_rsc(out, c->rscs[i]);
