@@ -724,6 +724,165 @@ static void test_rate_limit_other_table(void)
 	pxconf_free(c);
 }
 
+
+/* ---- the compat files of ../shared/compat/haproxy ---- */
+
+#define COMPAT_DIR "../shared/compat/haproxy"
+
+/* The file with `edits` (pairs: from, to) applied; NULL if absent. */
+static struct pxconf *compat_edited(const char *file, const char *const *edits)
+{
+	char *path = xasprintf("%s/%s", COMPAT_DIR, file);
+	FILE *fp = fopen(path, "r");
+	struct strbuf text = STRBUF_INIT;
+	struct pxconf *c;
+	char buf[4096];
+	size_t n;
+	int nwarn;
+
+	if (!fp) {
+		printf("  (skipped: %s not found)\n", path);
+		free(path);
+		return NULL;
+	}
+	while ((n = fread(buf, 1, sizeof(buf), fp)) > 0)
+		sb_append(&text, buf, n);
+	fclose(fp);
+	for (; edits[0]; edits += 2) {
+		struct strbuf out = STRBUF_INIT;
+		const char *s = sb_str(&text), *hit;
+
+		while ((hit = strstr(s, edits[0]))) {
+			sb_append(&out, s, (size_t)(hit - s));
+			sb_puts(&out, edits[1]);
+			s = hit + strlen(edits[0]);
+		}
+		sb_puts(&out, s);
+		sb_free(&text);
+		text = out;
+	}
+	sb_reset(&msgs);
+	c = cfg_parse_mem(path, sb_str(&text), text.len, &msgs, &nwarn);
+	if (!c)
+		fprintf(stderr, "%s", sb_str(&msgs));
+	CHECK(c != NULL);
+	sb_free(&text);
+	free(path);
+	return c;
+}
+
+static void test_compat_kolla(void)
+{
+	static const char *const e04[] = { "group kolla", "group root", "user haproxy", "user root",
+		"group haproxy", "group root", " ssl crt /etc/haproxy/certificates/haproxy.pem alpn h2,http/1.1", "", NULL };
+	struct pxconf *c = compat_edited("04-kolla-ansible-rendered.cfg", e04);
+	struct proxy *px;
+	struct http_txn *txn;
+	struct http_reply r;
+
+	if (!c)
+		return;
+	px = px_named(c, "stats");
+	CHECK(px->http.stats.enabled);
+	CHECK_STR(px->http.stats.uri, "/");
+	CHECK_STR(px->http.stats.realm, "Haproxy Stats");
+	CHECK_STR(px->http.stats.auth[0], "openstack:STATS_PASSWORD");
+	CHECK_INT(px->http.stats.refresh_ms, 15000);
+
+	txn = new_txn("GET /metrics HTTP/1.1\r\n\r\n");
+	CHECK_INT(run(c, "metrics", txn, &r), HTTP_V_PROMETHEUS);
+	http_reply_free(&r);
+	free_txn(txn);
+
+	txn = new_txn("GET / HTTP/1.1\r\n\r\n");
+	CHECK_INT(run(c, "status", txn, &r), HTTP_V_REPLY);
+	CHECK_INT(r.status, 200);
+	http_reply_free(&r);
+	free_txn(txn);
+
+	txn = new_txn("GET /Server-Status/x HTTP/1.1\r\nX-Forwarded-Proto: http\r\n\r\n");
+	CHECK_INT(run(c, "keystone_external_front", txn, &r), HTTP_V_REPLY);
+	CHECK_INT(r.status, 403);
+	http_reply_free(&r);
+	free_txn(txn);
+
+	txn = new_txn("GET /v3 HTTP/1.1\r\nX-Forwarded-Proto: http\r\n\r\n");
+	px = px_named(c, "keystone_external_front");
+	CHECK_INT(run(c, "keystone_external_front", txn, &r), HTTP_V_CONTINUE);
+	CHECK(hdr(&txn->req, "X-Forwarded-Proto") == NULL);   /* deleted; ssl_fc is false */
+	CHECK_STR(http_select_backend(px, txn)->id, "keystone_external_back");
+	http_add_forwardfor(px, txn);
+	CHECK_STR(hdr(&txn->req, "X-Forwarded-For"), "192.0.2.10");
+	http_reply_free(&r);
+	free_txn(txn);
+	pxconf_free(c);
+}
+
+static void test_compat_openstack_ansible(void)
+{
+	static const char *const e05[] = { "user haproxy", "user root", "group haproxy", "group root",
+		" ssl crt /etc/haproxy/ssl/haproxy_lb1-203.0.113.9.pem alpn h2,http/1.1", "", NULL };
+	struct pxconf *c = compat_edited("05-openstack-ansible-rendered.cfg", e05);
+	struct proxy *px;
+	struct http_txn *txn;
+	struct http_reply r;
+
+	if (!c)
+		return;
+	px = px_named(c, "stats");
+	CHECK(px->http.stats.hide_version && px->http.stats.show_node && px->http.stats.show_legends);
+	CHECK(px->http.stats.admin_cond != NULL);
+	txn = new_txn("GET / HTTP/1.1\r\nAuthorization: Basic YWRtaW46U1RBVFNfUEFTU1dPUkQ=\r\n\r\n");
+	CHECK_INT(run(c, "stats", txn, &r), HTTP_V_STATS);
+	CHECK(http_stats_admin(px, txn));
+	http_reply_free(&r);
+	free_txn(txn);
+
+	/* 4xx responses counted by http_err_rate: the 22nd request within
+	 * 10 s after 21 errors is refused, except from private networks */
+	px = px_named(c, "keystone_service-back");
+	CHECK(stkctr_table_stores(px->stkctr, STKCTR_HTTP_ERR_RATE));
+	inet_pton(AF_INET, "203.0.113.77", &src4.sin_addr);
+	for (int i = 0; i < 22; i++) {
+		enum http_verdict v;
+
+		txn = new_txn("GET /v3 HTTP/1.1\r\n\r\n");
+		src4.sin_family = AF_INET;
+		inet_pton(AF_INET, "203.0.113.77", &src4.sin_addr);
+		v = run(c, "keystone_service-back", txn, &r);
+		if (i < 21) {
+			CHECK_INT(v, HTTP_V_CONTINUE);
+			http_track_response(txn, 401);
+		} else {
+			CHECK_INT(v, HTTP_V_REPLY);
+			CHECK_INT(r.status, 429);
+		}
+		http_reply_free(&r);
+		free_txn(txn);
+	}
+	pxconf_free(c);
+}
+
+static void test_compat_neutron_metadata(void)
+{
+	static const char *const e07[] = { "user        neutron", "user root", "group       neutron", "group root", NULL };
+	struct pxconf *c = compat_edited("07-neutron-metadata-proxy-ratelimited.cfg", e07);
+	struct http_txn *txn;
+	struct http_reply r;
+
+	if (!c)
+		return;
+	for (int i = 1; i <= 11; i++) {
+		txn = new_txn("GET /latest/meta-data HTTP/1.1\r\n\r\n");
+		CHECK_INT(run(c, "listener", txn, &r), i <= 10 ? HTTP_V_CONTINUE : HTTP_V_REPLY);
+		if (i == 11)
+			CHECK_INT(r.status, 429);
+		http_reply_free(&r);
+		free_txn(txn);
+	}
+	pxconf_free(c);
+}
+
 int main(void)
 {
 	RUN(test_builtin_errors);
@@ -740,6 +899,9 @@ int main(void)
 	RUN(test_auth_and_stats);
 	RUN(test_rate_limit);
 	RUN(test_rate_limit_other_table);
+	RUN(test_compat_kolla);
+	RUN(test_compat_openstack_ansible);
+	RUN(test_compat_neutron_metadata);
 	sb_free(&msgs);
 	UNIT_DONE();
 }
