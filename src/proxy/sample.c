@@ -1014,6 +1014,36 @@ struct http_fmt *http_fmt_parse(struct proxy *px, const char *s, char *err, size
 			s = lit = end + 1;
 			continue;
 		}
+		if (s[0] == '%' && ((s[1] >= 'a' && s[1] <= 'z') || (s[1] >= 'A' && s[1] <= 'Z'))) {
+			/* log-format variables that have a sample equivalent */
+			static const struct { const char *var, *expr; } vars[] = {
+				{ "ci", "src" }, { "cp", "src_port" }, { "fi", "dst" }, { "fp", "dst_port" },
+				{ "HM", "method" }, { "HP", "path" }, { "HQ", "query" }, { "HU", "url" },
+				{ "HV", "req.ver" },
+			};
+			size_t vl = 1;
+			const char *expr = NULL;
+			struct sample_expr *e;
+
+			while ((s[vl] >= 'a' && s[vl] <= 'z') || (s[vl] >= 'A' && s[vl] <= 'Z'))
+				vl++;
+			for (size_t k = 0; k < ARRAY_SIZE(vars); k++)
+				if (strlen(vars[k].var) == vl - 1 && strncmp(s + 1, vars[k].var, vl - 1) == 0)
+					expr = vars[k].expr;
+			if (!expr) {
+				snprintf(err, errlen, "format variable '%.*s' is not supported by vigil-proxy yet (use %%[...] sample expressions)",
+					 (int)vl, s);
+				goto fail;
+			}
+			if (s > lit)
+				fmt_add(f, xasprintf("%.*s", (int)(s - lit), lit), NULL);
+			e = sample_expr_parse(px, expr, err, errlen);
+			if (!e)
+				goto fail;
+			fmt_add(f, NULL, e);
+			s = lit = s + vl;
+			continue;
+		}
 		if (s[0] == '%' && s[1] == '%') {
 			fmt_add(f, xasprintf("%.*s%%", (int)(s - lit), lit), NULL);
 			s = lit = s + 2;

@@ -320,6 +320,7 @@ static void test_header_actions(void)
 				 " http-request set-path /v2%[path]\n"
 				 " http-request set-query a=1\n"
 				 " http-request add-header X-Proto https if { dst_port 80 }\n"
+				 " http-request add-header X-Client %ci:%cp\n"
 				 " http-request add-header X-Never 1 if { dst_port 81 }\n"
 				 " default_backend b\nbackend b\n server a 127.0.0.1:1\n");
 	struct http_txn *txn;
@@ -338,6 +339,7 @@ static void test_header_actions(void)
 	CHECK_STR(hdr(&txn->req, "X-List"), "a, z, c");
 	CHECK_STR(hdr(&txn->req, "X-Who"), "7");
 	CHECK_STR(hdr(&txn->req, "X-Proto"), "https");
+	CHECK_STR(hdr(&txn->req, "X-Client"), "192.0.2.10:40000");
 	CHECK(hdr(&txn->req, "X-Never") == NULL);
 	CHECK_INT(txn->req.uri.len, strlen("/v2/x?a=1"));
 	CHECK(memcmp(txn->req.uri.p, "/v2/x?a=1", txn->req.uri.len) == 0);
