@@ -160,7 +160,7 @@ int cfg_kw_cookie(struct cfgparse *p, char **args, int argc, const struct cfg_kw
 	free(R->ck_name);
 	xfree(&R->ck_domain);
 	R->ck_name = xstrdup(args[1]);
-	R->ck_mode = CK_REWRITE;   /* HAProxy's default */
+	R->ck_mode = CK_PASSIVE;
 	R->ck_indirect = R->ck_nocache = R->ck_preserve = R->ck_httponly = R->ck_secure = false;
 	for (int i = 2; i < argc; i++) {
 		const char *o = args[i];

@@ -152,7 +152,7 @@ void http_cookie_response(struct proxy *be, struct http_txn *txn, bool from_cook
 	struct strbuf sb = STRBUF_INIT;
 	struct server *srv = txn->srv;
 
-	if (!R || R->ck_mode == CK_NONE || !srv || !srv->cookie)
+	if (!R || R->ck_mode == CK_NONE || R->ck_mode == CK_PASSIVE || !srv || !srv->cookie)
 		return;
 	if (R->ck_mode == CK_INSERT) {
 		if (from_cookie)

@@ -84,7 +84,7 @@ void http_add_forwardfor(struct proxy *px, struct http_txn *txn);
 /* Cookie persistence (`cookie NAME insert|rewrite|prefix [indirect]
  * [nocache]`): the server named by the request's cookie, if any and
  * usable; and the response rewriting once a server was chosen. */
-struct server *http_cookie_server(struct proxy *be, struct http_txn *txn);
+struct server *http_cookie_server(struct proxy *be, struct http_txn *txn);  /* takes be->lock */
 void http_cookie_response(struct proxy *be, struct http_txn *txn, bool from_cookie);
 
 /* The log line for a finished exchange, in the proxy's format: the

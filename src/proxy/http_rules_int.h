@@ -70,7 +70,9 @@ struct http_errmsg {
 	char *content_type;        /* or NULL */
 };
 
-enum cookie_mode { CK_NONE, CK_INSERT, CK_REWRITE, CK_PREFIX };
+/* CK_PASSIVE: `cookie NAME` alone: the request's cookie picks the server,
+ * nothing is changed in responses. */
+enum cookie_mode { CK_NONE, CK_INSERT, CK_REWRITE, CK_PREFIX, CK_PASSIVE };
 
 struct http_capture {
 	char *name;                /* from malloc() */
