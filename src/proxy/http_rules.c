@@ -446,6 +446,11 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 	struct px_stats_cfg *st = &px->http.stats;
 	bool ok = true;
 
+	/* The frontend's call starts a transaction: what a previous one on
+	 * the same txn left (tracked entries, variables) is released here
+	 * if http_rules_txn_end() was not called. */
+	if (px == txn->fe)
+		http_rules_txn_end(txn);
 	if (px->http.monitor_uri) {
 		struct http_str u = txn->req.uri;
 

@@ -67,7 +67,9 @@ void http_track_response(struct http_txn *txn, int status);
 
 /* End of a transaction: release what the rules attached to `txn` (tracked
  * stick-table entries: conn_cur goes down; variables, captures). Call it
- * once per transaction, before reusing `txn`. */
+ * when a transaction ends and when its connection closes; the frontend's
+ * http_req_rules_run() (px == txn->fe) also calls it first, so a txn
+ * reused without it does not keep its entries. */
 void http_rules_txn_end(struct http_txn *txn);
 
 /* `stats admin if COND` holds for this request. */

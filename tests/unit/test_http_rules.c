@@ -696,6 +696,19 @@ static void test_rate_limit(void)
 	http_reply_free(&r);
 	free_txn(txn);
 	CHECK_INT(stkctr_count(px_named(c, "f")->stkctr), 2);
+
+	/* a txn reused without http_rules_txn_end(): the frontend's call
+	 * releases what the previous request tracked, and tracks again */
+	txn = new_txn("GET / HTTP/1.1\r\n\r\n");
+	inet_pton(AF_INET, "192.0.2.12", &src4.sin_addr);
+	txn->fe = px_named(c, "f");
+	for (int i = 1; i <= 11; i++) {
+		enum http_verdict v = run(c, "f", txn, &r);
+
+		CHECK_INT(v, i <= 10 ? HTTP_V_CONTINUE : HTTP_V_REPLY);
+		http_reply_free(&r);
+	}
+	free_txn(txn);
 	pxconf_free(c);
 }
 
