@@ -523,6 +523,30 @@ static struct sched_rsc *instance_on(struct sched_rsc *clone, struct sched_node 
 	return NULL;
 }
 
+/* Take an instance's assignment back (unassign_if_mandatory): it stops
+ * where it runs and starts nowhere. No reason is given, as in Pacemaker. */
+static void inhibit_instance(struct sched_rsc *r)
+{
+	for (int i = 0; i < r->nchildren; i++)
+		inhibit_instance(r->children[i]);
+	if (r->variant != VARIANT_PRIMITIVE)
+		return;
+	if (r->assigned) {
+		r->assigned->num_resources--;
+		r->assigned->count--;
+		r->assigned = NULL;
+	}
+	r->next_role = ROLE_STOPPED;
+	for (int i = 0; i < r->nactions; i++) {
+		struct sched_action *a = r->actions[i];
+
+		if (!strcmp(a->task, "stop"))
+			a->flags &= ~ACT_OPTIONAL;
+		else if (!strcmp(a->task, "start"))
+			a->flags &= ~ACT_RUNNABLE;
+	}
+}
+
 /* Order rsc actions (pcmk__order_resource_actions + rsc_order_first). */
 static void order_rsc(struct sched_cluster *c, struct sched_rsc *first, const char *ftask,
 		      struct sched_rsc *then, const char *ttask, unsigned flags)
@@ -568,14 +592,10 @@ static void order_rsc(struct sched_cluster *c, struct sched_rsc *first, const ch
 			n = current ? sched_rsc_current(p) : p->assigned;
 			fc = n ? instance_on(first, n, current) : NULL;
 			if (!fc) {
-				if (!current && (flags & ORD_RUNNABLE_LEFT)) {
-					struct sched_action *x[MAX_MATCH];
-					int nx = actions_by_task(tc, ttask, x, MAX_MATCH);
-
-					for (int k = 0; k < nx; k++) {
-						x[k]->flags &= ~ACT_RUNNABLE;
-					}
-				}
+				/* No instance to interleave with: this one may not
+				 * come up (it may still go down). */
+				if (!current && (flags & (ORD_RUNNABLE_LEFT | ORD_IMPLIES_THEN)))
+					inhibit_instance(tc);
 				continue;
 			}
 			order_rsc(c, fc, ftask, tc, ttask, flags);
@@ -792,6 +812,36 @@ static void order_constraints(struct sched_cluster *c)
 				   ORD_IMPLIES_FIRST : 0));
 		}
 	}
+}
+
+/* An inhibited instance can leave another interleaved clone without a
+ * partner: repeat until nothing changes (Pacemaker reaches the same point
+ * while updating actions along the orderings). */
+static bool inhibit_unpartnered(struct sched_cluster *c)
+{
+	bool changed = false;
+
+	for (int i = 0; i < c->norders; i++) {
+		struct sched_order *o = &c->orders[i];
+		struct sched_rsc *first = o->first, *then = o->then;
+
+		if (first->variant != VARIANT_CLONE || then->variant != VARIANT_CLONE ||
+		    !then->interleave || first == then || o->kind != ORDER_MANDATORY ||
+		    !o->require_all || !strcmp(o->then_action, "stop") ||
+		    !strcmp(o->then_action, "demote"))
+			continue;
+		for (int k = 0; k < then->nchildren; k++) {
+			struct sched_rsc *tc = then->children[k], *p = tc;
+
+			while (p->variant != VARIANT_PRIMITIVE && p->nchildren)
+				p = p->children[0];
+			if (!p->assigned || instance_on(first, p->assigned, false))
+				continue;
+			inhibit_instance(tc);
+			changed = true;
+		}
+	}
+	return changed;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1133,6 +1183,8 @@ void sched_actions(struct sched_cluster *c)
 	for (int i = 0; i < c->nrscs; i++)
 		rsc_orderings(c, c->rscs[i]);
 	order_constraints(c);
+	for (int pass = 0; pass <= c->norders && inhibit_unpartnered(c); pass++)
+		;
 	for (int i = 0; i < c->nactions; i++)
 		block_dependents(c, c->actions[i]);
 	propagate(c);
