@@ -474,6 +474,11 @@ static struct acl_expr *smp_expr_parse(struct proxy *px, char **args, const char
 			i++;
 		} else if (strcmp(f, "-u") == 0 || strcmp(f, "-m") == 0 || strcmp(f, "-f") == 0 ||
 			   strcmp(f, "-M") == 0) {
+			if (!args[i + 1] && strcmp(f, "-m") == 0) {
+				snprintf(err, errlen, "error detected while parsing ACL '%s' : unknown matching method '' when parsing ACL expression.",
+					 aclname);
+				goto fail;
+			}
 			if (!args[i + 1]) {
 				snprintf(err, errlen, "'%s' expects an argument", f);
 				goto fail;
@@ -485,7 +490,7 @@ static struct acl_expr *smp_expr_parse(struct proxy *px, char **args, const char
 					if (strcmp(args[i + 1], match_names[k].name) == 0)
 						explicit_match = (int)match_names[k].m;
 				if (explicit_match < 0) {
-					snprintf(err, errlen, "error detected while parsing ACL '%s' : unknown match method '%s'",
+					snprintf(err, errlen, "error detected while parsing ACL '%s' : unknown matching method '%s' when parsing ACL expression.",
 						 aclname, args[i + 1]);
 					goto fail;
 				}

@@ -30,15 +30,15 @@ int cfg_kw_stats(struct cfgparse *p, char **args, int argc, const struct cfg_kw 
 		char **dst = !strcmp(o, "uri") ? &st->uri : &st->realm;
 
 		if (argc < 3) {
-			snprintf(err, errlen, "'stats %s' needs %s.", o, !strcmp(o, "uri") ? "an URI prefix" : "a realm name");
+			snprintf(err, errlen, "'%s' needs %s.", o, !strcmp(o, "uri") ? "an URI prefix" : "an realm name");
 			return CFG_ERR;
 		}
 		free(*dst);
 		*dst = xstrdup(args[2]);
 		st->enabled = true;
 	} else if (!strcmp(o, "auth")) {
-		if (argc < 3 || !strchr(args[2], ':')) {
-			snprintf(err, errlen, "'stats auth' needs a user:password account.");
+		if (argc < 3) {
+			snprintf(err, errlen, "'auth' needs a user:password account.");
 			return CFG_ERR;
 		}
 		st->auth = xrealloc(st->auth, sizeof(*st->auth) * (size_t)(st->nauth + 1));
@@ -48,7 +48,11 @@ int cfg_kw_stats(struct cfgparse *p, char **args, int argc, const struct cfg_kw 
 		uint64_t ms;
 
 		if (argc < 3 || parse_time_ms(args[2], &ms) < 0) {
-			snprintf(err, errlen, "'stats refresh' expects <delay> as argument.");
+			if (argc < 3)
+				snprintf(err, errlen, "'refresh' needs a refresh interval in seconds.");
+			else
+				snprintf(err, errlen, "unexpected character '%c' in argument to stats refresh interval.",
+					 args[2][strspn(args[2], "0123456789")]);
 			return CFG_ERR;
 		}
 		st->refresh_ms = (uint32_t)ms;
@@ -67,7 +71,7 @@ int cfg_kw_stats(struct cfgparse *p, char **args, int argc, const struct cfg_kw 
 		acl_cond_free(st->admin_cond);
 		st->admin_cond = acl_cond_parse(px, args + 2, cerr, sizeof(cerr));
 		if (!st->admin_cond) {
-			snprintf(err, errlen, "error detected while parsing 'stats admin' condition : %s.", cerr);
+			snprintf(err, errlen, "error detected while parsing a 'stats admin' rule : %s.", cerr);
 			return CFG_ERR;
 		}
 	} else if (!strcmp(o, "hide-version")) {
@@ -186,7 +190,10 @@ int cfg_kw_cookie(struct cfgparse *p, char **args, int argc, const struct cfg_kw
 			return CFG_ERR;
 		} else if (!strcmp(o, "domain") || !strcmp(o, "maxidle") || !strcmp(o, "maxlife")) {
 			if (i + 1 >= argc) {
-				snprintf(err, errlen, "'cookie' : '%s' expects an argument.", o);
+				if (!strcmp(o, "domain"))
+					snprintf(err, errlen, "'domain' expects <domain> as argument.");
+				else
+					snprintf(err, errlen, "'%s' expects <idletime> in seconds as argument.", o);
 				return CFG_ERR;
 			}
 			if (!strcmp(o, "domain")) {
@@ -217,6 +224,10 @@ int cfg_kw_capture(struct cfgparse *p, char **args, int argc, const struct cfg_k
 	bool req;
 
 	cfg_note_http_only(p, args[0]);
+	if (argc >= 3 && strcmp(args[1], "cookie") != 0 && strcmp(args[2], "header") != 0) {
+		snprintf(err, errlen, "'capture' expects 'cookie' or 'request header' or 'response header'.");
+		return CFG_ERR;
+	}
 	if (argc >= 2 && !strcmp(args[1], "cookie")) {
 		snprintf(err, errlen, "'capture cookie' is not supported by vigil-proxy yet.");
 		return CFG_ERR;
@@ -285,6 +296,14 @@ int cfg_http_option(struct cfgparse *p, const char *name, char **args, int argc,
 		}
 		h->forwardfor = true;
 		for (int i = 2; i < argc; i++) {
+			if (!strcmp(args[i], "except") && i + 1 >= argc) {
+				snprintf(err, errlen, "'option forwardfor except' expects <address>[/mask] as argument.");
+				return CFG_ERR;
+			}
+			if (!strcmp(args[i], "header") && i + 1 >= argc) {
+				snprintf(err, errlen, "'option forwardfor header' expects <header_name> as argument.");
+				return CFG_ERR;
+			}
 			if (!strcmp(args[i], "except") && i + 1 < argc) {
 				char aerr[256], net[128];
 				const char *slash = strchr(args[i + 1], '/');
@@ -306,7 +325,7 @@ int cfg_http_option(struct cfgparse *p, const char *name, char **args, int argc,
 			} else if (!strcmp(args[i], "if-none")) {
 				h->ifnone = true;
 			} else {
-				snprintf(err, errlen, "'option forwardfor' only supports optional values: 'header', 'except' and 'if-none'.");
+				snprintf(err, errlen, "'option forwardfor' only supports optional values: 'except', 'header' and 'if-none'.");
 				return CFG_ERR;
 			}
 		}
@@ -361,7 +380,7 @@ int cfg_balance_http(struct cfgparse *p, char **args, int argc, char *err, size_
 				snprintf(err, errlen, "'balance uri path-only' is not supported by vigil-proxy yet");
 				return CFG_ERR;
 			} else {
-				snprintf(err, errlen, "%s only accepts parameters 'len', 'depth', 'path-only', and 'whole'.", "'balance uri'");
+				snprintf(err, errlen, "balance uri only accepts parameters 'len', 'depth', 'path-only', and 'whole' (got '%s').", args[i]);
 				return CFG_ERR;
 			}
 		}
@@ -369,7 +388,7 @@ int cfg_balance_http(struct cfgparse *p, char **args, int argc, char *err, size_
 	}
 	if (!strcmp(args[1], "url_param")) {
 		if (argc < 3) {
-			snprintf(err, errlen, "'balance url_param' requires an URL parameter name.");
+			snprintf(err, errlen, "balance url_param requires an URL parameter name.");
 			return CFG_ERR;
 		}
 		if (argc > 3) {
@@ -396,6 +415,10 @@ int cfg_balance_http(struct cfgparse *p, char **args, int argc, char *err, size_
 		free(px->lb_param);
 		px->lb_param = xasprintf("%.*s", (int)(close - args[1] - 4), args[1] + 4);
 		return CFG_OK;
+	}
+	if (!strcmp(args[1], "hdr")) {
+		snprintf(err, errlen, "balance only supports 'roundrobin', 'static-rr', 'leastconn', 'source', 'uri', 'url_param', 'hdr(name)' and 'rdp-cookie(name)' options.");
+		return CFG_ERR;
 	}
 	if (!strcmp(args[1], "random")) {
 		if (argc > 2) {
@@ -479,7 +502,10 @@ int cfg_use_backend_fmt(struct cfgparse *p, int idx, const char *name, char *err
 
 	f = http_fmt_parse(px, name, ferr, sizeof(ferr));
 	if (!f) {
-		snprintf(err, errlen, "'use_backend' : %s.", ferr);
+		const char *expr = strstr(name, "%[");
+
+		snprintf(err, errlen, "failed to parse use_backend rule '%s' : failed to parse sample expression <%s> : %s.",
+			 name, expr ? expr + 2 : name, ferr);
 		return -EINVAL;
 	}
 	if (R->nswitch_fmt <= idx) {

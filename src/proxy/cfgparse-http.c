@@ -46,8 +46,8 @@ static int parse_cond(struct cfgparse *p, char **args, int argc, int at, const c
 		return 0;
 	*out = acl_cond_parse(p->cur->px, args + at, cerr, sizeof(cerr));
 	if (!*out) {
-		snprintf(err, errlen, "error detected in %s '%s' while parsing %s condition : %s",
-			 cfg_proxy_kind(p->cur->px), p->cur->px->id ? p->cur->px->id : "", what, cerr);
+		snprintf(err, errlen, "error detected while parsing %s condition : %s.", what, cerr);
+		(void)p;
 		return -EINVAL;
 	}
 	return 0;
@@ -166,7 +166,7 @@ int cfg_kw_errorfile(struct cfgparse *p, char **args, int argc, const struct cfg
 		return CFG_ERR;
 	}
 	if (argc != 3) {
-		snprintf(err, errlen, "%s : <code> and <%s> expected.", args[0],
+		snprintf(err, errlen, "%s : expects <status_code> and <%s> as arguments.", args[0],
 			 strcmp(args[0], "errorfile") == 0 ? "file" : "url");
 		return CFG_ERR;
 	}
@@ -237,8 +237,8 @@ static int parse_redirect(struct cfgparse *p, char **args, int end, int i, struc
 	struct proxy *px = p->cur->px;
 	char ferr[512];
 
-	if (i + 1 >= end + 0 && i >= end) {
-		snprintf(err, errlen, "expects 'code', 'prefix', 'location', 'scheme', 'set-cookie', 'clear-cookie', 'drop-query', 'ignore-empty' or 'append-slash' (was '').");
+	if (i >= end) {
+		snprintf(err, errlen, "redirection type expected ('prefix', 'location', or 'scheme').");
 		return -EINVAL;
 	}
 	for (; i < end; i++) {
@@ -246,7 +246,7 @@ static int parse_redirect(struct cfgparse *p, char **args, int end, int i, struc
 
 		if (!strcmp(o, "location") || !strcmp(o, "prefix") || !strcmp(o, "scheme")) {
 			if (i + 1 >= end) {
-				snprintf(err, errlen, "'%s' expects an argument.", o);
+				snprintf(err, errlen, "missing argument for '%s'.", o);
 				return -EINVAL;
 			}
 			rd->type = !strcmp(o, "location") ? RDR_LOCATION : !strcmp(o, "prefix") ? RDR_PREFIX : RDR_SCHEME;
@@ -260,7 +260,7 @@ static int parse_redirect(struct cfgparse *p, char **args, int end, int i, struc
 			long long c;
 
 			if (i + 1 >= end) {
-				snprintf(err, errlen, "'code' expects an argument.");
+				snprintf(err, errlen, "missing argument for 'code'.");
 				return -EINVAL;
 			}
 			if (parse_int(args[i + 1], 0, 999, &c) || (c != 301 && c != 302 && c != 303 && c != 307 && c != 308)) {
@@ -278,7 +278,7 @@ static int parse_redirect(struct cfgparse *p, char **args, int end, int i, struc
 			/* empty location: HAProxy skips the rule; ours always has one */
 		} else if (!strcmp(o, "set-cookie") || !strcmp(o, "clear-cookie")) {
 			if (i + 1 >= end) {
-				snprintf(err, errlen, "'%s' expects an argument.", o);
+				snprintf(err, errlen, "missing argument for '%s'.", o);
 				return -EINVAL;
 			}
 			free(rd->cookie);
@@ -292,7 +292,7 @@ static int parse_redirect(struct cfgparse *p, char **args, int end, int i, struc
 		}
 	}
 	if (!rd->target) {
-		snprintf(err, errlen, "redirect rule expects a 'location', 'prefix' or 'scheme' target.");
+		snprintf(err, errlen, "redirection type expected ('prefix', 'location', or 'scheme').");
 		return -EINVAL;
 	}
 	return 0;
@@ -319,8 +319,11 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 	int n = end - 2;   /* number of action arguments */
 	char **av = args + 2;
 
-#define NEED(k, what) do { if (n < (k)) { \
-		snprintf(err, errlen, "'%s %s' expects %s.", who, a, what); return -EINVAL; } } while (0)
+	/* HAProxy's prefix for action errors */
+#define RERR(...) do { char m_[768]; snprintf(m_, sizeof(m_), __VA_ARGS__); \
+		snprintf(err, errlen, "error detected in %s '%s' while parsing '%s %s' rule : %s", \
+			 cfg_proxy_kind(px), px->id ? px->id : "", who, a, m_); return -EINVAL; } while (0)
+#define NEED(k, what) do { if (n < (k)) RERR("%s", what); } while (0)
 #define FMT(dst, s) do { (dst) = http_fmt_parse(px, (s), ferr, sizeof(ferr)); if (!(dst)) { \
 		snprintf(err, errlen, "'%s %s' : %s", who, a, ferr); return -EINVAL; } } while (0)
 
@@ -332,15 +335,18 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 			long long s;
 
 			if ((!strcmp(av[i], "deny_status") || !strcmp(av[i], "status")) && i + 1 < n) {
-				if (parse_int(av[i + 1], 0, 999, &s) || !valid_status(s, true)) {
-					snprintf(err, errlen, "error detected in %s '%s' while parsing '%s %s' rule : Unexpected status code '%s'.",
-						 cfg_proxy_kind(px), px->id ? px->id : "", who, a, av[i + 1]);
-					return -EINVAL;
-				}
+				if (parse_int(av[i + 1], 0, 999, &s) || !valid_status(s, true))
+					RERR("Unexpected status code '%s'.", av[i + 1]);
 				r->status = (int)s;
 				i++;
-			} else {
+			} else if (!strcmp(av[i], "content-type") || !strcmp(av[i], "string") || !strcmp(av[i], "lf-string") ||
+				   !strcmp(av[i], "file") || !strcmp(av[i], "lf-file") || !strcmp(av[i], "errorfile") ||
+				   !strcmp(av[i], "errorfiles") || !strcmp(av[i], "default-errorfiles") || !strcmp(av[i], "hdr")) {
 				snprintf(err, errlen, "'%s %s' : option '%s' is not supported by vigil-proxy yet.", who, a, av[i]);
+				return -EINVAL;
+			} else {
+				snprintf(err, errlen, "'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.",
+					 who, a, av[i]);
 				return -EINVAL;
 			}
 		}
@@ -348,8 +354,11 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 		r->act = HA_AUTH;
 		if (n >= 2 && !strcmp(av[0], "realm"))
 			r->realm = xstrdup(av[1]);
+		else if (n == 1 && !strcmp(av[0], "realm"))
+			RERR("missing realm value.");
 		else if (n) {
-			snprintf(err, errlen, "'%s auth' expects 'realm' <realm>.", who);
+			snprintf(err, errlen, "'%s auth' expects either 'if' or 'unless' followed by a condition but found '%s'.",
+				 who, av[0]);
 			return -EINVAL;
 		}
 	} else if (!strcmp(a, "redirect")) {
@@ -358,35 +367,27 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 			return -EINVAL;
 		}
 		r->act = HA_REDIRECT;
-		if (parse_redirect(p, av, n, 0, &r->rdr, ferr, sizeof(ferr)) < 0) {
-			snprintf(err, errlen, "error detected in %s '%s' while parsing redirect rule : %s",
-				 cfg_proxy_kind(px), px->id ? px->id : "", ferr);
-			return -EINVAL;
-		}
+		if (parse_redirect(p, av, n, 0, &r->rdr, ferr, sizeof(ferr)) < 0)
+			RERR("%s", ferr);
 	} else if (!strcmp(a, "set-header") || !strcmp(a, "add-header")) {
 		r->act = !strcmp(a, "set-header") ? HA_SET_HDR : HA_ADD_HDR;
-		if (n != 2) {
-			snprintf(err, errlen, "error detected in %s '%s' while parsing '%s %s' rule : expects exactly 2 arguments.",
-				 cfg_proxy_kind(px), px->id ? px->id : "", who, a);
-			return -EINVAL;
-		}
+		if (n != 2)
+			RERR("expects exactly 2 arguments.");
 		r->name = xstrdup(av[0]);
 		FMT(r->fmt, av[1]);
 	} else if (!strcmp(a, "del-header")) {
 		r->act = HA_DEL_HDR;
-		if (n != 1) {
-			snprintf(err, errlen, "'%s del-header' expects exactly 1 argument (the header name)%s.", who,
-				 n > 1 ? "; '-m' is not supported by vigil-proxy yet" : "");
+		if (n < 1)
+			RERR("expects at least 1 argument.");
+		if (n > 1) {
+			snprintf(err, errlen, "'%s del-header %s %s' is not supported by vigil-proxy yet.", who, av[0], av[1]);
 			return -EINVAL;
 		}
 		r->name = xstrdup(av[0]);
 	} else if (!strcmp(a, "replace-header") || !strcmp(a, "replace-value")) {
 		r->act = !strcmp(a, "replace-header") ? HA_REPLACE_HDR : HA_REPLACE_VAL;
-		if (n != 3) {
-			snprintf(err, errlen, "error detected in %s '%s' while parsing '%s %s' rule : expects exactly 3 arguments.",
-				 cfg_proxy_kind(px), px->id ? px->id : "", who, a);
-			return -EINVAL;
-		}
+		if (n != 3)
+			RERR("expects exactly 3 arguments.");
 		r->name = xstrdup(av[0]);
 		if (regcomp(&r->re, av[1], REG_EXTENDED) != 0) {
 			snprintf(err, errlen, "'%s %s' : invalid regex '%s'.", who, a, av[1]);
@@ -398,7 +399,7 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 			    !strcmp(a, "set-method"))) {
 		r->act = !strcmp(a, "set-path") ? HA_SET_PATH : !strcmp(a, "set-query") ? HA_SET_QUERY :
 			 !strcmp(a, "set-uri") ? HA_SET_URI : HA_SET_METHOD;
-		NEED(1, "exactly 1 argument");
+		NEED(1, "expects exactly 1 argument.");
 		FMT(r->fmt, av[0]);
 	} else if (!strncmp(a, "set-var(", 8) || !strncmp(a, "set-var-fmt(", 12) || !strncmp(a, "unset-var(", 10)) {
 		const char *open = strchr(a, '('), *close = strrchr(a, ')');
@@ -409,17 +410,15 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 		}
 		r->name = xasprintf("%.*s", (int)(close - open - 1), open + 1);
 		if (strncmp(r->name, "txn.", 4) && strncmp(r->name, "req.", 4) && strncmp(r->name, "res.", 4) &&
-		    strncmp(r->name, "sess.", 5) && strncmp(r->name, "proc.", 5)) {
-			snprintf(err, errlen, "'%s %s' : invalid variable scope in '%s' (expects 'proc', 'sess', 'txn', 'req' or 'res').",
-				 who, a, r->name);
-			return -EINVAL;
-		}
+		    strncmp(r->name, "sess.", 5) && strncmp(r->name, "proc.", 5))
+			RERR("invalid variable name '%s'. A variable name must be start by its scope. The scope can be 'proc', 'sess', 'txn', 'req', 'res' or 'check'.",
+			     r->name);
 		if (a[0] == 'u') {
 			r->act = HA_UNSET_VAR;
 		} else if (!strncmp(a, "set-var-fmt(", 12)) {
 			char expr[1024];
 
-			NEED(1, "a format");
+			NEED(1, "missing fetch method.");
 			/* kept as a format: wrap it as str() when constant */
 			r->act = HA_SET_VAR;
 			snprintf(expr, sizeof(expr), "str(%s)", av[0]);
@@ -429,7 +428,7 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 			}
 			r->expr = sample_expr_parse(px, expr, ferr, sizeof(ferr));
 		} else {
-			NEED(1, "a sample expression");
+			NEED(1, "missing fetch method.");
 			r->act = HA_SET_VAR;
 			r->expr = sample_expr_parse(px, av[0], ferr, sizeof(ferr));
 		}
@@ -443,15 +442,13 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 			const char *o = av[i];
 			long long s;
 
-			if (i + 1 >= n && strcmp(o, "default-errorfiles") != 0) {
-				snprintf(err, errlen, "'%s return' : '%s' expects an argument.", who, o);
-				return -EINVAL;
-			}
+			if (i + 1 >= n && strcmp(o, "default-errorfiles") != 0 && (!strcmp(o, "status") ||
+			    !strcmp(o, "content-type") || !strcmp(o, "string") || !strcmp(o, "lf-string") ||
+			    !strcmp(o, "file") || !strcmp(o, "lf-file") || !strcmp(o, "errorfile") || !strcmp(o, "hdr")))
+				RERR("'%s' expects an argument.", o);
 			if (!strcmp(o, "status")) {
-				if (parse_int(av[i + 1], 200, 599, &s)) {
-					snprintf(err, errlen, "'%s return' : status code '%s' out of range (200-599).", who, av[i + 1]);
-					return -EINVAL;
-				}
+				if (parse_int(av[i + 1], 200, 599, &s))
+					RERR("Unexpected status code '%s'.", av[i + 1]);
 				r->status = (int)s;
 				i++;
 			} else if (!strcmp(o, "content-type")) {
@@ -508,7 +505,7 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 				FMT(r->hdrs[r->nhdrs - 1].value, av[i + 2]);
 				i += 2;
 			} else {
-				snprintf(err, errlen, "'%s return' : unknown option '%s' (expects 'status', 'content-type', 'string', 'lf-string', 'file', 'lf-file', 'errorfile', 'default-errorfiles' or 'hdr').",
+				snprintf(err, errlen, "'%s return' expects either 'if' or 'unless' followed by a condition but found '%s'.",
 					 who, o);
 				return -EINVAL;
 			}
@@ -528,11 +525,11 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 	} else if (!strncmp(a, "track-sc", 8)) {
 		long long sc;
 
-		if (parse_int(a + 8, 0, 2, &sc)) {
-			snprintf(err, errlen, "'%s %s' : the stick counter number must be 0, 1 or 2.", who, a);
-			return -EINVAL;
-		}
-		NEED(1, "a sample expression as key");
+		if (parse_int(a + 8, 0, 1000, &sc))
+			RERR("invalid track-sc number '%s'.", a + 8);
+		if (sc > 2)
+			RERR("%lld track-sc number exceeding 2 (MAX_SESS_STKCTR-1) value.", sc);
+		NEED(1, "missing fetch method.");
 		r->act = HA_TRACK_SC;
 		r->sc = (int)sc;
 		r->expr = sample_expr_parse(px, av[0], ferr, sizeof(ferr));
@@ -547,20 +544,17 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 			return -EINVAL;
 		}
 	} else if (!strcmp(a, "set-log-level")) {
-		NEED(1, "a log level");
 		r->act = HA_SET_LOG_LEVEL;
-		r->log_level = parse_log_level(av[0]);
-		if (r->log_level < 0) {
-			snprintf(err, errlen, "'%s set-log-level' : unknown log level '%s'.", who, av[0]);
-			return -EINVAL;
-		}
+		r->log_level = n == 1 ? parse_log_level(av[0]) : -1;
+		if (r->log_level < 0)
+			RERR("expects exactly 1 argument (log level name or 'silent').");
 	} else if (!strcmp(a, "set-status") && rsp) {
 		long long s;
 
-		if (n < 1 || parse_int(av[0], 100, 999, &s)) {
-			snprintf(err, errlen, "'http-response set-status' expects a status code between 100 and 999.");
-			return -EINVAL;
-		}
+		if (n != 1 && !(n == 3 && !strcmp(av[1], "reason")))
+			RERR("expects 1 argument: <status>; or 3 arguments: <status> reason <fmt>.");
+		if (parse_int(av[0], 100, 999, &s))
+			RERR("expects an integer status code between 100 and 999.");
 		r->act = HA_SET_STATUS;
 		r->status = (int)s;
 		if (n >= 3 && !strcmp(av[1], "reason"))
@@ -584,12 +578,13 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 	    r->act != HA_DEL_HDR && r->act != HA_SET_LOG_LEVEL && r->act != HA_USE_SERVICE &&
 	    r->act != HA_SET_PATH && r->act != HA_SET_QUERY && r->act != HA_SET_URI && r->act != HA_SET_METHOD &&
 	    n > 0) {
-		snprintf(err, errlen, "'%s %s' cannot handle unexpected argument '%s'.", who, a, av[0]);
+		snprintf(err, errlen, "'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.", who, a, av[0]);
 		return -EINVAL;
 	}
 	return 0;
 #undef NEED
 #undef FMT
+#undef RERR
 }
 
 int cfg_kw_http_rule(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
@@ -618,10 +613,18 @@ int cfg_kw_http_rule(struct cfgparse *p, char **args, int argc, const struct cfg
 	r.file = p->file;
 	r.line = p->line;
 	end = cond_index(args, argc, 2);
-	if (parse_action(p, rsp, args, end, &r, err, errlen) < 0 ||
-	    parse_cond(p, args, argc, end, rsp ? "'http-response' rule" : "'http-request' rule", &r.cond, err, errlen) < 0) {
+	if (parse_action(p, rsp, args, end, &r, err, errlen) < 0) {
 		http_rule_release(&r);
 		return CFG_ERR;
+	}
+	{
+		char what[128];
+
+		snprintf(what, sizeof(what), "an '%s %s'", args[0], args[1]);
+		if (parse_cond(p, args, argc, end, what, &r.cond, err, errlen) < 0) {
+			http_rule_release(&r);
+			return CFG_ERR;
+		}
 	}
 	R = http_rules_of(px);
 	if (rsp) {
@@ -660,9 +663,16 @@ int cfg_kw_redirect(struct cfgparse *p, char **args, int argc, const struct cfg_
 		http_rule_release(&r);
 		return CFG_ERR;
 	}
-	if (parse_cond(p, args, argc, end, "redirect rule", &r.cond, err, errlen) < 0) {
-		http_rule_release(&r);
-		return CFG_ERR;
+	if (end < argc) {
+		char cerr[512];
+
+		r.cond = acl_cond_parse(px, args + end, cerr, sizeof(cerr));
+		if (!r.cond) {
+			snprintf(err, errlen, "error detected in %s '%s' while parsing redirect rule : error in condition: %s.",
+				 cfg_proxy_kind(px), px->id ? px->id : "", cerr);
+			http_rule_release(&r);
+			return CFG_ERR;
+		}
 	}
 	R = http_rules_of(px);
 	R->redirects = xrealloc(R->redirects, sizeof(*R->redirects) * (size_t)(R->nredirects + 1));
