@@ -313,6 +313,25 @@ backend be
         text = body.decode()
         assert re.search(r'^haproxy_backend_status\{proxy="be",state="UP"\} 1$', text, re.M), text[:2000]
         assert re.search(r'^haproxy_server_sessions_total\{proxy="be",server="web1"\} \d+$', text, re.M)
+        # the whole exposition parses as Prometheus text format 0.0.4
+        sample = re.compile(r'^[a-zA-Z_:][a-zA-Z0-9_:]*(\{([a-zA-Z_][a-zA-Z0-9_]*="(\\.|[^"\\])*",?)*\})? '
+                            r'(NaN|[+-]Inf|-?[0-9.]+(e[+-]?[0-9]+)?)$')
+        typed = set()
+        for line in text.splitlines():
+            if line.startswith("# TYPE "):
+                name, kind = line.split()[2:4]
+                assert kind in ("counter", "gauge", "histogram", "summary", "untyped")
+                typed.add(name)
+            elif line.startswith("# HELP ") or not line:
+                continue
+            else:
+                assert sample.match(line), line
+                assert re.match(r'[a-zA-Z_:][a-zA-Z0-9_:]*', line).group(0) in typed, line
+        # and the HTML page has one row per server, in balanced tables
+        r, body = get(port, "/stats")
+        html = body.decode()
+        assert html.count("<table") == html.count("</table>")
+        assert html.count("<tr") == html.count("</tr>")
     finally:
         a.close()
 
