@@ -615,7 +615,7 @@ struct proxy *http_select_backend(struct proxy *fe, struct http_txn *txn)
 			sb_free(&name);
 			if (be && be->mode == PX_MODE_HTTP && !be->disabled)
 				return be;
-			continue;   /* no such backend: next rule, as HAProxy */
+			break;      /* no such backend: default_backend, as HAProxy */
 		}
 		if (sr->backend)
 			return sr->backend;
