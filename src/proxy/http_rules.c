@@ -745,3 +745,60 @@ void http_add_forwardfor(struct proxy *px, struct http_txn *txn)
 	}
 	http_hdr_add(txn, &txn->req, name, ip, strlen(ip));
 }
+
+static uint32_t sdbm(const char *p, size_t len)
+{
+	uint32_t h = 0;
+
+	for (size_t i = 0; i < len; i++)
+		h = (unsigned char)p[i] + (h << 6) + (h << 16) - h;
+	return h;
+}
+
+bool http_lb_hash(const struct proxy *be, const struct http_txn *txn, uint32_t *hash)
+{
+	struct http_str v;
+
+	switch (be->lb) {
+	case LB_URI: {
+		const char *p = txn->req.uri.p, *end = p + txn->req.uri.len, *s;
+		int slashes = 0;
+
+		if (!txn->req.uri.len)
+			return false;
+		for (s = p; s < end; s++) {
+			if (!be->lb_uri_whole && *s == '?')
+				break;
+			if (*s == '/' && be->lb_uri_depth && ++slashes > be->lb_uri_depth)
+				break;
+			if (be->lb_uri_len && s - p >= be->lb_uri_len)
+				break;
+		}
+		*hash = sdbm(p, (size_t)(s - p));
+		return true;
+	}
+	case LB_URL_PARAM: {
+		struct http_str q = http_req_query(&txn->req);
+		const char *s = q.p, *end = q.p + q.len;
+		size_t nl = be->lb_param ? strlen(be->lb_param) : 0;
+
+		while (nl && s < end) {
+			const char *amp = memchr(s, '&', (size_t)(end - s)), *e = amp ? amp : end;
+
+			if ((size_t)(e - s) > nl && memcmp(s, be->lb_param, nl) == 0 && s[nl] == '=') {
+				*hash = sdbm(s + nl + 1, (size_t)(e - s - (ptrdiff_t)nl - 1));
+				return true;
+			}
+			s = e + 1;
+		}
+		return false;
+	}
+	case LB_HDR:
+		if (!be->lb_param || !http_hdr_get(&txn->req, be->lb_param, 1, &v) || !v.len)
+			return false;
+		*hash = sdbm(v.p, v.len);
+		return true;
+	default:
+		return false;
+	}
+}

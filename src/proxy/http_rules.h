@@ -79,6 +79,12 @@ bool http_stats_admin(struct proxy *px, struct http_txn *txn);
  * px->lb_param (pxconf_free calls it). */
 void http_rules_free(struct proxy *px);
 
+/* The hash HAProxy's `balance uri [whole] [len N] [depth N]`,
+ * `url_param NAME` and `hdr(NAME)` balance on (sdbm over the key, as
+ * HAProxy's map-based hashing); false when the request has no key (the
+ * caller then falls back to round robin, as HAProxy does). */
+bool http_lb_hash(const struct proxy *be, const struct http_txn *txn, uint32_t *hash);
+
 /* `option forwardfor [except NET] [header NAME]`: add the header if the
  * proxy asks for it and the source is not excepted. */
 void http_add_forwardfor(struct proxy *px, struct http_txn *txn);

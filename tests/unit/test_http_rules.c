@@ -898,6 +898,35 @@ static void test_compat_neutron_metadata(void)
 	pxconf_free(c);
 }
 
+static void test_lb_hash(void)
+{
+	struct pxconf *c = parse(FE_HEAD "backend u\n balance uri depth 2\n server a 127.0.0.1:1\n"
+				 "backend w\n balance uri whole\n server a 127.0.0.1:1\n"
+				 "backend p\n balance url_param sid\n server a 127.0.0.1:1\n"
+				 "backend h\n balance hdr(X-User)\n server a 127.0.0.1:1\n");
+	struct http_txn *t1, *t2, *t3;
+	uint32_t h1, h2, h3;
+
+	CHECK(c != NULL);
+	t1 = new_txn("GET /a/b/c?x=1 HTTP/1.1\r\nX-User: bob\r\n\r\n");
+	t2 = new_txn("GET /a/b/d?sid=7 HTTP/1.1\r\n\r\n");
+	t3 = new_txn("GET /a/b HTTP/1.1\r\nX-User: bob\r\n\r\n");
+	CHECK(http_lb_hash(px_named(c, "u"), t1, &h1) && http_lb_hash(px_named(c, "u"), t2, &h2));
+	CHECK(http_lb_hash(px_named(c, "u"), t3, &h3));
+	CHECK(h1 == h2 && h1 == h3);              /* depth 2: "/a/b" */
+	CHECK(http_lb_hash(px_named(c, "w"), t1, &h1) && http_lb_hash(px_named(c, "w"), t2, &h2));
+	CHECK(h1 != h2);
+	CHECK(!http_lb_hash(px_named(c, "p"), t1, &h1));
+	CHECK(http_lb_hash(px_named(c, "p"), t2, &h2));
+	CHECK(http_lb_hash(px_named(c, "h"), t1, &h1) && http_lb_hash(px_named(c, "h"), t3, &h3));
+	CHECK(h1 == h3);
+	CHECK(!http_lb_hash(px_named(c, "h"), t2, &h2));
+	free_txn(t1);
+	free_txn(t2);
+	free_txn(t3);
+	pxconf_free(c);
+}
+
 int main(void)
 {
 	RUN(test_builtin_errors);
@@ -914,6 +943,7 @@ int main(void)
 	RUN(test_auth_and_stats);
 	RUN(test_rate_limit);
 	RUN(test_rate_limit_other_table);
+	RUN(test_lb_hash);
 	RUN(test_compat_kolla);
 	RUN(test_compat_openstack_ansible);
 	RUN(test_compat_neutron_metadata);
