@@ -4,6 +4,7 @@
  * The rules themselves are parsed in cfgparse-http.c. */
 #include "proxy/cfgparse.h"
 #include "proxy/acl.h"
+#include "proxy/http_log.h"
 #include "proxy/http_rules_int.h"
 #include "proxy/userlist.h"
 #include "lib/addr.h"
@@ -140,9 +141,14 @@ int cfg_kw_log_format(struct cfgparse *p, char **args, int argc, const struct cf
 		      char *err, size_t errlen)
 {
 	struct proxy *px = p->cur->px;
+	char ferr[512];
 
 	if (argc != 2) {
 		snprintf(err, errlen, "'%s' expects exactly one argument (a format string in quotes).", args[0]);
+		return CFG_ERR;
+	}
+	if (http_log_format_check(args[1], ferr, sizeof(ferr)) < 0) {
+		snprintf(err, errlen, "failed to parse log-format : %s.", ferr);
 		return CFG_ERR;
 	}
 	free(px->log_format);

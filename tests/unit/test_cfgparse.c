@@ -413,6 +413,7 @@ static const struct {
 	{ "frontend f\n mode http\n use_backend %[req.hdr(host),nosuchconv]\n", "parsing [t.cfg:8] : failed to parse use_backend rule '%[req.hdr(host),nosuchconv]' : failed to parse sample expression <req.hdr(host),nosuchconv]> : unknown converter 'nosuchconv'." },
 	{ "frontend f\n mode http\n acl a http_auth(nolist)\n http-request auth if !a\n", "proxy 'f': unable to find userlist 'nolist' referenced in 'http_auth'." },
 	{ "frontend f\n mode http\n http-request set-header X %bi\n", "parsing [t.cfg:8] : 'http-request set-header' : format variable '%bi' is not supported by vigil-proxy yet (use %[...] sample expressions)" },
+	{ "frontend f\n mode http\n log-format \"%foo %ci\"\n", "parsing [t.cfg:8] : failed to parse log-format : no such format variable 'foo'. If you wanted to emit the '%' character verbatim, you need to use '%%'." },
 	{ "frontend f\n mode http\n http-after-response set-header a b\n", "parsing [t.cfg:8] : 'http-after-response' rules are not supported by vigil-proxy yet." },
 	{ "backend b\n mode health\n", "parsing [t.cfg:7] : 'mode health' doesn't exist anymore. Please use 'http-request return status 200' instead." },
 	{ "backend b\n mode bogus\n", "parsing [t.cfg:7] : unknown proxy mode 'bogus'." },
