@@ -642,7 +642,7 @@ static bool smp_value_match(const struct acl_expr *e, struct smp *s)
 
 static bool smp_expr_eval(const struct acl_expr *e, struct http_txn *txn)
 {
-	struct smp *s = xmalloc(sizeof(*s));
+	struct smp smp, *s = &smp;   /* a few KB of stack, no allocation */
 	bool res = false;
 
 	if (sample_expr_multi(e->smp)) {
@@ -654,7 +654,6 @@ static bool smp_expr_eval(const struct acl_expr *e, struct http_txn *txn)
 	} else if (sample_eval(e->smp, txn, 0, s)) {
 		res = smp_value_match(e, s);
 	}
-	free(s);
 	return res;
 }
 

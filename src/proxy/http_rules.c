@@ -228,13 +228,12 @@ static void track(struct proxy *px, const struct http_rule *r, struct http_txn *
 {
 	struct proxy *tp = r->table_px ? r->table_px : px;
 	unsigned char key[STKCTR_KEY_MAX];
-	struct smp *s;
+	struct smp smp, *s = &smp;
 	size_t klen;
 	uint64_t now = stkctr_now_ms();
 
 	if (txn->sc_entry[r->sc] || !tp->stkctr)
 		return;
-	s = xmalloc(sizeof(*s));
 	if (sample_eval(r->expr, txn, 0, s)) {
 		klen = sample_key(s, key, sizeof(key));
 		if (klen) {
@@ -247,7 +246,6 @@ static void track(struct proxy *px, const struct http_rule *r, struct http_txn *
 			}
 		}
 	}
-	free(s);
 }
 
 void http_track_response(struct http_txn *txn, int status)
@@ -535,11 +533,10 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 				txn->req.meth = v;
 			break;
 		case HA_SET_VAR: {
-			struct smp *s = xmalloc(sizeof(*s));
+			struct smp smp;
 
-			if (sample_eval(r->expr, txn, 0, s) && set_var(txn, r->name, s->p, s->len) < 0)
+			if (sample_eval(r->expr, txn, 0, &smp) && set_var(txn, r->name, smp.p, smp.len) < 0)
 				ok = false;
-			free(s);
 			break;
 		}
 		case HA_UNSET_VAR:
@@ -673,11 +670,10 @@ bool http_rsp_rules_run(struct proxy *px, struct http_txn *txn)
 			break;
 		}
 		case HA_SET_VAR: {
-			struct smp *s = xmalloc(sizeof(*s));
+			struct smp smp;
 
-			if (sample_eval(r->expr, txn, 0, s) && set_var(txn, r->name, s->p, s->len) < 0)
+			if (sample_eval(r->expr, txn, 0, &smp) && set_var(txn, r->name, smp.p, smp.len) < 0)
 				ok = false;
-			free(s);
 			break;
 		}
 		case HA_SET_LOG_LEVEL:

@@ -1069,19 +1069,16 @@ bool http_fmt_is_const(const struct http_fmt *f)
 
 void http_fmt_eval(const struct http_fmt *f, struct http_txn *txn, struct strbuf *out)
 {
-	struct smp *s = NULL;
+	struct smp s;
 
 	for (int i = 0; i < f->n; i++) {
 		if (f->nodes[i].lit) {
 			sb_puts(out, f->nodes[i].lit);
 			continue;
 		}
-		if (!s)
-			s = xmalloc(sizeof(*s));
-		if (sample_eval(f->nodes[i].expr, txn, 0, s))
-			sb_append(out, s->p, s->len);
+		if (sample_eval(f->nodes[i].expr, txn, 0, &s))
+			sb_append(out, s.p, s.len);
 	}
-	free(s);
 }
 
 void http_fmt_free(struct http_fmt *f)
