@@ -711,8 +711,9 @@ static void check_backend_ref(struct cfgparse *p, struct proxy *fe, const char *
 }
 
 /* HTTP criteria where there is no HTTP message: HAProxy's warning for
- * `tcp-request connection`; in a TCP proxy, where HAProxy would parse
- * the buffered data as HTTP, an error. */
+ * `tcp-request connection`; an error for `tcp-request content` and, in a
+ * TCP proxy, use_backend and stick rules, where HAProxy would parse the
+ * buffered data as HTTP. */
 static void check_http_criteria(struct cfgparse *p, struct proxy *px)
 {
 	const char *kw, *name;
@@ -731,8 +732,9 @@ static void check_http_criteria(struct cfgparse *p, struct proxy *px)
 				snprintf(who, sizeof(who), "anonymous acl");
 			cfg_warn_raw(p, "parsing [%s:%d] : %s will never match in 'tcp-request connection' because it uses keyword '%s' which is incompatible with '%s tcp-request connection rule'",
 				     r->file, r->line, who, kw, cap_name(px->cap));
-		} else if (px->mode == PX_MODE_TCP) {
-			cfg_alert_raw(p, "parsing [%s:%d] : 'tcp-request content' conditions using HTTP criteria ('%s') in a TCP proxy are not supported by vigil-proxy yet.",
+		} else {
+			/* evaluated by the data path before any HTTP parsing */
+			cfg_alert_raw(p, "parsing [%s:%d] : 'tcp-request content' conditions using HTTP criteria ('%s') are not supported by vigil-proxy yet.",
 				      r->file, r->line, kw);
 		}
 	}

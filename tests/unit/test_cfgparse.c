@@ -483,7 +483,7 @@ static const struct {
 	{ "frontend f\n bind :80\n default_backend\n", "parsing [t.cfg:8] : 'default_backend' expects a backend name." },
 	{ "frontend f\n acl x src 1.2.3.4/33\n", "parsing [t.cfg:7] : error detected while parsing ACL 'x' : '1.2.3.4/33' is not a valid IPv4 or IPv6 address" },
 	{ "frontend f\n acl x dst_port 80:70\n", "parsing [t.cfg:7] : error detected while parsing ACL 'x' : '80:70' is not a valid port or port range" },
-	{ "frontend f\n bind :1\n tcp-request content reject if { path /x }\n", "parsing [t.cfg:8] : 'tcp-request content' conditions using HTTP criteria ('path') in a TCP proxy are not supported by vigil-proxy yet." },
+	{ "frontend f\n bind :1\n tcp-request content reject if { path /x }\n", "parsing [t.cfg:8] : 'tcp-request content' conditions using HTTP criteria ('path') are not supported by vigil-proxy yet." },
 	{ "frontend f\n bind :1\n use_backend b if { hdr(host) x }\nbackend b\n", "frontend 'f': 'use_backend b' conditions using HTTP criteria ('hdr') in a TCP proxy are not supported by vigil-proxy yet." },
 	{ "frontend f\n acl b foo_bar x\n", "parsing [t.cfg:7] : error detected while parsing ACL 'b' : unknown fetch method 'foo_bar' in ACL expression 'foo_bar'." },
 	{ "frontend f\n acl x ssl_fc_sni a\n", "parsing [t.cfg:7] : ACL criterion 'ssl_fc_sni' needs TLS ('ssl'), which is not supported by vigil-proxy yet" },
