@@ -528,7 +528,8 @@ static struct acl_expr *smp_expr_parse(struct proxy *px, char **args, const char
 			if (regcomp(&e->res[k], e->strs[k], REG_EXTENDED | REG_NOSUB | (e->icase ? REG_ICASE : 0)) != 0) {
 				snprintf(err, errlen, "error detected while parsing ACL '%s' : invalid regex '%s'",
 					 aclname, e->strs[k]);
-				for (int j = k + 1; j < e->nstrs; j++)
+				/* keep every entry freeable by expr_free() */
+				for (int j = k; j < e->nstrs; j++)
 					regcomp(&e->res[j], "x", REG_NOSUB);
 				goto fail;
 			}
