@@ -195,7 +195,15 @@ static int split_words(struct cfgtok *t, struct cfgtok_line *line, char *err, si
 					*out++ = (char)(hi * 16 + lo);
 					p += 3;
 					break;
+				case '\\': case ' ': case '#': case '"': case '\'': case '$': case '\t':
+					*out++ = *p++;
+					break;
 				default:
+					/* Not an escape: the backslash stays, as in
+					 * HAProxy (regex back-references "\1"). */
+					if (out + 1 >= end)
+						goto too_long;
+					*out++ = '\\';
 					*out++ = *p++;
 				}
 			} else if (!quote && (*p == '"' || *p == '\'')) {

@@ -238,6 +238,8 @@ static void tx_put(struct hstream *s)
 
 	if (!s->tx)
 		return;
+	/* releases what the rules tracked (stick counters) */
+	http_rules_txn_end(&s->tx->txn);
 	s->tx->next_free = ht->free_tx;
 	ht->free_tx = s->tx;
 	s->tx = NULL;

@@ -2,6 +2,7 @@
 #include "proxy/http_txn.h"
 #include "lib/util.h"
 
+#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -16,6 +17,8 @@ void http_txn_reset(struct http_txn *txn)
 	txn->redirect_location.len = 0;
 	txn->redirect_code = 0;
 	txn->srv = NULL;
+	/* the rules' state: everything from sc_table to the end */
+	memset(txn->sc_table, 0, sizeof(*txn) - offsetof(struct http_txn, sc_table));
 }
 
 static struct http_str span(const char *buf, struct h1_span s)

@@ -113,6 +113,9 @@ static void test_cfgtok(void)
 	CHECK_INT(tok_lines(".endif\n", out, 8, err), -1);
 	CHECK_INT(tok_lines("a \\x41\\x4a\n", out, 8, err), 1);
 	CHECK_STR(out[0], "[a][AJ]");
+	/* not an escape: the backslash stays (regex back-references) */
+	CHECK_INT(tok_lines("r ^(.*)\\.x\\1 \\\\ \\#\n", out, 8, err), 1);
+	CHECK_STR(out[0], "[r][^(.*)\\.x\\1][\\][#]");
 }
 
 static int fired[4];
