@@ -38,6 +38,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -174,33 +175,43 @@ static ssize_t dir_recv(struct hstream *s, struct hdir *d, int fd)
 	return n >= 0 ? n : -errno;
 }
 
-/* Send the output, then the forwardable input. >0 bytes, -EAGAIN, -errno,
+/* Send the output, then the forwardable input, in one system call (a
+ * response head and its body leave together). >0 bytes, -EAGAIN, -errno,
  * 0 when there is nothing to send. */
 static ssize_t dir_send(struct hstream *s, struct hdir *d, int fd, uint64_t *counted)
 {
+	struct iovec iov[2];
+	struct msghdr msg = { .msg_iov = iov };
+	size_t out = out_pending(d);
 	ssize_t n;
 
-	if (out_pending(d)) {
-		n = send(fd, d->out.s + d->oh, out_pending(d), MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			d->oh += (size_t)n;
-			if (d->oh == d->out.len && !d->keep_out) {
-				d->oh = 0;
-				sb_reset(&d->out);
-			}
-		}
-	} else if (d->fwd) {
-		n = send(fd, d->in + d->ih, (size_t)d->fwd, MSG_NOSIGNAL | MSG_DONTWAIT);
-		if (n > 0) {
-			d->fwd -= (uint64_t)n;
-			in_consume(s->w, d, (size_t)n);
-		}
-	} else {
-		return 0;
+	if (out) {
+		iov[msg.msg_iovlen].iov_base = d->out.s + d->oh;
+		iov[msg.msg_iovlen++].iov_len = out;
 	}
-	if (n > 0 && counted)
+	if (d->fwd) {
+		iov[msg.msg_iovlen].iov_base = d->in + d->ih;
+		iov[msg.msg_iovlen++].iov_len = (size_t)d->fwd;
+	}
+	if (!msg.msg_iovlen)
+		return 0;
+	n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	if (n <= 0)
+		return n < 0 ? -errno : 0;
+	if (counted)
 		*counted += (uint64_t)n;
-	return n >= 0 ? n : -errno;
+	if ((size_t)n <= out) {
+		d->oh += (size_t)n;
+	} else {
+		d->oh += out;
+		d->fwd -= (uint64_t)n - out;
+		in_consume(s->w, d, (size_t)n - out);
+	}
+	if (d->oh == d->out.len && !d->keep_out) {
+		d->oh = 0;
+		sb_reset(&d->out);
+	}
+	return n;
 }
 
 /* ---- transactions ---- */
@@ -896,6 +907,10 @@ static bool write_side(struct hstream *s, struct hdir *d, int fd, bool *ready, u
 		if (n > 0) {
 			progress = true;
 			*last = ev_now_ms(s->w->loop);
+			/* bytes left after a send: the socket buffer is full,
+			 * EPOLLOUT will say when there is room */
+			if (out_pending(d) || d->fwd)
+				*ready = false;
 			continue;
 		}
 		if (n == -EAGAIN)
