@@ -131,9 +131,12 @@ static void apply_location_to(struct sched_cluster *c, struct sched_rsc *r, stru
 			      int score)
 {
 	/* A node first seen through a constraint gets the constraint's
-	 * score, not base + score (the node copy carries the score). */
+	 * score, not base + score (the node copy carries the score). A
+	 * group's first member takes the score; the others, which follow it,
+	 * only learn of the node (pcmk__group_apply_location). */
 	for (int i = 0; i < r->nchildren; i++)
-		apply_location_to(c, r->children[i], n, score);
+		apply_location_to(c, r->children[i], n,
+				  r->variant == VARIANT_GROUP && i > 0 ? 0 : score);
 	if (r->scores[n->idx] == SCORE_ABSENT)
 		r->scores[n->idx] = score;
 	else
@@ -346,6 +349,14 @@ static void add_colocated_scores(struct sched_cluster *c, struct sched_rsc *r, i
 
 	if (r->merging)
 		return;
+	/* A group speaks through its first member, whose colocations reach
+	 * the other members (pcmk__group_add_colocated_node_scores). */
+	if (r->variant == VARIANT_GROUP && r->nchildren) {
+		r->merging = true;
+		add_colocated_scores(c, r->children[0], nodes, attr, factor, flags);
+		r->merging = false;
+		return;
+	}
 	r->merging = true;
 	if (!*nodes) {
 		work = copy_scores(c, r->scores);
@@ -372,8 +383,7 @@ static void add_colocated_scores(struct sched_cluster *c, struct sched_rsc *r, i
 				other = co->dependent;
 			}
 			add_colocated_scores(c, other, &work, co->node_attribute,
-					     factor * co->score / (float)SCORE_INFINITY,
-					     COLOC_NONNEGATIVE | (flags & COLOC_THIS_WITH));
+					     factor * co->score / (float)SCORE_INFINITY, flags);
 		}
 		free(l.v);
 	} else if (flags & COLOC_ACTIVE) {
