@@ -43,6 +43,7 @@
 #include <unistd.h>
 
 #define IDLE_PER_SERVER_MAX 64   /* idle server connections kept per thread */
+#define LINGER_MS 1000           /* how long a closing connection drains input */
 
 enum hs_state { HS_IDLE, HS_CONNECTING, HS_FORWARD, HS_REPLY, HS_TUNNEL, HS_CLOSING };
 
@@ -107,6 +108,8 @@ struct hstream {
 	struct htx *tx;
 	int ntxn;                 /* exchanges so far on this connection */
 	uint64_t cli_last, srv_last, idle_since;
+	bool lingering;           /* closing: our side shut, draining theirs */
+	uint64_t linger_since;
 	struct timespec accept_date;
 };
 
@@ -1068,10 +1071,27 @@ static void hs_process(struct hstream *s)
 			progress = true;
 		}
 		if (s->st == HS_CLOSING && !out_pending(&s->rsp) && !s->rsp.fwd) {
-			if (s->tx)
+			/* Lingering close: closing with unread input would send
+			 * a reset that can destroy the answer before the client
+			 * reads it. Shut our side, drain theirs, then close. */
+			if (s->tx) {
 				log_txn(s);
-			hs_close(s);
-			return;
+				tx_put(s);
+			}
+			if (!s->lingering) {
+				s->lingering = true;
+				s->linger_since = ev_now_ms(s->w->loop);
+				shutdown(s->cli_io.fd, SHUT_WR);
+			}
+			if (s->req.in)
+				in_consume(s->w, &s->req, in_len(&s->req));
+			s->req.fwd = 0;
+			if (s->req.shut_rd) {
+				hs_close(s);
+				return;
+			}
+			progress = read_client(s);
+			continue;
 		}
 	} while (progress && ++guard < 64);
 	if (guard == 64)
@@ -1109,8 +1129,13 @@ static uint64_t deadline(const struct hstream *s, int *why)
 		CONSIDER(MAX(s->cli_last, s->srv_last), bt->tunnel ? bt->tunnel : MIN(ft->client, bt->server), 't');
 		break;
 	case HS_REPLY:
-	case HS_CLOSING:
 		CONSIDER(s->cli_last, ft->client, 'c');
+		break;
+	case HS_CLOSING:
+		if (s->lingering)
+			CONSIDER(s->linger_since, LINGER_MS, 'c');
+		else
+			CONSIDER(s->cli_last, ft->client, 'c');
 		break;
 	}
 #undef CONSIDER
@@ -1244,7 +1269,7 @@ static void hs_close(struct hstream *s)
 	struct http_thread *ht = thread_of(w);
 	int fd = s->cli_io.fd;
 
-	if (s->tx && s->tx->head_seen && !(s->st == HS_CLOSING && !out_pending(&s->rsp)))
+	if (s->tx && s->tx->head_seen)
 		log_txn(s);
 	srv_release(s, false);
 	ev_timer_stop(w->loop, &s->timer);
