@@ -925,6 +925,31 @@ static bool write_side(struct hstream *s, struct hdir *d, int fd, bool *ready, u
 	return progress;
 }
 
+/* `option http-buffer-request`: wait until the whole body is in the
+ * buffer (or the buffer is full) before deciding anything, so that slow
+ * uploads do not hold a server connection. Bounded by timeout
+ * http-request like the head. */
+static bool body_buffered(struct hstream *s)
+{
+	const struct h1_msg *m = &s->tx->reqm;
+	size_t have = in_len(&s->req) - m->head_len;
+
+	if (!s->fe->http.buffer_request || m->body == H1_BODY_NONE || in_len(&s->req) == bufsize(s) ||
+	    s->req.shut_rd)
+		return true;
+	if (m->body == H1_BODY_LENGTH)
+		return have >= m->content_length;
+	if (m->body == H1_BODY_CHUNKED) {
+		struct h1_chunk_state cs;
+		enum h1_error err;
+		bool done = false;
+
+		h1_chunk_init(&cs);
+		return h1_chunk_feed(&cs, s->req.in + s->req.ih + m->head_len, have, &done, &err) < 0 || done;
+	}
+	return true;
+}
+
 static bool step_idle(struct hstream *s)
 {
 	enum h1_error err;
@@ -948,6 +973,8 @@ static bool step_idle(struct hstream *s)
 		reply_error(s, 400, "PR");
 		return true;
 	}
+	if (!body_buffered(s))
+		return false;
 	on_request(s);
 	return true;
 }

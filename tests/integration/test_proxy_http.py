@@ -410,3 +410,27 @@ listen app
     finally:
         rx.close()
         a.close()
+
+
+def test_http_buffer_request_waits_for_the_body(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    option http-buffer-request
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"POST /u HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nhello")
+            time.sleep(0.3)
+            assert a.conns == 0          # nothing goes to the server before the body is in
+            s.sendall(b"world")
+            out = b""
+            while b'"body_len": 10' not in out:
+                d = s.recv(4096)
+                assert d
+                out += d
+        assert a.conns == 1
+    finally:
+        a.close()
