@@ -599,13 +599,40 @@ static bool apply_verdict(struct hstream *s, struct proxy *px, enum http_verdict
 	switch (v) {
 	case HTTP_V_CONTINUE:
 		return true;
-	case HTTP_V_STATS:
-		stats_http_page(s->w->conf, px, s->tx->txn.req.uri.p, s->tx->txn.req.uri.len,
-				false, &body, &ctype, &status);
+	case HTTP_V_STATS: {
+		const struct http_head *req = &s->tx->txn.req;
+		bool admin = http_stats_admin(px, &s->tx->txn);
+
+		if (req->meth.len == 4 && memcmp(req->meth.p, "POST", 4) == 0) {
+			/* the admin form; its body is in the buffer (see
+			 * body_buffered()) right after the head */
+			const struct h1_msg *m = &s->tx->reqm;
+			size_t have = in_len(&s->req) - m->head_len;
+			int st = STATS_ST_DENY;
+
+			if (admin && m->body == H1_BODY_LENGTH && have >= m->content_length)
+				st = stats_http_admin(s->w->conf, s->req.in + s->req.ih + m->head_len,
+						      (size_t)m->content_length, &body);
+			else if (admin)
+				st = STATS_ST_EXCD;
+			sb_reset(&body);
+			r->status = 303;
+			sb_appendf(&r->head_extra, "Location: %.*s;st=%s\r\n",
+				   (int)http_req_path(req).len, http_req_path(req).p, stats_admin_st_name(st));
+			/* the form's body was read: it is part of this request */
+			if (m->body == H1_BODY_LENGTH && have >= m->content_length) {
+				in_consume(s->w, &s->req, m->head_len + (size_t)m->content_length);
+				s->tx->reqm.head_len = 0;
+				s->tx->req_body = H1_BODY_NONE;
+			}
+			break;
+		}
+		stats_http_page(s->w->conf, px, req->uri.p, req->uri.len, admin, &body, &ctype, &status);
 		r->status = status;
 		r->content_type = ctype;
 		sb_append(&r->body, sb_str(&body), body.len);
 		break;
+	}
 	case HTTP_V_PROMETHEUS:
 		prom_export(s->w->conf, &body);
 		r->status = 200;
@@ -934,8 +961,12 @@ static bool body_buffered(struct hstream *s)
 	const struct h1_msg *m = &s->tx->reqm;
 	size_t have = in_len(&s->req) - m->head_len;
 
-	if (!s->fe->http.buffer_request || m->body == H1_BODY_NONE || in_len(&s->req) == bufsize(s) ||
-	    s->req.shut_rd)
+	/* the stats page's admin form is read whole too */
+	bool stats_post = s->fe->http.stats.enabled && m->method.len == 4 &&
+			  memcmp(s->req.in + s->req.ih + m->method.off, "POST", 4) == 0;
+
+	if ((!s->fe->http.buffer_request && !stats_post) || m->body == H1_BODY_NONE ||
+	    in_len(&s->req) == bufsize(s) || s->req.shut_rd)
 		return true;
 	if (m->body == H1_BODY_LENGTH)
 		return have >= m->content_length;

@@ -434,3 +434,28 @@ listen app
         assert a.conns == 1
     finally:
         a.close()
+
+
+def test_stats_admin_form_changes_a_server(tmp_path, procs):
+    a = Origin("a")
+    port, sock, _ = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port}
+    stats enable
+    stats uri /stats
+    stats admin if {{ src 127.0.0.1 }}
+    default_backend be
+backend be
+    server web1 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        r, body = get(port, "/stats")
+        assert b"action" in body          # the admin form is shown
+        form = "s=web1&action=drain&b=%232"
+        r, _ = get(port, "/stats", method="POST", body=form,
+                   headers={"Content-Type": "application/x-www-form-urlencoded"})
+        assert r.status == 303
+        assert r.getheader("Location") == "/stats;st=DONE"
+        assert [x for x in stat_rows(sock) if x["svname"] == "web1"][0]["status"] == "DRAIN"
+    finally:
+        a.close()
