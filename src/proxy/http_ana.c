@@ -10,6 +10,8 @@
  *
  * Client side states (function performing each transition):
  *   HS_IDLE -> HS_CONNECTING   on_request(): head complete, server chosen
+ *   HS_IDLE -> HS_QUEUED       assign_server(): every usable server is full
+ *   HS_QUEUED -> HS_CONNECTING hs_on_dequeued(): a slot opened
  *   HS_IDLE -> HS_REPLY        on_request(): the proxy answers itself
  *   HS_CONNECTING -> HS_FORWARD  srv_connected()
  *   HS_FORWARD -> HS_TUNNEL    on_response(): 101 Switching Protocols
@@ -23,6 +25,7 @@
 #include "proxy/http_txn.h"
 #include "proxy/lb.h"
 #include "proxy/prom.h"
+#include "proxy/queue.h"
 #include "proxy/stats_http.h"
 #include "proxy/stream.h"
 #include "proxy/worker.h"
@@ -31,6 +34,7 @@
 #include "lib/util.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
@@ -45,7 +49,7 @@
 #define IDLE_PER_SERVER_MAX 64   /* idle server connections kept per thread */
 #define LINGER_MS 1000           /* how long a closing connection drains input */
 
-enum hs_state { HS_IDLE, HS_CONNECTING, HS_FORWARD, HS_REPLY, HS_TUNNEL, HS_CLOSING };
+enum hs_state { HS_IDLE, HS_QUEUED, HS_CONNECTING, HS_FORWARD, HS_REPLY, HS_TUNNEL, HS_CLOSING };
 
 /* One direction's bytes. */
 struct hdir {
@@ -102,6 +106,7 @@ struct hstream {
 	struct ev_io cli_io;
 	bool cli_rd, cli_wr, cli_hup;
 	struct srvconn *sc;
+	struct pendconn pc;       /* waiting for a server slot */
 	struct ev_timer timer;
 	enum hs_state st;
 	struct hdir req, rsp;
@@ -130,6 +135,7 @@ static struct http_thread *thread_of(struct worker *w)
 
 static void hs_process(struct hstream *s);
 static void hs_close(struct hstream *s);
+static void arm_timer(struct hstream *s);
 
 /* ---- buffers ---- */
 
@@ -539,17 +545,52 @@ static void assign_server(struct hstream *s, const struct server *avoid)
 			srv = NULL;
 		}
 	}
-	r = srv ? LB_OK : lb_choose_http(s->be, &s->tx->txn, avoid, &srv);
+	/* queued requests go first: a newcomer may not jump the queue */
+	if (srv)
+		r = LB_OK;
+	else if (!avoid && s->be->queue_len > 0)
+		r = LB_FULL;
+	else
+		r = lb_choose_http(s->be, &s->tx->txn, avoid, &srv);
+	if (r == LB_FULL) {
+		s->pc.txn = &s->tx->txn;
+		s->st = HS_QUEUED;
+		queue_add(s->be, &s->pc, ev_now_ms(s->w->loop));
+	}
 	pthread_mutex_unlock(&s->be->lock);
+	if (r == LB_FULL)
+		return;
 	if (r != LB_OK) {
-		/* Queuing HTTP requests behind server maxconn is not done yet:
-		 * the request gets a 503 at once, and says so in the log. */
-		reply_error(s, 503, r == LB_FULL ? "sQ" : "SC");
+		reply_error(s, 503, "SC");
 		return;
 	}
 	atomic_fetch_add(&srv->cnt.cum_sess, 1);
 	atomic_fetch_add(&s->be->cnt.cum_sess, 1);
 	srv_connect(s, srv);
+}
+
+/* A queued request got its server (on its own thread). */
+static void hs_on_dequeued(struct pendconn *pc)
+{
+	struct hstream *s = (struct hstream *)((char *)pc - offsetof(struct hstream, pc));
+	struct server *srv = pc->srv;
+
+	if (pc->close_pending) {
+		/* the client left meanwhile: give the slot back */
+		pthread_mutex_lock(&s->be->lock);
+		atomic_fetch_sub(&srv->cur_sess, 1);
+		pthread_mutex_unlock(&s->be->lock);
+		queue_process(s->be);
+		s->st = HS_IDLE;
+		hs_close(s);
+		return;
+	}
+	atomic_fetch_add(&srv->cnt.cum_sess, 1);
+	atomic_fetch_add(&s->be->cnt.cum_sess, 1);
+	srv_connect(s, srv);
+	hs_process(s);
+	if (s->cli_io.fd >= 0)
+		arm_timer(s);
 }
 
 static void connect_failed(struct hstream *s, bool timeout)
@@ -1174,6 +1215,9 @@ static uint64_t deadline(const struct hstream *s, int *why)
 			CONSIDER(s->tx ? s->tx->t_start : s->idle_since,
 				 ft->http_request ? ft->http_request : ft->client, 'r');
 		break;
+	case HS_QUEUED:
+		CONSIDER(s->pc.since_ms, bt->queue ? bt->queue : bt->connect, 'q');
+		break;
 	case HS_CONNECTING:
 		CONSIDER(s->tx->t_queue ? s->tx->t_queue : s->cli_last, bt->connect, 'C');
 		break;
@@ -1240,6 +1284,15 @@ static void on_timer(struct ev_loop *loop, struct ev_timer *t)
 			hs_close(s);
 			return;
 		}
+		break;
+	case 'q':
+		if (!queue_leave(s->be, &s->pc)) {
+			/* a server arrived at the same instant: take it */
+			s->pc.close_pending = false;
+			return;
+		}
+		s->st = HS_IDLE;
+		reply_error(s, 503, "sQ");
 		break;
 	case 'C':
 		connect_failed(s, true);
@@ -1327,6 +1380,8 @@ static void hs_close(struct hstream *s)
 	struct http_thread *ht = thread_of(w);
 	int fd = s->cli_io.fd;
 
+	if (s->st == HS_QUEUED && !queue_leave(s->be, &s->pc))
+		return;   /* a server is on its way: closed when it arrives */
 	if (s->tx && s->tx->head_seen)
 		log_txn(s);
 	srv_release(s, false);
@@ -1373,6 +1428,9 @@ void http_accept(struct worker *w, struct listener *li, int fd, const struct soc
 	ev_io_init(&s->cli_io, cli_event, s);
 	ev_timer_init(&s->timer, on_timer, s);
 	s->req.keep_out = true;
+	s->pc.w = w;
+	s->pc.client = (struct sockaddr *)&s->cli_addr;
+	s->pc.ready = hs_on_dequeued;
 	s->next = ht->streams;
 	if (ht->streams)
 		ht->streams->prev = s;

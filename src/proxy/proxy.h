@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 struct stream;
+struct pendconn;
 struct worker;
 struct log_target;
 
@@ -274,7 +275,7 @@ struct proxy {
 
 	/* runtime */
 	pthread_mutex_t lock;      /* guards servers' state, lb state, queue */
-	struct stream *queue_head, *queue_tail; /* waiting for a server slot */
+	struct pendconn *queue_head, *queue_tail; /* waiting for a server slot (queue.h) */
 	int queue_len;
 	int lb_first_cursor;       /* static-rr / roundrobin fallbacks */
 	_Atomic int cur_sess;

@@ -25,6 +25,7 @@
 
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stddef.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -38,10 +39,9 @@
 
 #define PIPE_CAPACITY (64 * 1024)   /* Linux default pipe size */
 
-/* SS_DEQUEUED is the one state another thread sets (queue_process(), under
- * the backend lock): the stream has a server and a WMSG_DEQUEUED message
- * is on its way to the owner thread, which must not free it meanwhile. */
-enum stream_state { SS_NEW, SS_QUEUED, SS_DEQUEUED, SS_CONNECTING, SS_ESTABLISHED };
+/* While SS_QUEUED, the stream's pendconn is in its backend's queue (see
+ * queue.h for the hand-over between threads). */
+enum stream_state { SS_NEW, SS_QUEUED, SS_CONNECTING, SS_ESTABLISHED };
 
 /* One direction of traffic: bytes read from one side wait here (in the
  * buffer, or in a pipe when splicing) until written to the other side. */
@@ -59,12 +59,11 @@ struct channel {
 struct stream {
 	struct worker *w;
 	struct stream *prev, *next;    /* worker's list */
-	struct stream *qnext;          /* backend queue, under be->lock */
+	struct pendconn pc;            /* waiting for a server slot */
 	struct proxy *fe, *be;
 	struct server *srv;            /* counted in srv->cur_sess while set */
 	struct server *failed_srv;     /* last server a connect failed on */
-	_Atomic(enum stream_state) state;
-	bool close_pending;            /* closed while SS_DEQUEUED */
+	enum stream_state state;
 	struct ev_io cli_io, srv_io;
 	struct ev_timer timer;
 	struct channel req, rsp;
@@ -273,9 +272,8 @@ static uint64_t stream_deadline(const struct stream *s, char *why)
 
 #define CONSIDER(when, c) do { uint64_t w_ = (when); \
 		if (w_ && (!d || w_ < d)) { d = w_; *why = (c); } } while (0)
-	switch ((enum stream_state)s->state) {
+	switch (s->state) {
 	case SS_NEW:
-	case SS_DEQUEUED:
 		break;
 	case SS_QUEUED: {
 		uint32_t q = s->be->timeouts.queue ? s->be->timeouts.queue : s->be->timeouts.connect;
@@ -317,41 +315,6 @@ static void arm_timer(struct stream *s)
 }
 
 static void connect_failed(struct stream *s, bool timeout);
-
-/* Take a queued stream out of its backend's queue, or learn that a server
- * was already handed to it. Returns false in the second case: the stream
- * then stays alive until its WMSG_DEQUEUED message arrives. */
-static bool queue_leave(struct stream *s)
-{
-	struct proxy *be = s->be;
-	bool ok = true;
-
-	if (s->state != SS_QUEUED && s->state != SS_DEQUEUED)
-		return true;
-	pthread_mutex_lock(&be->lock);
-	if (s->state == SS_QUEUED) {
-		struct stream *prev = NULL;
-
-		for (struct stream *q = be->queue_head; q; prev = q, q = q->qnext) {
-			if (q != s)
-				continue;
-			if (prev)
-				prev->qnext = s->qnext;
-			else
-				be->queue_head = s->qnext;
-			if (be->queue_tail == s)
-				be->queue_tail = prev;
-			be->queue_len--;
-			break;
-		}
-		s->state = SS_NEW;
-	} else {
-		s->close_pending = true;
-		ok = false;
-	}
-	pthread_mutex_unlock(&be->lock);
-	return ok;
-}
 
 static void on_timer(struct ev_loop *loop, struct ev_timer *t)
 {
@@ -469,8 +432,10 @@ static void stream_close(struct stream *s)
 {
 	struct worker *w = s->w;
 
-	if (!queue_leave(s))
-		return;
+	if (s->state == SS_QUEUED && !queue_leave(s->be, &s->pc))
+		return;   /* a server is on its way: closed when it arrives */
+	if (s->state == SS_QUEUED)
+		s->state = SS_NEW;
 	if (s->srv) {
 		atomic_fetch_add(&s->srv->cnt.bytes_in, s->req.total);
 		atomic_fetch_add(&s->srv->cnt.bytes_out, s->rsp.total);
@@ -755,16 +720,6 @@ static void connect_failed(struct stream *s, bool timeout)
 	stream_connect(s);
 }
 
-static void append_queue(struct proxy *be, struct stream *s)
-{
-	s->qnext = NULL;
-	if (be->queue_tail)
-		be->queue_tail->qnext = s;
-	else
-		be->queue_head = s;
-	be->queue_tail = s;
-	be->queue_len++;
-}
 
 static void server_taken(struct stream *s, struct server *srv)
 {
@@ -802,7 +757,7 @@ static void stream_assign(struct stream *s)
 	if (r == LB_FULL) {
 		s->state = SS_QUEUED;
 		s->t_queued = ev_now_ms(s->w->loop);
-		append_queue(s->be, s);
+		queue_add(s->be, &s->pc, s->t_queued);
 	}
 	pthread_mutex_unlock(&s->be->lock);
 
@@ -821,37 +776,14 @@ static void stream_assign(struct stream *s)
 	}
 }
 
-void queue_process(struct proxy *px)
+/* A queued stream got its server (on its own thread). */
+static void stream_on_dequeued(struct pendconn *pc)
 {
-	pthread_mutex_lock(&px->lock);
-	while (px->queue_head) {
-		struct stream *s = px->queue_head;
-		struct server *srv = NULL;
-
-		if (lb_choose(px, (struct sockaddr *)&s->cli_addr, NULL, &srv) != LB_OK)
-			break;
-		px->queue_head = s->qnext;
-		if (!px->queue_head)
-			px->queue_tail = NULL;
-		px->queue_len--;
-		/* From here the stream's own thread may no longer time it out
-		 * of the queue: it waits for this message. */
-		s->state = SS_DEQUEUED;
-		s->srv = srv;
-		worker_post(s->w, WMSG_DEQUEUED, s);
-	}
-	pthread_mutex_unlock(&px->lock);
-}
-
-/* A queued stream of this worker got its server (WMSG_DEQUEUED). */
-void stream_dequeued(struct stream *s)
-{
-	struct server *srv = s->srv;
+	struct stream *s = (struct stream *)((char *)pc - offsetof(struct stream, pc));
 
 	s->state = SS_NEW;
-	s->srv = NULL;
-	server_taken(s, srv);
-	if (s->close_pending) {
+	server_taken(s, pc->srv);
+	if (pc->close_pending) {
 		stream_close(s);
 		return;
 	}
@@ -905,6 +837,9 @@ void stream_accept(struct worker *w, struct listener *li, int fd, const struct s
 	ev_io_init(&s->cli_io, on_cli_event, s);
 	ev_io_init(&s->srv_io, on_srv_event, s);
 	ev_timer_init(&s->timer, on_timer, s);
+	s->pc.w = w;
+	s->pc.client = (struct sockaddr *)&s->cli_addr;
+	s->pc.ready = stream_on_dequeued;
 
 	s->next = w->streams;
 	if (w->streams)

@@ -9,18 +9,14 @@
  * Callable from any thread, with or without the backend lock. */
 void stream_shutdown_server_sessions(struct server *srv);
 
-/* A server slot may have opened (server came up, weight raised, maxconn
- * freed, drain ended): hand queued connections of `px` to servers.
- * Callable from any thread; takes the backend lock. */
-void queue_process(struct proxy *px);
+/* queue_process() (queue.h) is called when a server slot may have opened. */
+#include "proxy/queue.h"
 
 /* Worker side (worker.c): a new client connection on listener `li`. */
 struct worker;
 struct listener;
 void stream_accept(struct worker *w, struct listener *li, int fd,
 		   const struct sockaddr *peer, socklen_t plen);
-/* A WMSG_DEQUEUED message for a stream of this worker. */
-void stream_dequeued(struct stream *s);
 /* Close this worker's established streams on `srv` / all its streams. */
 void stream_kill_server(struct worker *w, struct server *srv);
 void stream_kill_all(struct worker *w);

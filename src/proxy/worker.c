@@ -126,7 +126,7 @@ static void mailbox_drain(struct ev_loop *loop, void *arg)
 
 		switch (m->kind) {
 		case WMSG_DEQUEUED:
-			stream_dequeued(m->arg);
+			queue_dispatch(m->arg);
 			break;
 		case WMSG_KILL_SERVER:
 			stream_kill_server(w, m->arg);

@@ -459,3 +459,55 @@ backend be
         assert [x for x in stat_rows(sock) if x["svname"] == "web1"][0]["status"] == "DRAIN"
     finally:
         a.close()
+
+
+def test_requests_wait_in_queue_behind_server_maxconn(tmp_path, procs):
+    import threading
+    # a server that holds each request until told to answer
+    gate = threading.Event()
+    srv = socket.socket()
+    srv.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(16)
+    seen = []
+
+    def serve():
+        while True:
+            try:
+                c, _ = srv.accept()
+            except OSError:
+                return
+
+            def one(c=c):
+                f = c.makefile("rb")
+                while True:
+                    line = f.readline()
+                    if not line:
+                        break
+                    while f.readline() not in (b"\r\n", b""):
+                        pass
+                    seen.append(line)
+                    gate.wait(10)
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+                c.close()
+            threading.Thread(target=one, daemon=True).start()
+    threading.Thread(target=serve, daemon=True).start()
+    port, sock, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    timeout queue 5s
+    server slow 127.0.0.1:{sp} maxconn 1
+""", sp=srv.getsockname()[1])
+    results = []
+    clients = [threading.Thread(target=lambda: results.append(get(port, "/q")[0].status))
+               for _ in range(3)]
+    for t in clients:
+        t.start()
+    wait_until(lambda: [r for r in stat_rows(sock) if r["svname"] == "BACKEND"][0]["qcur"] == "2",
+               what="two requests queued")
+    assert len(seen) == 1        # one at a time reaches the server
+    gate.set()
+    for t in clients:
+        t.join(10)
+    assert results == [200, 200, 200]
+    srv.close()
