@@ -107,4 +107,4 @@ demo: setup all
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find $(B)/obj -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/tests -name '*.d' 2>/dev/null)
