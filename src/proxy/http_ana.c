@@ -234,7 +234,10 @@ static struct htx *tx_get(struct hstream *s)
 		ht->free_tx = tx->next_free;
 	else
 		tx = xmalloc(sizeof(*tx));
-	memset(tx, 0, offsetof(struct htx, txn));
+	/* the header arrays are filled by the parser: only the messages
+	 * themselves start from zero */
+	memset(&tx->reqm, 0, sizeof(tx->reqm));
+	memset(&tx->rspm, 0, sizeof(tx->rspm));
 	http_txn_reset(&tx->txn);
 	memset(&tx->req_chunk, 0, sizeof(*tx) - offsetof(struct htx, req_chunk));
 	tx->reqm.hdrs = tx->reqh;
@@ -712,7 +715,6 @@ static void on_request(struct hstream *s)
 	enum http_verdict v;
 	struct proxy *be;
 	ssize_t n;
-	char *head;
 
 	tx->t_head = ev_now_ms(s->w->loop);
 	tx->head_seen = true;
@@ -763,16 +765,13 @@ static void on_request(struct hstream *s)
 	tx->cookie_srv = http_cookie_server(be, &tx->txn);
 
 	/* The rewritten head goes to the request's output buffer. */
-	head = xmalloc(bufsize(s));
-	n = http_emit_request(&tx->txn.req, head, bufsize(s));
+	n = http_emit_request(&tx->txn.req, sb_reserve(&s->req.out, bufsize(s)), bufsize(s));
 	if (n < 0) {
-		free(head);
 		http_reply_free(&r);
 		reply_error(s, 500, "PR");
 		goto consumed_err;
 	}
-	sb_append(&s->req.out, head, (size_t)n);
-	free(head);
+	sb_commit(&s->req.out, (size_t)n);
 	http_reply_free(&r);
 	in_consume(s->w, &s->req, tx->reqm.head_len);
 	assign_server(s, NULL);
@@ -829,7 +828,6 @@ static void on_response(struct hstream *s)
 {
 	struct htx *tx = s->tx;
 	bool head_req = tx->txn.req.meth.len == 4 && memcmp(tx->txn.req.meth.p, "HEAD", 4) == 0;
-	char *head;
 	ssize_t n;
 
 	if (http_txn_load(&tx->txn, HTTP_RSP, s->rsp.in + s->rsp.ih, &tx->rspm) < 0) {
@@ -861,16 +859,13 @@ static void on_response(struct hstream *s)
 		http_hdr_del(&tx->txn.rsp, "Connection");
 		http_hdr_add(&tx->txn, &tx->txn.rsp, "Connection", "close", 5);
 	}
-	head = xmalloc(bufsize(s));
-	n = http_emit_response(&tx->txn.rsp, head, bufsize(s));
+	n = http_emit_response(&tx->txn.rsp, sb_reserve(&s->rsp.out, bufsize(s)), bufsize(s));
 	if (n < 0) {
-		free(head);
 		in_consume(s->w, &s->rsp, tx->rspm.head_len);
 		reply_error(s, 502, "PH");
 		return;
 	}
-	sb_append(&s->rsp.out, head, (size_t)n);
-	free(head);
+	sb_commit(&s->rsp.out, (size_t)n);
 	in_consume(s->w, &s->rsp, tx->rspm.head_len);
 	if (tx->status < 200 && tx->status != 101)
 		return;   /* interim (100 Continue): the final response follows */

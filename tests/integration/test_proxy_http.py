@@ -505,6 +505,8 @@ listen app
         t.start()
     wait_until(lambda: [r for r in stat_rows(sock) if r["svname"] == "BACKEND"][0]["qcur"] == "2",
                what="two requests queued")
+    wait_until(lambda: len(seen) == 1, what="the first request at the server")
+    time.sleep(0.2)
     assert len(seen) == 1        # one at a time reaches the server
     gate.set()
     for t in clients:
