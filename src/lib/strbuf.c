@@ -23,12 +23,6 @@ void sb_append(struct strbuf *sb, const char *s, size_t n)
 	sb->s[sb->len] = 0;
 }
 
-char *sb_reserve(struct strbuf *sb, size_t n)
-{
-	sb_grow(sb, n);
-	return sb->s + sb->len;
-}
-
 void sb_puts(struct strbuf *sb, const char *s) { sb_append(sb, s, strlen(s)); }
 
 void sb_appendf(struct strbuf *sb, const char *fmt, ...)

@@ -15,9 +15,6 @@ void sb_appendf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(p
 void sb_append(struct strbuf *sb, const char *s, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
 void sb_reset(struct strbuf *sb);
-/* Room for `n` more bytes at the end; write into it, then sb_commit(). */
-char *sb_reserve(struct strbuf *sb, size_t n);
-static inline void sb_commit(struct strbuf *sb, size_t n) { sb->len += n; sb->s[sb->len] = 0; }
 void sb_free(struct strbuf *sb);
 /* The contents ("" when empty); valid until the next change. */
 const char *sb_str(const struct strbuf *sb);

@@ -223,6 +223,21 @@ static ssize_t dir_send(struct hstream *s, struct hdir *d, int fd, uint64_t *cou
 	return n;
 }
 
+/* Write a head into `out` through a scratch buffer from the worker's free
+ * list, so the output buffer only grows to what it holds (new connections
+ * would otherwise each allocate a buffer-sized output). */
+static ssize_t emit_head(struct hstream *s, struct strbuf *out, const struct http_head *h, bool request)
+{
+	char *scratch = worker_get_buf(s->w);
+	ssize_t n = request ? http_emit_request(h, scratch, bufsize(s))
+			    : http_emit_response(h, scratch, bufsize(s));
+
+	if (n > 0)
+		sb_append(out, scratch, (size_t)n);
+	worker_put_buf(s->w, scratch);
+	return n;
+}
+
 /* ---- transactions ---- */
 
 static struct htx *tx_get(struct hstream *s)
@@ -485,6 +500,7 @@ static void srv_connect(struct hstream *s, struct server *srv)
 	s->tx->txn.srv = srv;
 	s->st = HS_CONNECTING;
 	s->req.oh = 0;   /* a new connection gets the whole head */
+	s->rsp.shut_rd = false;
 	if (!s->tx->t_queue)
 		s->tx->t_queue = ev_now_ms(s->w->loop);
 	/* http-reuse safe: the first request of a connection gets a fresh
@@ -765,13 +781,12 @@ static void on_request(struct hstream *s)
 	tx->cookie_srv = http_cookie_server(be, &tx->txn);
 
 	/* The rewritten head goes to the request's output buffer. */
-	n = http_emit_request(&tx->txn.req, sb_reserve(&s->req.out, bufsize(s)), bufsize(s));
+	n = emit_head(s, &s->req.out, &tx->txn.req, true);
 	if (n < 0) {
 		http_reply_free(&r);
 		reply_error(s, 500, "PR");
 		goto consumed_err;
 	}
-	sb_commit(&s->req.out, (size_t)n);
 	http_reply_free(&r);
 	in_consume(s->w, &s->req, tx->reqm.head_len);
 	assign_server(s, NULL);
@@ -859,13 +874,12 @@ static void on_response(struct hstream *s)
 		http_hdr_del(&tx->txn.rsp, "Connection");
 		http_hdr_add(&tx->txn, &tx->txn.rsp, "Connection", "close", 5);
 	}
-	n = http_emit_response(&tx->txn.rsp, sb_reserve(&s->rsp.out, bufsize(s)), bufsize(s));
+	n = emit_head(s, &s->rsp.out, &tx->txn.rsp, false);
 	if (n < 0) {
 		in_consume(s->w, &s->rsp, tx->rspm.head_len);
 		reply_error(s, 502, "PH");
 		return;
 	}
-	sb_commit(&s->rsp.out, (size_t)n);
 	in_consume(s->w, &s->rsp, tx->rspm.head_len);
 	if (tx->status < 200 && tx->status != 101)
 		return;   /* interim (100 Continue): the final response follows */
@@ -901,6 +915,15 @@ static void end_txn(struct hstream *s)
 	}
 	sb_reset(&s->req.out);
 	s->req.oh = 0;
+	/* bytes from the server beyond its response: that connection cannot
+	 * be trusted with another request */
+	if (in_len(&s->rsp)) {
+		in_consume(s->w, &s->rsp, in_len(&s->rsp));
+		s->rsp.fwd = 0;
+		tx->srv_keep = false;
+	}
+	/* the end of this server connection is not the next one's */
+	s->rsp.shut_rd = false;
 	bool close_after = tx->close_after;
 
 	log_txn(s);

@@ -8,8 +8,9 @@ import threading
 
 
 class Origin:
-    def __init__(self, name, port=None):
+    def __init__(self, name, port=None, always_close=False):
         self.name = name
+        self.always_close = always_close
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", port or 0))
@@ -76,7 +77,8 @@ class Origin:
                 out = json.dumps({"server": self.name, "method": method, "path": path,
                                   "headers": headers, "body_len": len(body), "conn": n,
                                   "order": order}).encode()
-                close = headers.get("connection", [""])[0].lower() == "close" or version == "HTTP/1.0"
+                close = (headers.get("connection", [""])[0].lower() == "close" or
+                         version == "HTTP/1.0" or self.always_close)
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
                           b"Content-Length: %d\r\n%s\r\n" % (len(out), b"Connection: close\r\n" if close else b"")
                           + (b"" if method == "HEAD" else out))

@@ -513,3 +513,21 @@ listen app
         t.join(10)
     assert results == [200, 200, 200]
     srv.close()
+
+
+def test_keepalive_client_survives_servers_closing_after_each_response(tmp_path, procs):
+    a = Origin("a", always_close=True)
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        for i in range(5):
+            r, body = get(port, "/k%d" % i, conn=c)
+            assert r.status == 200 and json.loads(body)["path"] == "/k%d" % i
+        c.close()
+        assert a.conns == 5        # a new server connection each time, one client connection
+    finally:
+        a.close()
