@@ -114,6 +114,7 @@ struct hstream {
 	int ntxn;                 /* exchanges so far on this connection */
 	uint64_t cli_last, srv_last, idle_since;
 	bool lingering;           /* closing: our side shut, draining theirs */
+	bool soft_stop;           /* process stopping: close after this exchange */
 	uint64_t linger_since;
 	struct timespec accept_date;
 };
@@ -743,7 +744,7 @@ static void on_request(struct hstream *s)
 	tx->req_body = tx->reqm.body;
 	tx->req_left = tx->reqm.content_length;
 	h1_chunk_init(&tx->req_chunk);
-	tx->close_after = client_wants_close(s, &tx->reqm);
+	tx->close_after = client_wants_close(s, &tx->reqm) || s->soft_stop;
 	if (tx->reqm.flags & H1_F_DROP_CL)
 		http_hdr_del(&tx->txn.req, "Content-Length");
 
@@ -1492,10 +1493,14 @@ void http_close_idle_clients(struct worker *w)
 
 	for (; s; s = next) {
 		next = s->next;
-		if (s->st == HS_IDLE && in_len(&s->req) == 0)
+		/* A connection idle after an exchange closes now. One that has
+		 * not sent its first request yet was accepted to be served: it
+		 * gets one answer, then closes, like a busy one. */
+		s->soft_stop = true;
+		if (s->st == HS_IDLE && in_len(&s->req) == 0 && s->ntxn > 0)
 			hs_close(s);
 		else if (s->tx)
-			s->tx->close_after = true;   /* finish this exchange, then close */
+			s->tx->close_after = true;
 	}
 	http_idle_flush(w);
 }

@@ -2,6 +2,7 @@
 import http.client
 import json
 import os
+import signal
 import re
 import socket
 import subprocess
@@ -531,3 +532,45 @@ listen app
         assert a.conns == 5        # a new server connection each time, one client connection
     finally:
         a.close()
+
+
+def test_http_reload_under_load_loses_nothing(tmp_path, procs):
+    import threading
+    a = Origin("a")
+    port = free_port()
+    sock = tmp_path / "stats.sock"
+    text = HEAD.format(sock=sock) + """
+listen app
+    bind 127.0.0.1:{port}
+    server a 127.0.0.1:{a}
+""".format(port=port, a=a.port)
+    p = Proxy(tmp_path, text, args=["-W"], wait_port=port)
+    procs.append(p)
+    ok, failures, stop = [0], [], threading.Event()
+
+    def load():
+        end = time.monotonic() + 30
+        while not stop.is_set() and time.monotonic() < end and ok[0] < 20000:
+            try:
+                r, body = get(port, "/r", headers={"Connection": "close"})
+                if r.status != 200:
+                    raise OSError("status %d" % r.status)
+                ok[0] += 1
+            except (OSError, http.client.HTTPException) as e:
+                failures.append(repr(e))
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for _ in range(4):
+            time.sleep(0.3)
+            os.kill(p.pid, signal.SIGUSR2)
+        wait_until(lambda: p.output().count("New worker") >= 5, what="reloads")
+        time.sleep(0.3)
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+        a.close()
+    assert ok[0] > 50
+    assert failures == []
