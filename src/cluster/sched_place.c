@@ -1260,7 +1260,9 @@ static struct sched_node *node_to_be_promoted_on(struct sched_cluster *c, struct
 	if (!all_managed(r)) {
 		if (current_role_of(r) != ROLE_PROMOTED)
 			return NULL;
-	} else if (r->promotion_prio < 0) {
+	} else if ((r->parent == clone ? r->promotion_prio : r->priority) < 0) {
+		/* An instance's promotion priority; a cloned group's member has
+		 * only its own priority. */
 		return NULL;
 	} else if (!sched_node_available(n)) {
 		return NULL;
@@ -1450,7 +1452,9 @@ static void set_instance_roles(struct sched_cluster *c, struct sched_rsc *clone)
 			continue;
 		}
 		clone->node_counts[chosen->idx]++;
-		if (clone->target_role != ROLE_UNKNOWN && clone->target_role < ROLE_PROMOTED) {
+		/* target-role=Unpromoted caps the role; Started does not (for a
+		 * promotable clone it means "as high as allowed"). */
+		if (clone->target_role == ROLE_UNPROMOTED) {
 			set_next_role(inst, ROLE_UNPROMOTED);
 			continue;
 		}
