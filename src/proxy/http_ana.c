@@ -48,6 +48,8 @@
 
 #define IDLE_PER_SERVER_MAX 64   /* idle server connections kept per thread */
 #define LINGER_MS 1000           /* how long a closing connection drains input */
+#define IDLE_PURGE_MS 5000       /* idle server connections older than this close
+				    (HAProxy's default pool-purge-delay) */
 
 enum hs_state { HS_IDLE, HS_QUEUED, HS_CONNECTING, HS_FORWARD, HS_REPLY, HS_TUNNEL, HS_CLOSING };
 
@@ -71,6 +73,7 @@ struct srvconn {
 	bool rd, wr, hup;
 	bool connected;
 	bool reused;              /* taken from the idle pool */
+	uint64_t idle_since;      /* when it entered the pool */
 	struct srvconn *prev, *next; /* pool links while idle */
 };
 
@@ -122,15 +125,20 @@ struct hstream {
 /* Per-thread HTTP state, hung off the worker. */
 struct http_thread {
 	struct hstream *streams;
-	struct srvconn *idle;     /* pool of idle server connections */
+	struct srvconn *idle;     /* pool of idle server connections, newest first */
 	int nidle;
+	struct ev_timer purge;    /* closes connections idle for too long */
 	struct htx *free_tx;
 };
 
+static void idle_purge(struct ev_loop *loop, struct ev_timer *t);
+
 static struct http_thread *thread_of(struct worker *w)
 {
-	if (!w->http)
+	if (!w->http) {
 		w->http = xcalloc(1, sizeof(struct http_thread));
+		ev_timer_init(&w->http->purge, idle_purge, w);
+	}
 	return w->http;
 }
 
@@ -337,6 +345,9 @@ static void idle_put(struct hstream *s, struct srvconn *sc)
 	}
 	sc->io.cb = idle_event;
 	sc->io.data = sc;
+	sc->idle_since = ev_now_ms(s->w->loop);
+	if (!ev_timer_active(&ht->purge))
+		ev_timer_start(s->w->loop, &ht->purge, IDLE_PURGE_MS);
 	sc->prev = NULL;
 	sc->next = ht->idle;
 	if (ht->idle)
@@ -358,10 +369,34 @@ static struct srvconn *idle_take(struct hstream *s, struct server *srv)
 	return NULL;
 }
 
+/* The pool is newest first: close from the oldest end while too old. */
+static void idle_purge(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct worker *w = t->data;
+	struct http_thread *ht = thread_of(w);
+	uint64_t now = ev_now_ms(loop), next = 0;
+	struct srvconn *sc = ht->idle, *prev;
+
+	while (sc && sc->next)
+		sc = sc->next;
+	for (; sc; sc = prev) {
+		prev = sc->prev;
+		if (sc->idle_since + IDLE_PURGE_MS > now) {
+			next = sc->idle_since + IDLE_PURGE_MS - now;
+			break;
+		}
+		idle_remove(ht, sc);
+		sc_close(sc);
+	}
+	if (ht->idle)
+		ev_timer_start(loop, t, next ? next : IDLE_PURGE_MS);
+}
+
 void http_idle_flush(struct worker *w)
 {
 	struct http_thread *ht = thread_of(w);
 
+	ev_timer_stop(w->loop, &ht->purge);
 	while (ht->idle) {
 		struct srvconn *sc = ht->idle;
 

@@ -17,6 +17,7 @@ class Origin:
         self.port = self.sock.getsockname()[1]
         self.sock.listen(256)
         self.conns = 0
+        self.closed_by_peer = 0     # connections the other side closed
         self.requests = []
         self.lock = threading.Lock()
         self.open = []
@@ -40,6 +41,8 @@ class Origin:
             while True:
                 line = f.readline()
                 if not line:
+                    with self.lock:
+                        self.closed_by_peer += 1
                     return
                 if line in (b"\r\n", b"\n"):
                     continue

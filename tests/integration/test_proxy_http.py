@@ -574,3 +574,19 @@ listen app
         a.close()
     assert ok[0] > 50
     assert failures == []
+
+
+def test_idle_server_connections_are_purged(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        assert get(port, "/")[0].status == 200
+        assert a.conns == 1 and a.closed_by_peer == 0
+        # kept idle for reuse, then closed by the proxy (pool-purge-delay 5s)
+        wait_until(lambda: a.closed_by_peer == 1, timeout=15, what="idle connection purged")
+    finally:
+        a.close()
