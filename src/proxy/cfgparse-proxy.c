@@ -945,6 +945,10 @@ static int kw_bind(struct cfgparse *p, char **args, int argc, const struct cfg_k
 			snprintf(err, errlen, "'bind %s' : invalid port '0'", args[1]);
 			goto fail_addr;
 		}
+		/* a port range is one listener per port: make room once */
+		px->listeners = xrealloc(px->listeners, sizeof(*px->listeners) *
+					 (size_t)(px->nlisteners + 1 +
+						  (addr_is_unix(&a) ? 0 : a.port_end - addr_port(&a))));
 		for (port = addr_port(&a); ; port++) {
 			struct listener *l = xcalloc(1, sizeof(*l));
 
@@ -959,7 +963,6 @@ static int kw_bind(struct cfgparse *p, char **args, int argc, const struct cfg_k
 			l->name = opts.name ? xstrdup(opts.name) : NULL;
 			l->interface = opts.interface ? xstrdup(opts.interface) : NULL;
 			l->fd = -1;
-			px->listeners = xrealloc(px->listeners, sizeof(*px->listeners) * (size_t)(px->nlisteners + 1));
 			px->listeners[px->nlisteners++] = l;
 			if (addr_is_unix(&a) || port >= a.port_end)
 				break;

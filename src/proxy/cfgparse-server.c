@@ -128,7 +128,7 @@ static const struct srv_kw {
 
 /* Parse ADDR[:PORT] of a server: numeric, unix path, or a host name
  * resolved now through the libc resolver, as HAProxy does at startup. */
-static int server_addr(const char *spec, struct server *s, char *err, size_t errlen)
+static int server_addr(const char *spec, struct server *s, bool resolve, char *err, size_t errlen)
 {
 	char host[256], aerr[256];
 	const char *colon, *port = NULL;
@@ -172,6 +172,8 @@ static int server_addr(const char *spec, struct server *s, char *err, size_t err
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;
 	hints.ai_socktype = SOCK_STREAM;
+	if (!resolve)
+		hints.ai_flags = AI_NUMERICHOST;
 	if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res) {
 		snprintf(err, errlen, "could not resolve address '%s'.", host);
 		return -EINVAL;
@@ -302,7 +304,7 @@ int cfg_parse_server(struct cfgparse *p, char **args, int argc, bool is_default,
 		cfg_server_copy_template(s, &st->defsrv);
 		s->id = xstrdup(args[1]);
 		snprintf(who, sizeof(who), "'server %s/%s'", px->id, args[1]);
-		if (server_addr(args[2], s, err + 0, errlen) < 0) {
+		if (server_addr(args[2], s, !p->no_resolve, err + 0, errlen) < 0) {
 			char tmp[512];
 
 			snprintf(tmp, sizeof(tmp), "%s", err);

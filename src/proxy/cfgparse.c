@@ -913,13 +913,14 @@ struct pxconf *cfg_parse_files(char *const *paths, int npaths, int *nwarnings)
 	return cfgparse_finish(&p, nwarnings);
 }
 
-struct pxconf *cfg_parse_mem(const char *name, const char *data, size_t len,
-			     struct strbuf *msgs, int *nwarnings)
+static struct pxconf *parse_mem(const char *name, const char *data, size_t len,
+				struct strbuf *msgs, int *nwarnings, bool no_resolve)
 {
 	struct cfgparse p;
 	struct cfgtok *t;
 
 	cfgparse_init(&p, msgs);
+	p.no_resolve = no_resolve;
 	p.file = remember_file(&p, name);
 	/* fmemopen() refuses an empty buffer: an empty file has no lines */
 	if (len > 0) {
@@ -932,4 +933,16 @@ struct pxconf *cfg_parse_mem(const char *name, const char *data, size_t len,
 		}
 	}
 	return cfgparse_finish(&p, nwarnings);
+}
+
+struct pxconf *cfg_parse_mem(const char *name, const char *data, size_t len,
+			     struct strbuf *msgs, int *nwarnings)
+{
+	return parse_mem(name, data, len, msgs, nwarnings, false);
+}
+
+struct pxconf *cfg_parse_mem_offline(const char *name, const char *data, size_t len,
+				     struct strbuf *msgs, int *nwarnings)
+{
+	return parse_mem(name, data, len, msgs, nwarnings, true);
 }

@@ -33,6 +33,10 @@ struct pxconf *cfg_parse_files(char *const *paths, int npaths, int *nwarnings);
  * (and go to stderr otherwise). */
 struct pxconf *cfg_parse_mem(const char *name, const char *data, size_t len,
 			     struct strbuf *msgs, int *nwarnings);
+/* Same, never resolving host names (numeric addresses only): what a fuzzer
+ * needs, so that no input sends DNS queries. */
+struct pxconf *cfg_parse_mem_offline(const char *name, const char *data, size_t len,
+				     struct strbuf *msgs, int *nwarnings);
 
 /* ------------------------------------------------------------------------
  * Internal to cfgparse*.c
@@ -104,6 +108,7 @@ struct cfg_pxstate {
 
 struct cfgparse {
 	struct pxconf *conf;
+	bool no_resolve;          /* host names are errors (no DNS) */
 	struct strbuf *msgs;      /* NULL: stderr */
 	int nerr, nwarn;
 	int file_nerr;
