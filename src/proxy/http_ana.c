@@ -909,6 +909,9 @@ static void on_response(struct hstream *s)
 	if (tx->status >= 200 && tx->close_after) {
 		http_hdr_del(&tx->txn.rsp, "Connection");
 		http_hdr_add(&tx->txn, &tx->txn.rsp, "Connection", "close", 5);
+	} else if (tx->status >= 200 && tx->reqm.minor == 0) {
+		/* an HTTP/1.0 client keeps the connection only if told so */
+		http_hdr_set(&tx->txn, &tx->txn.rsp, "Connection", "keep-alive", 10);
 	}
 	n = emit_head(s, &s->rsp.out, &tx->txn.rsp, false);
 	if (n < 0) {

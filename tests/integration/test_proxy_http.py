@@ -590,3 +590,35 @@ listen app
         wait_until(lambda: a.closed_by_peer == 1, timeout=15, what="idle connection purged")
     finally:
         a.close()
+
+
+def test_http10_keepalive_client(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            f = s.makefile("rb")
+            for i in range(2):
+                s.sendall(b"GET /ten%d HTTP/1.0\r\nConnection: keep-alive\r\n\r\n" % i)
+                status = f.readline()
+                headers = {}
+                while True:
+                    h = f.readline()
+                    if h in (b"\r\n", b""):
+                        break
+                    k, v = h.decode().split(":", 1)
+                    headers[k.strip().lower()] = v.strip()
+                assert status.startswith(b"HTTP/1.1 200")
+                assert headers["connection"].lower() == "keep-alive"
+                body = f.read(int(headers["content-length"]))
+                assert b"/ten%d" % i in body
+            # without keep-alive, an HTTP/1.0 exchange closes
+            s.sendall(b"GET /last HTTP/1.0\r\n\r\n")
+            rest = f.read()
+            assert b"Connection: close" in rest and b"/last" in rest
+    finally:
+        a.close()
