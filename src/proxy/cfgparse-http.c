@@ -314,7 +314,7 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 			char *err, size_t errlen)
 {
 	struct proxy *px = p->cur->px;
-	const char *a = args[1], *who = rsp ? "http-response" : "http-request";
+	const char *a = args[1], *who = args[0];
 	char ferr[512];
 	int n = end - 2;   /* number of action arguments */
 	char **av = args + 2;
@@ -591,16 +591,13 @@ int cfg_kw_http_rule(struct cfgparse *p, char **args, int argc, const struct cfg
 		     char *err, size_t errlen)
 {
 	struct proxy *px = p->cur->px;
-	bool rsp = strcmp(args[0], "http-response") == 0;
+	bool after = strcmp(args[0], "http-after-response") == 0;
+	bool rsp = after || strcmp(args[0], "http-response") == 0;
 	struct http_rules *R;
 	struct http_rule r;
 	int end;
 
 	cfg_note_http_only(p, args[0]);
-	if (strcmp(args[0], "http-after-response") == 0) {
-		snprintf(err, errlen, "'http-after-response' rules are not supported by vigil-proxy yet.");
-		return CFG_ERR;
-	}
 	if (p->cur->is_defaults) {
 		snprintf(err, errlen, "'%s' rules in 'defaults' sections are not supported by vigil-proxy yet.", args[0]);
 		return CFG_ERR;
@@ -627,6 +624,17 @@ int cfg_kw_http_rule(struct cfgparse *p, char **args, int argc, const struct cfg
 		}
 	}
 	R = http_rules_of(px);
+	if (after) {
+		/* HAProxy's after-response actions: no deny, no tracking */
+		if (r.act == HA_DENY || r.act == HA_TRACK_SC || r.act == HA_ALLOW) {
+			snprintf(err, errlen, "'http-after-response %s' is not supported by vigil-proxy yet.", args[1]);
+			http_rule_release(&r);
+			return CFG_ERR;
+		}
+		R->after = xrealloc(R->after, sizeof(*R->after) * (size_t)(R->nafter + 1));
+		R->after[R->nafter++] = r;
+		return CFG_OK;
+	}
 	if (rsp) {
 		R->rsp = xrealloc(R->rsp, sizeof(*R->rsp) * (size_t)(R->nrsp + 1));
 		R->rsp[R->nrsp++] = r;

@@ -428,9 +428,49 @@ static void srv_release(struct hstream *s, bool keep)
 
 /* ---- replies from the proxy itself ---- */
 
+static bool has_after_rules(const struct hstream *s)
+{
+	return http_has_after_rules(s->fe) || (s->be && s->be != s->fe && http_has_after_rules(s->be));
+}
+
+/* http-after-response rules on a response the proxy wrote itself: it is
+ * parsed back into the transaction, rewritten, and written again. Returns
+ * false when it cannot be (then it goes out as it was). */
+static bool rewrite_own_reply(struct hstream *s, const struct strbuf *raw)
+{
+	struct htx *tx = s->tx;
+	enum h1_error err;
+	size_t pos;
+	ssize_t n;
+
+	if (h1_parse_response(raw->s, raw->len, raw->len + 1, false, false, &tx->rspm, &err, &pos) != 1 ||
+	    http_txn_load(&tx->txn, HTTP_RSP, raw->s, &tx->rspm) < 0)
+		return false;
+	if (s->be && s->be != s->fe)
+		http_after_rules_run(s->be, &tx->txn);
+	http_after_rules_run(s->fe, &tx->txn);
+	n = emit_head(s, &s->rsp.out, &tx->txn.rsp, false);
+	if (n < 0)
+		return false;
+	sb_append(&s->rsp.out, raw->s + tx->rspm.head_len, raw->len - tx->rspm.head_len);
+	return true;
+}
+
 static void send_reply(struct hstream *s, const struct http_reply *r)
 {
-	http_reply_serialize(r, &s->rsp.out);
+	if (s->tx && !s->tx->rsp_head && has_after_rules(s)) {
+		struct strbuf raw = STRBUF_INIT;
+		size_t before = s->rsp.out.len;
+
+		http_reply_serialize(r, &raw);
+		if (!rewrite_own_reply(s, &raw)) {
+			s->rsp.out.len = before;
+			sb_append(&s->rsp.out, raw.s, raw.len);
+		}
+		sb_free(&raw);
+	} else {
+		http_reply_serialize(r, &s->rsp.out);
+	}
 	if (s->tx) {
 		s->tx->status = r->status;
 		s->tx->bytes_out += s->rsp.out.len;
@@ -896,6 +936,13 @@ static void on_response(struct hstream *s)
 	}
 	if (tx->status >= 200)
 		http_cookie_response(s->be, &tx->txn, tx->from_cookie);
+	if (tx->status >= 200 && has_after_rules(s) &&
+	    (!http_after_rules_run(s->be, &tx->txn) ||
+	     (s->be != s->fe && !http_after_rules_run(s->fe, &tx->txn)))) {
+		in_consume(s->w, &s->rsp, tx->rspm.head_len);
+		reply_error(s, 500, "PH");
+		return;
+	}
 	tx->rsp_body = head_req ? H1_BODY_NONE : tx->rspm.body;
 	tx->rsp_left = tx->rspm.content_length;
 	h1_chunk_init(&tx->rsp_chunk);

@@ -78,6 +78,9 @@ void http_rules_free(struct proxy *px)
 	for (int i = 0; i < R->nrsp; i++)
 		http_rule_release(&R->rsp[i]);
 	free(R->rsp);
+	for (int i = 0; i < R->nafter; i++)
+		http_rule_release(&R->after[i]);
+	free(R->after);
 	for (int i = 0; i < R->nredirects; i++)
 		http_rule_release(&R->redirects[i]);
 	free(R->redirects);
@@ -620,10 +623,11 @@ struct proxy *http_select_backend(struct proxy *fe, struct http_txn *txn)
 	return fe->default_backend;
 }
 
+static bool run_rsp_list(struct proxy *px, const struct http_rule *list, int n, struct http_txn *txn);
+
 bool http_rsp_rules_run(struct proxy *px, struct http_txn *txn)
 {
 	struct http_rules *R = px->http.rules;
-	bool ok = true;
 
 	if (R && (px->cap & PX_CAP_FE)) {
 		for (int i = 0; i < R->nrsp_caps && txn->nrsp_captures < (int)ARRAY_SIZE(txn->rsp_captures); i++) {
@@ -634,8 +638,31 @@ bool http_rsp_rules_run(struct proxy *px, struct http_txn *txn)
 			txn->rsp_captures[txn->nrsp_captures++] = v;
 		}
 	}
-	for (int i = 0; R && i < R->nrsp; i++) {
-		const struct http_rule *r = &R->rsp[i];
+	return run_rsp_list(px, R ? R->rsp : NULL, R ? R->nrsp : 0, txn);
+}
+
+bool http_after_rules_run(struct proxy *px, struct http_txn *txn)
+{
+	struct http_rules *R = px->http.rules;
+
+	return !R || run_rsp_list(px, R->after, R->nafter, txn);
+}
+
+bool http_has_after_rules(const struct proxy *px)
+{
+	const struct http_rules *R = px->http.rules;
+
+	return R && R->nafter > 0;
+}
+
+/* Run a list of response rules in order; false when the response must be
+ * replaced by an error (txn->deny_status). */
+static bool run_rsp_list(struct proxy *px, const struct http_rule *list, int n, struct http_txn *txn)
+{
+	bool ok = true;
+
+	for (int i = 0; i < n; i++) {
+		const struct http_rule *r = &list[i];
 		struct http_str v;
 
 		if (!cond_ok(r, txn))

@@ -60,6 +60,10 @@ struct proxy *http_select_backend(struct proxy *fe, struct http_txn *txn);
 /* http-response rules of `px` (backend, then frontend). Returns false if
  * the response must be replaced by an error (http-response deny). */
 bool http_rsp_rules_run(struct proxy *px, struct http_txn *txn);
+/* http-after-response rules of `px`, on every response, including those
+ * the proxy generates (errors, redirects, the stats page). Same result. */
+bool http_after_rules_run(struct proxy *px, struct http_txn *txn);
+bool http_has_after_rules(const struct proxy *px);
 
 /* Stick counters of the tracked entries (track-sc*): count an HTTP error
  * (4xx) once the response status is known. */

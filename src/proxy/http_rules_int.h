@@ -84,6 +84,8 @@ struct http_rules {
 	int nreq;
 	struct http_rule *rsp;     /* http-response */
 	int nrsp;
+	struct http_rule *after;   /* http-after-response */
+	int nafter;
 	struct http_rule *redirects; /* `redirect` (act HA_REDIRECT) */
 	int nredirects;
 	struct http_fmt **switch_fmt; /* per px->switch_rules entry: NULL when static */

@@ -622,3 +622,25 @@ listen app
             assert b"Connection: close" in rest and b"/last" in rest
     finally:
         a.close()
+
+
+def test_http_after_response_reaches_every_response(tmp_path, procs):
+    a = Origin("a")
+    port, _, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    http-request deny if {{ path /no }}
+    http-request redirect location /elsewhere code 302 if {{ path /moved }}
+    http-after-response set-header Strict-Transport-Security "max-age=31536000"
+    http-after-response del-header X-Internal
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        for path, status in [("/", 200), ("/no", 403), ("/moved", 302)]:
+            r, body = get(port, path)
+            assert r.status == status
+            assert r.getheader("Strict-Transport-Security") == "max-age=31536000", path
+        r, body = get(port, "/no")
+        assert body == b"<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n"
+    finally:
+        a.close()
