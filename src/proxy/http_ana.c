@@ -593,16 +593,7 @@ static void srv_connect(struct hstream *s, struct server *srv)
 		s->sc->rd = s->sc->wr = true;
 		return;
 	}
-	pthread_mutex_lock(&s->be->lock);
-	memcpy(&dst, &srv->addr.ss, sizeof(dst));
-	dlen = srv->addr.len;
-	if (!srv->addr_port_given && dst.ss_family == s->fe_addr.ss_family) {
-		if (dst.ss_family == AF_INET)
-			((struct sockaddr_in *)&dst)->sin_port = ((struct sockaddr_in *)&s->fe_addr)->sin_port;
-		else if (dst.ss_family == AF_INET6)
-			((struct sockaddr_in6 *)&dst)->sin6_port = ((struct sockaddr_in6 *)&s->fe_addr)->sin6_port;
-	}
-	pthread_mutex_unlock(&s->be->lock);
+	dlen = server_target(srv, &s->fe_addr, &dst);
 	sc = xcalloc(1, sizeof(*sc));
 	sc->w = s->w;
 	sc->srv = srv;

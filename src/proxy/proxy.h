@@ -387,6 +387,11 @@ void server_check_result(struct server *srv, bool ok, enum check_status status,
 int server_set_admin(struct server *srv, const char *state, char *err, size_t errlen);
 int server_set_weight(struct server *srv, const char *value, char *err, size_t errlen);
 int server_set_addr(struct server *srv, const char *addr, const char *port, char *err, size_t errlen);
+/* Where a connection to `srv` goes: its address, with the port the client
+ * connected to (`local`) when the server has none. Takes the lock (the
+ * runtime API may be moving the server). Returns the address length. */
+socklen_t server_target(struct server *srv, const struct sockaddr_storage *local,
+			struct sockaddr_storage *dst);
 /* "UP", "DOWN", "MAINT", "DRAIN", "no check", "UP 1/3", ... Lock held. */
 const char *server_status_str(const struct server *srv, char *buf, size_t len);
 const char *check_status_name(enum check_status s);   /* "L4OK", ... */

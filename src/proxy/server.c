@@ -175,6 +175,24 @@ static bool status_has_code(enum check_status s)
 
 /* ---- predicates and counts (lock held) ---- */
 
+socklen_t server_target(struct server *srv, const struct sockaddr_storage *local,
+			struct sockaddr_storage *dst)
+{
+	socklen_t len;
+
+	pthread_mutex_lock(&srv->px->lock);
+	memcpy(dst, &srv->addr.ss, sizeof(*dst));
+	len = srv->addr.len;
+	if (!srv->addr_port_given && dst->ss_family == local->ss_family) {
+		if (dst->ss_family == AF_INET)
+			((struct sockaddr_in *)dst)->sin_port = ((const struct sockaddr_in *)local)->sin_port;
+		else if (dst->ss_family == AF_INET6)
+			((struct sockaddr_in6 *)dst)->sin6_port = ((const struct sockaddr_in6 *)local)->sin6_port;
+	}
+	pthread_mutex_unlock(&srv->px->lock);
+	return len;
+}
+
 bool server_is_usable(const struct server *srv)
 {
 	if (srv->admin & (SRV_ADMF_MAINT | SRV_ADMF_FDRAIN))

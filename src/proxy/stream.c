@@ -640,17 +640,7 @@ static void stream_connect(struct stream *s)
 	socklen_t dlen;
 	int fd;
 
-	pthread_mutex_lock(&s->be->lock);
-	memcpy(&dst, &s->srv->addr.ss, sizeof(dst));
-	dlen = s->srv->addr.len;
-	/* A server without a port takes the client's destination port. */
-	if (!s->srv->addr_port_given && dst.ss_family == s->fe_addr.ss_family) {
-		if (dst.ss_family == AF_INET)
-			((struct sockaddr_in *)&dst)->sin_port = ((struct sockaddr_in *)&s->fe_addr)->sin_port;
-		else if (dst.ss_family == AF_INET6)
-			((struct sockaddr_in6 *)&dst)->sin6_port = ((struct sockaddr_in6 *)&s->fe_addr)->sin6_port;
-	}
-	pthread_mutex_unlock(&s->be->lock);
+	dlen = server_target(s->srv, &s->fe_addr, &dst);
 
 	s->state = SS_CONNECTING;
 	s->t_connect_start = ev_now_ms(s->w->loop);
