@@ -96,10 +96,15 @@ FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
 build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(PROXY_SRC) $(CLUSTER_SRC) $(CLI_SRC)
 	@mkdir -p build-fuzz
 	clang $(CPPFLAGS) $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS) $(CLUSTER_LDLIBS)
+# A failing target fails the run; its output and the crashing input (in
+# build-fuzz/) are kept.
 fuzz: setup $(FUZZ_BINS)
 	@set -e; for f in $(FUZZ_BINS); do n=$$(basename $$f); mkdir -p build-fuzz/corpus-$$n; \
 	  echo "== $$n ($(FUZZ_SECONDS)s)"; \
-	  $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 build-fuzz/corpus-$$n tests/fuzz/seeds/$$n 2>&1 | tail -3; done
+	  if ! $$f -max_total_time=$(FUZZ_SECONDS) -max_len=4096 -artifact_prefix=build-fuzz/$$n- \
+	      build-fuzz/corpus-$$n tests/fuzz/seeds/$$n > build-fuzz/$$n.log 2>&1; then \
+	    cat build-fuzz/$$n.log; echo "fuzz target $$n failed"; exit 1; fi; \
+	  tail -1 build-fuzz/$$n.log; done
 
 demo: setup all
 	@scripts/demo.sh

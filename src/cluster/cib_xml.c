@@ -468,6 +468,11 @@ static struct sched_rsc *unpack_rsc(struct unpack_ctx *u, struct xml_node *e,
 			sched_attrs_set(&r->meta, "resource-stickiness", "1");
 		/* Keep a template instance even when clone-max is 0, to match
 		 * history against (Pacemaker creates an orphan ":0"). */
+		/* (checked here too: with clone-max=0 no instance is made) */
+		if (!xml_get(tmpl, "id")) {
+			ctx_error(u, "line %d: <%s> without id", tmpl->line, tmpl->name);
+			goto out;
+		}
 		for (int i = 0; i < max; i++)
 			if (!cib_clone_instance(u, r, tmpl, i))
 				goto out;
