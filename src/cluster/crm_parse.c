@@ -590,6 +590,19 @@ static int parse_location(struct crm *p, char **argv)
 	return 0;
 }
 
+/* The resource part of "RSC[:ROLE|ACTION]" must be declared; on error
+ * *rsc is freed. */
+static int known_rsc(struct crm *p, char **rsc)
+{
+	int rc;
+
+	if (find_rsc(p, *rsc))
+		return 0;
+	rc = crm_error(p, *rsc, NULL, "unknown resource");
+	xfree(rsc);
+	return rc;
+}
+
 static int split_role(struct crm *p, const char *w, char **rsc, const char **role)
 {
 	char *c;
@@ -609,13 +622,7 @@ static int split_role(struct crm *p, const char *w, char **rsc, const char **rol
 		}
 		*role = w + (c - *rsc);
 	}
-	if (!find_rsc(p, *rsc)) {
-		int rc = crm_error(p, *rsc, NULL, "unknown resource");
-
-		free(*rsc);
-		return rc;
-	}
-	return 0;
+	return known_rsc(p, rsc);
 }
 
 static int parse_colocation(struct crm *p, char **argv)
@@ -678,13 +685,7 @@ static int split_action(struct crm *p, const char *w, char **rsc, const char **a
 		}
 		*action = w + (c - *rsc);
 	}
-	if (!find_rsc(p, *rsc)) {
-		int rc = crm_error(p, *rsc, NULL, "unknown resource");
-
-		free(*rsc);
-		return rc;
-	}
-	return 0;
+	return known_rsc(p, rsc);
 }
 
 static int parse_order(struct crm *p, char **argv)

@@ -91,15 +91,17 @@ void worker_put_pipe(struct worker *w, int fds[2])
 
 void worker_post(struct worker *w, enum worker_msg_kind kind, void *arg)
 {
-	struct worker_msg *m = xmalloc(sizeof(*m)), **pp;
+	struct worker_msg *m = xmalloc(sizeof(*m));
 
 	m->kind = kind;
 	m->arg = arg;
 	m->next = NULL;
 	pthread_mutex_lock(&w->mbox_lock);
-	for (pp = &w->mbox; *pp; pp = &(*pp)->next)
-		;
-	*pp = m;
+	if (w->mbox_tail)
+		w->mbox_tail->next = m;
+	else
+		w->mbox = m;
+	w->mbox_tail = m;
 	pthread_mutex_unlock(&w->mbox_lock);
 	ev_wake(w->loop);
 }
@@ -119,7 +121,7 @@ static void mailbox_drain(struct ev_loop *loop, void *arg)
 
 	pthread_mutex_lock(&w->mbox_lock);
 	m = w->mbox;
-	w->mbox = NULL;
+	w->mbox = w->mbox_tail = NULL;
 	pthread_mutex_unlock(&w->mbox_lock);
 	while (m) {
 		struct worker_msg *next = m->next;

@@ -31,7 +31,7 @@ struct worker {
 	bool stopping;               /* soft stop: not accepting, exit when idle */
 	/* mailbox, filled by any thread */
 	pthread_mutex_t mbox_lock;
-	struct worker_msg *mbox;
+	struct worker_msg *mbox, *mbox_tail; /* FIFO, appended at the tail */
 	/* free lists, so that steady traffic does not call malloc */
 	char **free_bufs;            /* spare buffers of conf->global.bufsize */
 	int nfree_bufs, cap_free_bufs;
