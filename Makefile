@@ -7,6 +7,9 @@
 #   src/proxy/*.c    -> build/vigil-proxy       (main in src/proxy/main.c)
 #   src/cluster/*.c  -> build/libvigilcluster.a (scheduler, daemon modules)
 #   src/cli/*.c      -> build/vigilctl          (main in src/cli/main.c)
+#   src/daemon/main.c -> build/vigild
+#   src/helpers/main.c -> build/vigil-helper, linked as build/helpers/crm_attribute
+#                       etc.: Pacemaker's helper commands for OCF agents
 #   tests/unit/test_*.c -> build/tests/test_*   (each links every library)
 #   tests/fuzz/fuzz_*.c -> build/fuzz/fuzz_*    (clang libFuzzer, `make fuzz`)
 
@@ -44,9 +47,13 @@ PROXY_A   := $(B)/libvigilproxy.a
 CLUSTER_A := $(B)/libvigilcluster.a
 ALL_A     := $(PROXY_A) $(CLUSTER_A) $(LIB_A)
 
-PROGS := $(B)/vigil-proxy
-ifneq ($(wildcard src/cli/main.c),)
-PROGS += $(B)/vigilctl
+PROGS := $(B)/vigil-proxy $(B)/vigilctl
+ifneq ($(wildcard src/daemon/main.c),)
+PROGS += $(B)/vigild
+endif
+HELPER_NAMES := crm_attribute crm_master crm_node attrd_updater crm_resource
+ifneq ($(wildcard src/helpers/main.c),)
+PROGS += $(B)/vigil-helper $(addprefix $(B)/helpers/,$(HELPER_NAMES))
 endif
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
 
@@ -68,6 +75,13 @@ $(B)/vigil-proxy: $(B)/obj/proxy/main.o $(PROXY_A) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 $(B)/vigilctl: $(B)/obj/cli/main.o $(CLUSTER_A) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CLUSTER_LDLIBS)
+
+$(B)/vigild: $(B)/obj/daemon/main.o $(CLUSTER_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CLUSTER_LDLIBS)
+$(B)/vigil-helper: $(B)/obj/helpers/main.o $(CLUSTER_A) $(LIB_A)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CLUSTER_LDLIBS)
+$(B)/helpers/%: $(B)/vigil-helper
+	@mkdir -p $(dir $@); ln -sf ../vigil-helper $@
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(ALL_A)
 	@mkdir -p $(dir $@)
