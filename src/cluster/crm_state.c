@@ -7,6 +7,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "cluster/cib_record.h"
 #include "cluster/crm_parse.h"
 #include "lib/cfgtok.h"
 #include "lib/util.h"
@@ -31,23 +32,11 @@ static int state_error(char *err, size_t errlen, const char *file, int line, con
 
 static struct xml_node *node_state(struct xml_node *cib, const char *node, bool create)
 {
-	struct xml_node *status = xml_child(cib, "status"), *st;
+	struct xml_node *status = xml_child(cib, "status");
 
 	if (!status)
 		status = xml_new(cib, "status");
-	xml_foreach(st, status, "node_state")
-		if (xml_get(st, "uname") && !strcmp(xml_get(st, "uname"), node))
-			return st;
-	if (!create)
-		return NULL;
-	st = xml_new(status, "node_state");
-	xml_set(st, "id", node);
-	xml_set(st, "uname", node);
-	xml_set(st, "in_ccm", "true");
-	xml_set(st, "crmd", "online");
-	xml_set(st, "join", "member");
-	xml_set(st, "expected", "member");
-	return st;
+	return cib_node_state(status, node, create);
 }
 
 static bool node_known(struct xml_node *cib, const char *node)
@@ -58,55 +47,6 @@ static bool node_known(struct xml_node *cib, const char *node)
 		if (xml_get(n, "uname") && !strcmp(xml_get(n, "uname"), node))
 			return true;
 	return false;
-}
-
-static void set_node_attr(struct xml_node *st, const char *name, const char *value)
-{
-	struct xml_node *ta = xml_child(st, "transient_attributes"), *ia, *nv;
-	char *id;
-
-	if (!ta) {
-		ta = xml_new(st, "transient_attributes");
-		xml_set(ta, "id", xml_get(st, "id"));
-	}
-	ia = xml_child(ta, "instance_attributes");
-	if (!ia) {
-		ia = xml_new(ta, "instance_attributes");
-		id = xasprintf("status-%s", xml_get(st, "id"));
-		xml_set(ia, "id", id);
-		free(id);
-	}
-	xml_foreach(nv, ia, "nvpair")
-		if (!strcmp(xml_get(nv, "name"), name)) {
-			xml_set(nv, "value", value);
-			return;
-		}
-	nv = xml_new(ia, "nvpair");
-	id = xasprintf("status-%s-%s", xml_get(st, "id"), name);
-	xml_set(nv, "id", id);
-	xml_set(nv, "name", name);
-	xml_set(nv, "value", value);
-	free(id);
-}
-
-static int next_call_id(struct xml_node *cib)
-{
-	struct xml_node *status = xml_child(cib, "status");
-	int max = 0;
-
-	/* Walk all ops: the newest simulated event gets the highest id. */
-	for (struct xml_node *st = status ? status->children : NULL; st; st = st->next) {
-		struct xml_node *lrs = xml_child(xml_child(st, "lrm"), "lrm_resources"), *lr, *op;
-
-		xml_foreach(lr, lrs, "lrm_resource")
-			xml_foreach(op, lr, "lrm_rsc_op") {
-				const char *v = xml_get(op, "call-id");
-
-				if (v && atoi(v) > max)
-					max = atoi(v);
-			}
-	}
-	return max + 1;
 }
 
 static struct xml_node *find_primitive(struct xml_node *cib, const char *rsc)
@@ -149,7 +89,7 @@ static void add_op(struct xml_node *cib, const char *node, const char *rsc, cons
 	xml_set(op, "operation", task);
 	snprintf(buf, sizeof(buf), "%lld", interval_ms);
 	xml_set(op, "interval", buf);
-	snprintf(buf, sizeof(buf), "%d", next_call_id(cib));
+	snprintf(buf, sizeof(buf), "%d", cib_max_call_id(xml_child(cib, "status")) + 1);
 	xml_set(op, "call-id", buf);
 	snprintf(buf, sizeof(buf), "%d", rc);
 	xml_set(op, "rc-code", buf);
@@ -164,10 +104,7 @@ void crm_status_node_down(struct xml_node *cib, const char *node)
 	struct xml_node *st = node_state(cib, node, true);
 
 	/* Lost without a clean shutdown: it left the membership. */
-	xml_set(st, "in_ccm", "false");
-	xml_set(st, "crmd", "offline");
-	xml_set(st, "join", "down");
-	xml_set(st, "expected", "member");
+	cib_node_set_member(st, false, false);
 }
 
 static long long monitor_interval(struct xml_node *cib, const char *rsc)
@@ -243,16 +180,13 @@ int crm_state_apply_mem(struct xml_node *cib, const char *name, const char *data
 			if (!strcmp(l.argv[2], "online")) {
 				/* default */
 			} else if (!strcmp(l.argv[2], "offline")) {
-				xml_set(st, "in_ccm", "false");
-				xml_set(st, "crmd", "offline");
-				xml_set(st, "join", "down");
-				xml_set(st, "expected", "down");
+				cib_node_set_member(st, false, true);
 			} else if (!strcmp(l.argv[2], "lost") || !strcmp(l.argv[2], "unclean")) {
 				crm_status_node_down(cib, l.argv[1]);
 			} else if (!strcmp(l.argv[2], "standby")) {
-				set_node_attr(st, "standby", "on");
+				cib_node_attr_set(st, "standby", "on");
 			} else if (!strcmp(l.argv[2], "maintenance")) {
-				set_node_attr(st, "maintenance", "on");
+				cib_node_attr_set(st, "maintenance", "on");
 			} else {
 				rc = state_error(err, errlen, name, l.lineno, l.argv[2], node_states,
 						 "unknown node state");
@@ -311,11 +245,11 @@ int crm_state_apply_mem(struct xml_node *cib, const char *name, const char *data
 				break;
 			}
 			attr = xasprintf("fail-count-%s", l.argv[1]);
-			set_node_attr(node_state(cib, l.argv[2], true), attr, l.argv[3]);
+			cib_node_attr_set(node_state(cib, l.argv[2], true), attr, l.argv[3]);
 			free(attr);
 			if (argc == 5) {
 				attr = xasprintf("last-failure-%s", l.argv[1]);
-				set_node_attr(node_state(cib, l.argv[2], true), attr, l.argv[4]);
+				cib_node_attr_set(node_state(cib, l.argv[2], true), attr, l.argv[4]);
 				free(attr);
 			}
 		} else if (!strcmp(kw, "attr")) {
@@ -324,7 +258,7 @@ int crm_state_apply_mem(struct xml_node *cib, const char *name, const char *data
 						 NULL, "usage: attr NODE NAME VALUE (known node); got");
 				break;
 			}
-			set_node_attr(node_state(cib, l.argv[1], true), l.argv[2], l.argv[3]);
+			cib_node_attr_set(node_state(cib, l.argv[1], true), l.argv[2], l.argv[3]);
 		} else if (!strcmp(kw, "quorum")) {
 			if (argc != 2 || (strcmp(l.argv[1], "yes") && strcmp(l.argv[1], "no") &&
 					  strcmp(l.argv[1], "never"))) {
