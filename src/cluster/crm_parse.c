@@ -915,7 +915,7 @@ struct xml_node *crm_parse_mem(const char *name, const char *data, size_t len,
 	p.file = name;
 	p.err = err;
 	p.errlen = errlen;
-	t = cfgtok_open_mem(name, escaped, elen, CFGTOK_CONTINUATION);
+	t = cfgtok_open_mem(name, escaped, elen, CFGTOK_CONTINUATION | CFGTOK_NO_EXPAND);
 	while (!rc && (r = cfgtok_next(t, &line, err, errlen)) > 0) {
 		const char *kw = line.argv[0];
 

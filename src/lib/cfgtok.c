@@ -211,7 +211,7 @@ static int split_words(struct cfgtok *t, struct cfgtok_line *line, char *err, si
 			} else if (quote && *p == quote) {
 				quote = 0;
 				p++;
-			} else if (quote == '"' && *p == '$' &&
+			} else if (quote == '"' && *p == '$' && !(t->options & CFGTOK_NO_EXPAND) &&
 				   (p[1] == '{' || isalpha((unsigned char)p[1]) || p[1] == '_')) {
 				out = expand_var(&p, out, end);
 				if (!out) {

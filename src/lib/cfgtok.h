@@ -20,6 +20,7 @@
 /* Options for cfgtok_open(). */
 #define CFGTOK_CONTINUATION 0x1  /* a trailing backslash joins the next line */
 #define CFGTOK_CONDITIONALS 0x2  /* HAProxy's .if/.endif blocks */
+#define CFGTOK_NO_EXPAND    0x4  /* "$VAR" stays literal (crmsh does not expand) */
 
 struct cfgtok;
 

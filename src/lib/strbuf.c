@@ -24,6 +24,7 @@ void sb_append(struct strbuf *sb, const char *s, size_t n)
 }
 
 void sb_puts(struct strbuf *sb, const char *s) { sb_append(sb, s, strlen(s)); }
+void sb_putc(struct strbuf *sb, char ch) { sb_append(sb, &ch, 1); }
 
 void sb_appendf(struct strbuf *sb, const char *fmt, ...)
 {

@@ -14,6 +14,7 @@ struct strbuf {
 void sb_appendf(struct strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void sb_append(struct strbuf *sb, const char *s, size_t n);
 void sb_puts(struct strbuf *sb, const char *s);
+void sb_putc(struct strbuf *sb, char ch);
 void sb_reset(struct strbuf *sb);
 void sb_free(struct strbuf *sb);
 /* The contents ("" when empty); valid until the next change. */

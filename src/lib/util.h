@@ -18,6 +18,7 @@ void *xmalloc(size_t n);
 void *xcalloc(size_t nmemb, size_t size);
 void *xrealloc(void *p, size_t n);
 char *xstrdup(const char *s);
+char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* free(*pp) and set *pp to NULL. */
 #define xfree(pp) do { free(*(pp)); *(pp) = NULL; } while (0)
