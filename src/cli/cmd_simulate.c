@@ -16,13 +16,14 @@
 
 void cmd_simulate_usage(FILE *out)
 {
-	fputs("Usage: vigilctl simulate (--config FILE | --cib FILE) [OPTIONS]\n"
+	fputs("Usage: vigilctl simulate (--config FILE | --cib FILE | --live) [OPTIONS]\n"
 	      "\n"
 	      "Compute what the scheduler decides for a cluster and print it in\n"
 	      "crm_simulate's layout.\n"
 	      "\n"
 	      "  -c, --config FILE     cluster configuration in crmsh syntax\n"
 	      "  -x, --cib FILE        Pacemaker CIB XML (configuration and status)\n"
+	      "  -L, --live            the running cluster's CIB, asked of vigild\n"
 	      "  -s, --state FILE      Vigil state file (with --config)\n"
 	      "  -d, --node-down NODE  simulate the loss of NODE\n"
 	      "  -f, --fail RSC:NODE[:OP]  simulate a failed operation\n"
@@ -33,44 +34,39 @@ void cmd_simulate_usage(FILE *out)
 	      "  -h, --help            this help\n", out);
 }
 
-static char *read_file(const char *path, size_t *len, char *err, size_t errlen)
-{
-	FILE *f = strcmp(path, "-") ? fopen(path, "r") : stdin;
-	char *buf = NULL;
-	size_t cap = 0, n = 0, r;
-
-	if (!f) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		return NULL;
-	}
-	do {
-		if (n + 65536 > cap) {
-			cap = (cap + 65536) * 2;
-			buf = xrealloc(buf, cap + 1);
-		}
-		r = fread(buf + n, 1, cap - n, f);
-		n += r;
-	} while (r > 0);
-	if (ferror(f)) {
-		snprintf(err, errlen, "%s: read error", path);
-		free(buf);
-		buf = NULL;
-	} else {
-		buf[n] = 0;
-		*len = n;
-	}
-	if (f != stdin)
-		fclose(f);
-	return buf;
-}
-
 #define MAX_EVENTS 64
 
-int cmd_simulate(int argc, char **argv)
+/* The running cluster's CIB, from vigild (request ["cib"]). Returns the
+ * XML text (from malloc()) or NULL with the exit code in *rc. */
+static char *fetch_live_cib(const struct cli_ctx *ctx, size_t *len, int *rc)
+{
+	struct cli_reply rep;
+	char err[512], *xml;
+
+	*rc = cli_request(ctx->socket, 1, (char *[]){ "cib" }, &rep, err, sizeof(err));
+	if (*rc) {
+		fprintf(stderr, "vigilctl simulate: %s\n", err);
+		return NULL;
+	}
+	if (rep.code) {
+		fputs(rep.err, stderr);
+		*rc = rep.code;
+		cli_reply_free(&rep);
+		return NULL;
+	}
+	xml = rep.out;
+	*len = strlen(xml);
+	rep.out = NULL;
+	cli_reply_free(&rep);
+	return xml;
+}
+
+int cmd_simulate(const struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "cib", required_argument, NULL, 'x' },
+		{ "live", no_argument, NULL, 'L' },
 		{ "state", required_argument, NULL, 's' },
 		{ "node-down", required_argument, NULL, 'd' },
 		{ "fail", required_argument, NULL, 'f' },
@@ -84,17 +80,18 @@ int cmd_simulate(int argc, char **argv)
 	const char *config = NULL, *cibfile = NULL, *state = NULL;
 	const char *down[MAX_EVENTS], *fail[MAX_EVENTS];
 	int ndown = 0, nfail = 0, opt, rc = CLI_ERROR;
-	bool scores = false, json = false, write_cib = false;
+	bool scores = false, json = false, write_cib = false, live = false;
 	long long now = (long long)time(NULL);
 	char err[1024] = "";
 	struct xml_node *cib = NULL;
 	struct sched_cluster *c = NULL;
 
 	optind = 1;
-	while ((opt = getopt_long(argc, argv, "c:x:s:d:f:t:Sjwh", opts, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "c:x:Ls:d:f:t:Sjwh", opts, NULL)) != -1) {
 		switch (opt) {
 		case 'c': config = optarg; break;
 		case 'x': cibfile = optarg; break;
+		case 'L': live = true; break;
 		case 's': state = optarg; break;
 		case 'd':
 			if (ndown == MAX_EVENTS)
@@ -122,7 +119,7 @@ int cmd_simulate(int argc, char **argv)
 			goto usage;
 		}
 	}
-	if (optind != argc || (!config == !cibfile))
+	if (optind != argc || (!!config + !!cibfile + live) != 1)
 		goto usage;
 	if (state && !config) {
 		fprintf(stderr, "vigilctl simulate: --state goes with --config\n");
@@ -136,12 +133,21 @@ int cmd_simulate(int argc, char **argv)
 			    crm_state_apply_mem(cib, "(none)", "", 0, &now, err, sizeof(err)))
 			goto fail;
 	} else {
-		size_t len;
-		char *data = read_file(cibfile, &len, err, sizeof(err));
+		size_t len = 0;
+		char *data;
 		char xerr[512];
 
-		if (!data)
-			goto fail;
+		if (live) {
+			data = fetch_live_cib(ctx, &len, &rc);
+			if (!data)
+				return rc;
+			rc = CLI_ERROR;
+			cibfile = "(live CIB)";
+		} else {
+			data = cli_read_file(cibfile, &len, err, sizeof(err));
+			if (!data)
+				goto fail;
+		}
 		cib = xml_parse(data, len, xerr, sizeof(xerr));
 		free(data);
 		if (!cib) {
