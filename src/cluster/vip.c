@@ -949,9 +949,8 @@ int vip_monitor(const struct vip_spec *spec, char *err, size_t errlen)
 	/* IFF_RUNNING is the carrier: off for a veth whose peer is down or
 	 * a NIC without cable, while the address stays configured. */
 	if (!(l.flags & IFF_UP) || !(l.flags & IFF_RUNNING)) {
-		snprintf(err, errlen, "link %s is down (%s%s), %s unreachable", spec->ifname,
-			 l.flags & IFF_UP ? "up, " : "administratively down",
-			 l.flags & IFF_UP ? "no carrier" : "", ip);
+		snprintf(err, errlen, "link %s is down (%s): %s is unreachable", spec->ifname,
+			 l.flags & IFF_UP ? "no carrier" : "administratively down", ip);
 		rc = OCF_ERR_GENERIC;
 	}
 out:

@@ -12,8 +12,24 @@
 #include "cluster/vip.h"
 
 #include <arpa/inet.h>
+#include <dirent.h>
 #include <net/if.h>
 #include <stdarg.h>
+
+/* Open descriptors of this process: every vip call must close what it
+ * opens, on every path. */
+static int count_fds(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while (readdir(d))
+		n++;
+	closedir(d);
+	return n;
+}
 
 /* Parse NAME=VALUE pairs, NULL-terminated. */
 static int parse_kv(struct vip_spec *spec, char *err, size_t errlen, ...)
@@ -207,6 +223,22 @@ static void test_parse_find_nic(void)
 	CHECK_CONTAINS(err, "needs nic");
 }
 
+static void test_parse_closes_sockets(void)
+{
+	struct vip_spec s;
+	char err[256];
+	int before = count_fds();
+
+	CHECK(before > 0);
+	CHECK_INT(parse_kv(&s, err, sizeof(err), "ip", "127.0.0.77", NULL), OCF_SUCCESS);
+	CHECK_INT(parse_kv(&s, err, sizeof(err), "ip", "127.0.0.77", "nic", "lo", NULL), OCF_SUCCESS);
+	CHECK_INT(parse_kv(&s, err, sizeof(err), "ip", "198.18.7.10", "nic", "vigilnosuch0", NULL),
+		  OCF_ERR_CONFIGURED);
+	CHECK_INT(parse_kv(&s, err, sizeof(err), "ip", "2001:2::10", "nic", "lo", "label", "lo:x", NULL),
+		  OCF_ERR_CONFIGURED);
+	CHECK_INT(count_fds(), before);
+}
+
 /* ---- driver for the namespace tests ---- */
 
 static int drive(int argc, char **argv)
@@ -215,7 +247,7 @@ static int drive(int argc, char **argv)
 	struct vip_spec s;
 	char err[512] = "";
 	const char *verb = argv[1];
-	int rc;
+	int rc, fds = count_fds();
 
 	for (int i = 2; i < argc; i++) {
 		char *eq = strchr(argv[i], '=');
@@ -243,6 +275,10 @@ static int drive(int argc, char **argv)
 			rc = vip_announce(&s, err, sizeof(err));
 	}
 	printf("%d %s\n", rc, err);
+	if (count_fds() != fds) {
+		fprintf(stderr, "%s left %d descriptor(s) open\n", verb, count_fds() - fds);
+		return 70;
+	}
 	return rc;
 }
 
@@ -261,5 +297,6 @@ int main(int argc, char **argv)
 	RUN(test_parse_unknown_nic);
 	RUN(test_parse_label);
 	RUN(test_parse_find_nic);
+	RUN(test_parse_closes_sockets);
 	UNIT_DONE();
 }
