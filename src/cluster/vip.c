@@ -545,7 +545,7 @@ int vip_parse(const struct sched_attrs *params, struct vip_spec *spec, char *err
 	const char *nic = params ? sched_attrs_get(params, "nic") : NULL;
 	const char *label = params ? sched_attrs_get(params, "label") : NULL;
 	const char *count = params ? sched_attrs_get(params, "arp_count") : NULL;
-	int maxprefix, prefix = -1, found_prefix = -1, rc;
+	int family, maxprefix, prefix = -1, found_prefix = -1, rc;
 	long long v;
 
 	memset(spec, 0, sizeof(*spec));
@@ -555,23 +555,23 @@ int vip_parse(const struct sched_attrs *params, struct vip_spec *spec, char *err
 		return OCF_ERR_CONFIGURED;
 	}
 	if (inet_pton(AF_INET, ip, spec->addr) == 1) {
-		spec->family = AF_INET;
+		family = AF_INET;
 	} else if (inet_pton(AF_INET6, ip, spec->addr) == 1) {
-		spec->family = AF_INET6;
+		family = AF_INET6;
 	} else {
 		snprintf(err, errlen, "invalid ip '%s'", ip);
 		return OCF_ERR_CONFIGURED;
 	}
-	maxprefix = vip_addrlen(spec->family) * 8;
+	maxprefix = vip_addrlen(family) * 8;
 
 	if (mask && *mask) {
 		if (parse_int(mask, 0, maxprefix, &v) == 0)
 			prefix = (int)v;
-		else if (spec->family == AF_INET)
+		else if (family == AF_INET)
 			prefix = netmask_prefix(mask);
 		if (prefix < 0) {
 			snprintf(err, errlen, "invalid cidr_netmask '%s' (0..%d%s)", mask, maxprefix,
-				 spec->family == AF_INET ? " or a netmask like 255.255.255.0" : "");
+				 family == AF_INET ? " or a netmask like 255.255.255.0" : "");
 			return OCF_ERR_CONFIGURED;
 		}
 	}
@@ -584,7 +584,16 @@ int vip_parse(const struct sched_attrs *params, struct vip_spec *spec, char *err
 		}
 		spec->arp_count = (int)v;
 	}
+	/* fe80::/64 is on every interface: which link a link-local address
+	 * belongs to cannot be guessed. */
+	if (family == AF_INET6 && !(nic && *nic) && IN6_IS_ADDR_LINKLOCAL((struct in6_addr *)spec->addr)) {
+		snprintf(err, errlen, "link-local ip '%s' needs nic", ip);
+		return OCF_ERR_CONFIGURED;
+	}
 
+	/* From here on a failure with family set and ifindex 0 means the
+	 * interface is not on this node (see vip.h). */
+	spec->family = family;
 	if (nic && *nic) {
 		unsigned idx = strlen(nic) < sizeof(spec->ifname) ? if_nametoindex(nic) : 0;
 
@@ -597,12 +606,6 @@ int vip_parse(const struct sched_attrs *params, struct vip_spec *spec, char *err
 		if (prefix < 0)
 			found_prefix = vip_nic_prefix(spec);
 	} else {
-		/* fe80::/64 is on every interface: which link a link-local
-		 * address belongs to cannot be guessed. */
-		if (spec->family == AF_INET6 && IN6_IS_ADDR_LINKLOCAL((struct in6_addr *)spec->addr)) {
-			snprintf(err, errlen, "link-local ip '%s' needs nic", ip);
-			return OCF_ERR_CONFIGURED;
-		}
 		rc = vip_find_nic(spec, &found_prefix, err, errlen);
 		if (rc != OCF_SUCCESS)
 			return rc;
@@ -611,8 +614,10 @@ int vip_parse(const struct sched_attrs *params, struct vip_spec *spec, char *err
 		prefix = found_prefix >= 0 ? found_prefix : maxprefix;
 	spec->prefix = prefix;
 
-	if (label && *label)
-		return vip_check_label(spec, label, err, errlen);
+	if (label && *label && vip_check_label(spec, label, err, errlen) != OCF_SUCCESS) {
+		memset(spec, 0, sizeof(*spec));  /* a bad parameter, not a missing interface */
+		return OCF_ERR_CONFIGURED;
+	}
 	return OCF_SUCCESS;
 }
 

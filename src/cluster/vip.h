@@ -31,7 +31,13 @@ struct vip_spec {
 
 /* Parse and resolve parameters. Returns an OCF exit code: 0, or
  * OCF_ERR_CONFIGURED (6) with a message in err (bad address, no such
- * interface, no interface covers the address). */
+ * interface, no interface covers the address).
+ *
+ * A 6 with spec->family set and spec->ifindex 0 means every parameter is
+ * valid but the interface is not on this node (nic names a missing
+ * interface, or no interface covers ip): the address cannot be here, so
+ * a stop may count as done and a probe as OCF_NOT_RUNNING rather than
+ * failing the resource everywhere. Any other 6 leaves spec->family 0. */
 int vip_parse(const struct sched_attrs *params, struct vip_spec *spec, char *err, size_t errlen);
 
 /* Add the address (no error if present) and announce it once (one

@@ -168,6 +168,37 @@ static void test_parse_unknown_nic(void)
 	CHECK_STR(err, "no such interface 'lo-with-a-very-long-name'");
 }
 
+/* A missing interface is told apart from a bad parameter (vip.h): the
+ * executor can then report a probe on a node without it as not running. */
+static void test_parse_interface_elsewhere(void)
+{
+	struct vip_spec s;
+	char err[256];
+
+	CHECK_INT(parse_kv(&s, err, sizeof(err), "ip", "198.18.7.10", "nic", "vigilnosuch0", NULL),
+		  OCF_ERR_CONFIGURED);
+	CHECK_INT(s.family, AF_INET);
+	CHECK_INT(s.ifindex, 0);
+	CHECK_INT(parse_kv(&s, err, sizeof(err), "ip", "2001:2::10", "nic", "vigilnosuch0", NULL),
+		  OCF_ERR_CONFIGURED);
+	CHECK_INT(s.family, AF_INET6);
+	CHECK_INT(s.ifindex, 0);
+
+	CHECK_INT(parse_kv(&s, err, sizeof(err), "ip", "198.18.7.10", "nic", "vigilnosuch0",
+			   "arp_count", "0", NULL), OCF_ERR_CONFIGURED);
+	CHECK_INT(s.family, 0);
+	CHECK_INT(parse_kv(&s, err, sizeof(err), "ip", "198.18.7.10", "nic", "vigilnosuch0",
+			   "cidr_netmask", "40", NULL), OCF_ERR_CONFIGURED);
+	CHECK_INT(s.family, 0);
+	CHECK_INT(parse_kv(&s, err, sizeof(err), "ip", "198.18.7.10", "nic", "lo", "label", "x", NULL),
+		  OCF_ERR_CONFIGURED);
+	CHECK_INT(s.family, 0);
+	CHECK_INT(parse_kv(&s, err, sizeof(err), "ip", "fe80::1", NULL), OCF_ERR_CONFIGURED);
+	CHECK_INT(s.family, 0);
+	CHECK_INT(parse_kv(&s, err, sizeof(err), "ip", "198.18.7", "nic", "lo", NULL), OCF_ERR_CONFIGURED);
+	CHECK_INT(s.family, 0);
+}
+
 static void test_parse_label(void)
 {
 	struct vip_spec s;
@@ -295,6 +326,7 @@ int main(int argc, char **argv)
 	RUN(test_parse_bad_prefix);
 	RUN(test_parse_bad_arp_count);
 	RUN(test_parse_unknown_nic);
+	RUN(test_parse_interface_elsewhere);
 	RUN(test_parse_label);
 	RUN(test_parse_find_nic);
 	RUN(test_parse_closes_sockets);
