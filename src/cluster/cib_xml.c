@@ -84,6 +84,16 @@ static long long parse_interval_ms(const char *s)
 	return -1;
 }
 
+int sched_parse_interval_ms(const char *s, long long *out)
+{
+	long long v = parse_interval_ms(s);
+
+	if (v < 0 || !s || !*s || v > (1LL << 40))
+		return -EINVAL;
+	*out = v;
+	return 0;
+}
+
 /* An nvpair may stand for another through id-ref. */
 static struct xml_node *resolve_ref(struct unpack_ctx *u, struct xml_node *n)
 {
@@ -254,6 +264,21 @@ static void unpack_ops(struct unpack_ctx *u, struct sched_rsc *r, struct xml_nod
 		ms = parse_interval_ms(xml_get(op, "interval"));
 		o->interval_ms = ms < 0 ? 0 : ms;
 		o->role = sched_role_parse(xml_get(op, "role"));
+		v = xml_get(op, "timeout");
+		if (!v)
+			v = sched_attrs_get(&meta, "timeout");
+		if (!v)
+			v = sched_attrs_get(&u->c->op_defaults, "timeout");
+		ms = v ? parse_interval_ms(v) : 0;
+		o->timeout_ms = ms < 0 ? 0 : ms;
+		{
+			struct sched_attrs inst = { 0 };
+
+			cib_unpack_nvsets(u, op, "instance_attributes", &inst, false);
+			v = sched_attrs_get(&inst, "OCF_CHECK_LEVEL");
+			o->check_level = v ? xstrdup(v) : NULL;
+			sched_attrs_clear(&inst);
+		}
 		o->enabled = true;
 		if ((v = xml_get(op, "enabled")) || (v = sched_attrs_get(&meta, "enabled")))
 			o->enabled = cib_str_true(v);

@@ -138,9 +138,11 @@ struct crm_conf *crm_conf_parse(const char *name, const char *text, size_t len,
 
 	while ((r = cfgtok_next(t, &line, err, errlen)) > 0) {
 		if (kind_of(line.argv[0]) < 0 || line.argc < 2) {
-			/* Validation reports it properly; keep the statement. */
-			snprintf(err, errlen, "%s:%d: unknown statement '%s'", name, line.lineno,
-				 line.argv[0]);
+			const char *s = suggest_word(line.argv[0], kinds);
+
+			snprintf(err, errlen, "%s:%d: %s '%s'%s%s", name, line.lineno,
+				 line.argc < 2 ? "incomplete statement" : "unknown keyword", line.argv[0],
+				 s ? "; did you mean " : "", s ? s : "");
 			r = -1;
 			break;
 		}
@@ -244,18 +246,19 @@ char *crm_conf_render(const struct crm_conf *c)
 	return sb.s ? sb.s : xstrdup("");
 }
 
-/* The node statement's attribute words: argv indexes [from, to). */
-static void node_attr_span(const struct crm_stmt *s, int *from, int *to)
+/* Words [from, to) of a statement's SECTION ("attributes", "meta"): the
+ * NAME=VALUE words after the section keyword. from = -1 if none. */
+static void section_span(const struct crm_stmt *s, const char *section, int *from, int *to)
 {
 	int i = 2;
 
 	*from = *to = -1;
-	while (i < s->argc && strcmp(s->argv[i], "attributes"))
+	while (i < s->argc && strcmp(s->argv[i], section))
 		i++;
 	if (i == s->argc)
 		return;
 	*from = ++i;
-	while (i < s->argc && strchr(s->argv[i], '=') && strcmp(s->argv[i], "utilization"))
+	while (i < s->argc && strchr(s->argv[i], '='))
 		i++;
 	*to = i;
 }
@@ -267,44 +270,37 @@ static bool attr_is(const char *word, const char *name)
 	return !strncmp(word, name, n) && word[n] == '=';
 }
 
-const char *crm_conf_node_attr_get(const struct crm_conf *c, const char *node, const char *name)
+static const char *section_get(const struct crm_stmt *s, const char *section, const char *name)
 {
-	int i = find(c, 0, node), from, to;
+	int from, to;
 
-	if (i < 0)
-		return NULL;
-	node_attr_span(&c->v[i], &from, &to);
+	section_span(s, section, &from, &to);
 	for (int w = from; w >= 0 && w < to; w++)
-		if (attr_is(c->v[i].argv[w], name))
-			return c->v[i].argv[w] + strlen(name) + 1;
+		if (attr_is(s->argv[w], name))
+			return s->argv[w] + strlen(name) + 1;
 	return NULL;
 }
 
-void crm_conf_node_attr(struct crm_conf *c, const char *node, const char *name, const char *value)
+/* Set or (value NULL) delete NAME in a statement's SECTION. */
+static void section_set(struct crm_conf *c, int i, const char *section, const char *name,
+			const char *value)
 {
-	int i = find(c, 0, node), from, to, n = 0;
-	const char **argv;
+	struct crm_stmt *s = &c->v[i];
+	int from, to, n = 0, argc;
+	const char **argv = xcalloc(s->argc + 4, sizeof(char *));
 	char *kv = value ? xasprintf("%s=%s", name, value) : NULL;
 	bool done = false;
-	struct crm_stmt *s;
+	char **copy;
 
-	if (i < 0) {
-		const char *fresh[] = { "node", node, NULL };
-
-		crm_conf_put(c, fresh);
-		i = find(c, 0, node);
-	}
-	s = &c->v[i];
-	node_attr_span(s, &from, &to);
-	argv = xcalloc(s->argc + 4, sizeof(char *));
+	section_span(s, section, &from, &to);
 	for (int w = 0; w < s->argc; w++) {
-		if (w >= from && w < to && from >= 0 && attr_is(s->argv[w], name)) {
+		if (from >= 0 && w >= from && w < to && attr_is(s->argv[w], name)) {
 			if (kv && !done)
 				argv[n++] = kv;
 			done = true;
 			continue;
 		}
-		if (w == to && from >= 0 && kv && !done) {
+		if (from >= 0 && w == to && kv && !done) {
 			argv[n++] = kv;
 			done = true;
 		}
@@ -312,23 +308,93 @@ void crm_conf_node_attr(struct crm_conf *c, const char *node, const char *name, 
 	}
 	if (kv && !done) {
 		if (from < 0)
-			argv[n++] = "attributes";
+			argv[n++] = section;
 		argv[n++] = kv;
 	}
-	argv[n] = NULL;
-	/* "attributes" with nothing after it is not valid crmsh. */
+	/* A section keyword with nothing after it is not valid crmsh. */
 	for (int w = 0; w < n; w++)
-		if (!strcmp(argv[w], "attributes") && (!argv[w + 1] || !strchr(argv[w + 1], '='))) {
+		if (!strcmp(argv[w], section) && (!argv[w + 1] || !strchr(argv[w + 1], '='))) {
 			memmove(&argv[w], &argv[w + 1], (n - w) * sizeof(char *));
 			n--;
 			break;
 		}
-	{
-		int argc;
-		char **copy = dup_argv(argv, &argc);
-
-		put_owned(c, copy, argc, 0, node);
-	}
+	argv[n] = NULL;
+	copy = dup_argv(argv, &argc);
 	free(argv);
 	free(kv);
+	put_owned(c, copy, argc, s->kind, c->v[i].id);
+}
+
+const char *crm_conf_node_attr_get(const struct crm_conf *c, const char *node, const char *name)
+{
+	int i = find(c, 0, node);
+
+	return i < 0 ? NULL : section_get(&c->v[i], "attributes", name);
+}
+
+void crm_conf_node_attr(struct crm_conf *c, const char *node, const char *name, const char *value)
+{
+	int i = find(c, 0, node);
+
+	if (i < 0) {
+		const char *fresh[] = { "node", node, NULL };
+
+		if (!value)
+			return;
+		crm_conf_put(c, fresh);
+		i = find(c, 0, node);
+	}
+	section_set(c, i, "attributes", name, value);
+}
+
+static int find_rsc(const struct crm_conf *c, const char *id)
+{
+	for (int k = 1; k <= 4; k++) {
+		int i = find(c, k, id);
+
+		if (i >= 0)
+			return i;
+	}
+	return -1;
+}
+
+int crm_conf_rsc_meta(struct crm_conf *c, const char *rsc, const char *name, const char *value)
+{
+	int i = find_rsc(c, rsc);
+
+	if (i < 0)
+		return -1;
+	section_set(c, i, "meta", name, value);
+	return 0;
+}
+
+const char *crm_conf_rsc_meta_get(const struct crm_conf *c, const char *rsc, const char *name)
+{
+	int i = find_rsc(c, rsc);
+
+	return i < 0 ? NULL : section_get(&c->v[i], "meta", name);
+}
+
+struct crm_conf *crm_conf_dup(const struct crm_conf *c)
+{
+	struct crm_conf *d = crm_conf_new();
+
+	for (int i = 0; i < c->n; i++) {
+		int argc;
+
+		put_owned(d, dup_argv((const char *const *)c->v[i].argv, &argc), argc, c->v[i].kind,
+			  c->v[i].id);
+	}
+	return d;
+}
+
+int crm_conf_ids(const struct crm_conf *c, const char *kind, const char ***ids)
+{
+	int k = kind ? kind_of(kind) : -1, n = 0;
+
+	*ids = xcalloc(c->n + 1, sizeof(char *));
+	for (int i = 0; i < c->n; i++)
+		if (k < 0 || c->v[i].kind == k)
+			(*ids)[n++] = c->v[i].id;
+	return n;
 }

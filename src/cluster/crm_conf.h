@@ -48,4 +48,14 @@ void crm_conf_node_attr(struct crm_conf *c, const char *node, const char *name,
 const char *crm_conf_node_attr_get(const struct crm_conf *c, const char *node,
 				   const char *name);
 
+/* A resource's (primitive, group, clone, ms) meta attribute; value NULL
+ * deletes. -1 if there is no such resource. */
+int crm_conf_rsc_meta(struct crm_conf *c, const char *rsc, const char *name, const char *value);
+const char *crm_conf_rsc_meta_get(const struct crm_conf *c, const char *rsc, const char *name);
+
+struct crm_conf *crm_conf_dup(const struct crm_conf *c);
+/* Ids of the statements of a kind (NULL: all), into *ids (from malloc(),
+ * pointing into c). Returns how many. */
+int crm_conf_ids(const struct crm_conf *c, const char *kind, const char ***ids);
+
 #endif

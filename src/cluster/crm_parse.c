@@ -36,7 +36,7 @@ static const char *const crm_metas[] = {
 
 static const char *const crm_op_attrs[] = {
 	"interval", "timeout", "on-fail", "role", "start-delay", "enabled", "record-pending",
-	"description", NULL,
+	"description", "OCF_CHECK_LEVEL", NULL,
 };
 
 static const char *const crm_on_fail[] = {
@@ -271,7 +271,27 @@ static int parse_op(struct crm *p, struct xml_node *prim, char **argv, int *i)
 		}
 		if (!strcmp(w, "interval"))
 			interval = argv[*i] + strlen("interval=");
-		xml_set(op, w, v);
+		if (!strcmp(w, "timeout") || !strcmp(w, "interval")) {
+			long long ms;
+
+			if (sched_parse_interval_ms(v, &ms)) {
+				int rc = crm_error(p, v, NULL, "invalid duration");
+
+				free(w);
+				return rc;
+			}
+		}
+		if (!strcmp(w, "OCF_CHECK_LEVEL")) {
+			/* crmsh keeps it as an instance attribute of the op. */
+			struct xml_node *ia = xml_new(op, "instance_attributes");
+			char *ia_id = xasprintf("%s-instance_attributes", xml_get(prim, "id"));
+
+			xml_set(ia, "id", ia_id);
+			free(ia_id);
+			add_nvpair(p, ia, w, v);
+		} else {
+			xml_set(op, w, v);
+		}
 		free(w);
 		(*i)++;
 	}

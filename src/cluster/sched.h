@@ -29,6 +29,9 @@ int sched_score_add(int a, int b);
 /* "INFINITY", "+INFINITY", "-INFINITY", or an integer (clamped).
  * 0 or -EINVAL. */
 int sched_score_parse(const char *s, int *out);
+/* A Pacemaker duration ("10s", "500ms", "1m", "PT1M", plain = seconds) in
+ * milliseconds. 0 or -EINVAL. */
+int sched_parse_interval_ms(const char *s, long long *out);
 /* Writes the score as Pacemaker prints it; returns buf. */
 const char *sched_score_str(int score, char *buf, size_t len);
 
@@ -90,6 +93,8 @@ enum sched_on_fail {
 struct sched_op {
 	char *name;              /* from malloc() */
 	long long interval_ms;
+	long long timeout_ms;    /* 0: not set (the executor's default) */
+	char *check_level;       /* OCF_CHECK_LEVEL, from malloc(), or NULL */
 	enum sched_role role;    /* ROLE_UNKNOWN: any */
 	enum sched_on_fail on_fail;
 	bool on_fail_set;

@@ -169,8 +169,10 @@ static void rsc_free(struct sched_rsc *r)
 	free(r->fail_reason);
 	sched_attrs_clear(&r->meta);
 	sched_attrs_clear(&r->params);
-	for (int i = 0; i < r->nops; i++)
+	for (int i = 0; i < r->nops; i++) {
 		free(r->ops[i].name);
+		free(r->ops[i].check_level);
+	}
 	free(r->ops);
 	free(r->running_on);
 	free(r->scores);

@@ -56,14 +56,18 @@ static int fsync_dir_of(const char *path)
 	return rc;
 }
 
-int store_write(const char *path, const char *data, size_t len, bool durable,
+int store_write(const char *path, const char *data, size_t len, int flags,
 		char *err, size_t errlen)
 {
+	bool durable = flags & STORE_DURABLE;
 	char *tmp = xasprintf("%s.tmp.%d", path, (int)getpid());
 	char trailer[80];
 	int fd, rc;
 
-	snprintf(trailer, sizeof(trailer), TRAILER_FMT, len, store_crc32(data, len));
+	if (flags & STORE_NO_TRAILER)
+		trailer[0] = 0;
+	else
+		snprintf(trailer, sizeof(trailer), TRAILER_FMT, len, store_crc32(data, len));
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
 	if (fd < 0) {
 		rc = -errno;

@@ -14,9 +14,12 @@
 
 uint32_t store_crc32(const void *data, size_t len);
 
-/* Write atomically and durably (`durable` false skips the fsyncs: for
- * debugging data). 0, or -errno with a message in err. */
-int store_write(const char *path, const char *data, size_t len, bool durable,
+#define STORE_DURABLE    0x1  /* fsync the file and its directory */
+#define STORE_NO_TRAILER 0x2  /* plain content (files meant for other tools) */
+
+/* Write atomically (and durably with STORE_DURABLE). 0, or -errno with a
+ * message in err. */
+int store_write(const char *path, const char *data, size_t len, int flags,
 		char *err, size_t errlen);
 /* Read and verify: the content without its trailer (from malloc(),
  * NUL-terminated), or NULL with a message in err: errno ENOENT when the

@@ -69,7 +69,7 @@ void xml_free(struct xml_node *n)
 	}
 }
 
-void xml_remove(struct xml_node *n)
+void xml_detach(struct xml_node *n)
 {
 	struct xml_node *p = n->parent, *prev = NULL, *c;
 
@@ -84,7 +84,24 @@ void xml_remove(struct xml_node *n)
 			p->last = prev;
 	}
 	n->next = NULL;
+	n->parent = NULL;
+}
+
+void xml_remove(struct xml_node *n)
+{
+	xml_detach(n);
 	xml_free(n);
+}
+
+void xml_append(struct xml_node *parent, struct xml_node *n)
+{
+	n->parent = parent;
+	n->next = NULL;
+	if (parent->last)
+		parent->last->next = n;
+	else
+		parent->children = n;
+	parent->last = n;
 }
 
 static void xml_set_owned(struct xml_node *n, char *name, char *value)

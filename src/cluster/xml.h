@@ -48,6 +48,9 @@ struct xml_node *xml_next(const struct xml_node *n, const char *name);
 struct xml_node *xml_find_id(struct xml_node *root, const char *name, const char *id);
 /* Unlink `n` from its parent and free it. */
 void xml_remove(struct xml_node *n);
+/* Unlink `n` from its parent without freeing it; append a parentless node. */
+void xml_detach(struct xml_node *n);
+void xml_append(struct xml_node *parent, struct xml_node *n);
 
 /* Write `n` indented by two spaces per level. */
 void xml_write(FILE *out, const struct xml_node *n, int depth);
