@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* Exit codes, one table for every subcommand. Codes 1, 2 and 4 may also
+/* Exit codes, one table for every subcommand. Codes 1, 2, 4 and 5 may also
  * come from vigild's reply, which vigilctl passes through. */
 enum cli_exit {
 	CLI_OK = 0,
@@ -21,6 +21,8 @@ enum cli_exit {
 	CLI_USAGE = 2,       /* bad command line */
 	CLI_UNREACHABLE = 3, /* vigild is not running or did not answer */
 	CLI_DENIED = 4,      /* permission denied (socket or daemon) */
+	CLI_NOSUCH = 5,      /* vigild: no such resource, node, attribute or
+			      * configuration version */
 };
 
 #define CLI_DEFAULT_SOCKET "/run/vigil/vigild.sock"

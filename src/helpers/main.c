@@ -9,11 +9,15 @@
  * requests:
  *
  *   attribute update NODE NAME VALUE LIFETIME    (LIFETIME: reboot|forever)
- *   attribute query NODE NAME LIFETIME           stdout: VALUE; code 1: unset
+ *   attribute query NODE NAME LIFETIME           stdout: VALUE; code 5: unset
  *   attribute delete NODE NAME LIFETIME
  *   node name                                    stdout: NAME
  *   node list                                    stdout: "ID NAME STATE" lines
- *   resource locate RSC
+ *   resource locate RSC                          stdout: "resource RSC is running
+ *                                                on: NODE..." or "NODE [ROLE]" lines
+ *
+ * vigild's reply code 5 (no such node, attribute or resource) becomes
+ * Pacemaker's CRM_EX_NOSUCH (105).
  *
  * Where Vigil does not do what Pacemaker does, the helper says so and exits
  * with CRM_EX_UNIMPLEMENT_FEATURE (3); an unknown option is a usage error
@@ -57,6 +61,7 @@ static int crm_exit_of(int code)
 	case CLI_OK: return CRM_EX_OK;
 	case CLI_USAGE: return CRM_EX_USAGE;
 	case CLI_DENIED: return CRM_EX_INSUFFICIENT_PRIV;
+	case CLI_NOSUCH: return CRM_EX_NOSUCH;
 	default: return CRM_EX_ERROR;
 	}
 }
@@ -225,7 +230,7 @@ static int query_one(const struct helper_ctx *h, const struct attr_op *op, const
 	if (rep.code == CLI_OK) {
 		chomp(rep.out);
 		print_value(op, node, rep.out);
-	} else if (rep.code == CLI_ERROR) {
+	} else if (rep.code == CLI_NOSUCH) {
 		rc = CRM_EX_NOSUCH;
 	} else {
 		fputs(rep.err, stderr);
@@ -800,30 +805,45 @@ static void crm_resource_usage(FILE *out)
 	      "  -h, --help               this help\n", out);
 }
 
-/* Print one node of a locate reply. vigild answers either Pacemaker's
- * lines ("resource R is running on: N [Promoted]") or "NODE [ROLE]". */
-static void print_location(const char *rsc, char *line, bool quiet)
+static bool is_role(const char *word)
+{
+	return !strcasecmp(word, "promoted") || !strcasecmp(word, "master") ||
+	       !strcasecmp(word, "unpromoted") || !strcasecmp(word, "slave") ||
+	       !strcasecmp(word, "started");
+}
+
+/* Print the nodes of one line of a locate reply, one Pacemaker line each
+ * ("resource RSC is running on: NODE[ Promoted]"). vigild may answer
+ * Pacemaker's lines, "resource RSC is running on: NODE NODE...", "resource
+ * RSC is NOT running", or "NODE [ROLE]" lines. Returns how many nodes. */
+static int print_locations(const char *rsc, char *line, bool quiet)
 {
 	const char *prefix = "is running on: ";
-	char *p = strstr(line, prefix), *save = NULL, *node, *role;
+	char *p = strstr(line, prefix), *save = NULL, *words[64];
+	int n = 0, count = 0;
 
-	if (str_starts_with(line, "resource ") && p) {
-		if (!quiet) {
-			printf("%s\n", line);
-			return;
-		}
+	if (str_starts_with(line, "resource ")) {
+		if (!p)
+			return 0;   /* "resource RSC is NOT running" */
 		line = p + strlen(prefix);
 	}
-	node = strtok_r(line, " \t", &save);
-	role = strtok_r(NULL, " \t", &save);
-	if (!node)
-		return;
-	if (quiet)
-		printf("%s\n", node);
-	else
-		printf("resource %s is running on: %s%s\n", rsc, node,
-		       role && (!strcasecmp(role, "promoted") || !strcasecmp(role, "master")) ?
-		       " Promoted" : "");
+	for (char *w = strtok_r(line, " \t", &save); w && n < 64; w = strtok_r(NULL, " \t", &save))
+		words[n++] = w;
+	for (int i = 0; i < n; i++) {
+		bool promoted = i + 1 < n && is_role(words[i + 1]) &&
+				(!strcasecmp(words[i + 1], "promoted") ||
+				 !strcasecmp(words[i + 1], "master"));
+
+		if (quiet)
+			printf("%s\n", words[i]);
+		else
+			printf("resource %s is running on: %s%s\n", rsc, words[i],
+			       promoted ? " Promoted" : "");
+		count++;
+		if (i + 1 < n && is_role(words[i + 1]))
+			i++;
+	}
+	return count;
 }
 
 static int crm_resource_main(const struct helper_ctx *h, int argc, char **argv)
@@ -839,7 +859,8 @@ static int crm_resource_main(const struct helper_ctx *h, int argc, char **argv)
 	};
 	struct cli_reply rep;
 	const char *rsc = NULL;
-	bool locate = false, quiet = false, printed = false;
+	bool locate = false, quiet = false;
+	int found = 0;
 	char *save = NULL;
 	int opt, rc;
 
@@ -873,17 +894,14 @@ static int crm_resource_main(const struct helper_ctx *h, int argc, char **argv)
 		return rc;
 	if (rep.code) {
 		fputs(rep.err, stderr);
-		rc = rep.code == CLI_ERROR ? CRM_EX_NOSUCH : crm_exit_of(rep.code);
+		rc = crm_exit_of(rep.code);
 		cli_reply_free(&rep);
 		return rc;
 	}
 	for (char *line = strtok_r(rep.out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
-		if (!*line)
-			continue;
-		print_location(rsc, line, quiet);
-		printed = true;
+		found += print_locations(rsc, line, quiet);
 	}
-	if (!printed && !quiet)
+	if (!found && !quiet)
 		fprintf(stderr, "resource %s is NOT running\n", rsc);
 	cli_reply_free(&rep);
 	return CRM_EX_OK;

@@ -41,8 +41,11 @@ class Cluster:
 
     def __init__(self):
         self.attrs = {}   # (node, name, lifetime) -> value
+        # the forms a locate reply may take
         self.locations = {"st": "n1 promoted\nn2\n", "web": "",
-                          "db": "resource db is running on: n2\n"}
+                          "db": "resource db is running on: n2\n",
+                          "ip": "resource ip is NOT running\n",
+                          "cl": "resource cl is running on: n1 n2 n3\n"}
 
     def __call__(self, req):
         if req == ["node", "name"]:
@@ -57,14 +60,14 @@ class Cluster:
             key = tuple(req[2:])
             if key in self.attrs:
                 return 0, self.attrs[key] + "\n", ""
-            return 1, "", "no attribute %s on %s\n" % (req[3], req[2])
+            return 5, "", "No such device or address\n"
         if req[:2] == ["attribute", "delete"] and len(req) == 5:
             self.attrs.pop(tuple(req[2:]), None)
             return 0, "", ""
         if req[:2] == ["resource", "locate"] and len(req) == 3:
             if req[2] in self.locations:
                 return 0, self.locations[req[2]], ""
-            return 1, "", "unknown resource '%s'\n" % req[2]
+            return 5, "", "unknown resource '%s'\n" % req[2]
         return 2, "", "unexpected request %r\n" % (req,)
 
 
@@ -128,6 +131,16 @@ def test_crm_attribute_unset(fake):
     p = helper("crm_attribute", "-N", "n1", "-n", "nope", "-G", "-l", "forever",
                "--default=0", sock=fake.path)
     assert (p.returncode, p.stdout) == (0, "scope=nodes  name=nope value=0\n")
+
+
+def test_crm_attribute_daemon_error(tmp_path):
+    d = FakeVigild(tmp_path / "s", lambda req: (1, "", "state directory is read-only\n"))
+    try:
+        p = helper("crm_attribute", "-N", "n1", "-n", "foo", "-G", "-l", "reboot", sock=d.path)
+        assert p.returncode == 1
+        assert p.stderr == "state directory is read-only\n"
+    finally:
+        d.close()
 
 
 def test_crm_attribute_delete(fake):
@@ -322,13 +335,17 @@ def test_crm_resource_locate(fake):
     assert p.stdout == "resource db is running on: n2\n"
     p = helper("crm_resource", "-W", "-Q", "-r", "st", sock=fake.path)
     assert p.stdout == "n1\nn2\n"
+    p = helper("crm_resource", "-W", "-r", "cl", sock=fake.path)
+    assert p.stdout == ("resource cl is running on: n1\nresource cl is running on: n2\n"
+                        "resource cl is running on: n3\n")
 
 
-def test_crm_resource_not_running(fake):
-    p = helper("crm_resource", "-W", "-r", "web", sock=fake.path)
+@pytest.mark.parametrize("rsc", ["web", "ip"])
+def test_crm_resource_not_running(fake, rsc):
+    p = helper("crm_resource", "-W", "-r", rsc, sock=fake.path)
     assert p.returncode == 0
     assert p.stdout == ""
-    assert p.stderr == "resource web is NOT running\n"
+    assert p.stderr == "resource %s is NOT running\n" % rsc
 
 
 def test_crm_resource_unknown(fake):

@@ -342,7 +342,7 @@ def test_reply_is_passed_through(fake):
     assert p.stderr == "vigild: unknown resource 'nope'\n"
 
 
-@pytest.mark.parametrize("code", [0, 1, 2, 4])
+@pytest.mark.parametrize("code", [0, 1, 2, 4, 5])
 def test_reply_code_is_the_exit_status(code, fake):
     d = fake(lambda req: (code, "", ""))
     assert run("status", sock=d.path).returncode == code
