@@ -232,12 +232,27 @@ def test_socket_option_beats_environment(tmp_path, fake):
     assert d.requests == [["status"]]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root connects to any socket")
 def test_permission_denied(tmp_path, fake):
+    """A user who may not open the socket gets exit status 4."""
     d = fake()
-    os.chmod(d.path, 0)
-    p = run("status", sock=d.path)
+    if os.geteuid() == 0:
+        # root connects to any socket: run as nobody, who cannot reach it
+        os.chmod(d.path, 0o600)
+        nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        try:
+            ok = subprocess.run(nobody + [VIGILCTL, "--help"], capture_output=True).returncode
+        except FileNotFoundError:
+            ok = -1
+        if ok != 0:
+            pytest.skip("cannot run vigilctl as nobody (setpriv, or the build directory)")
+        cmd = nobody + [VIGILCTL, "--socket", d.path, "status"]
+    else:
+        os.chmod(d.path, 0)
+        cmd = [VIGILCTL, "--socket", d.path, "status"]
+    p = subprocess.run(cmd, capture_output=True, text=True, timeout=20)
     assert p.returncode == 4, p.stderr
+    assert "Permission denied" in p.stderr
+    assert d.requests == []
 
 
 # --- configure verify --local and files, no daemon ----------------------
