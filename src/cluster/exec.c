@@ -363,7 +363,8 @@ static void report_cb(struct ev_loop *loop, struct ev_timer *t)
 	}
 	call->state = CALL_IDLE;
 	ev_timer_init(&call->timer, interval_cb, call);
-	ev_timer_start(loop, &call->timer, (uint64_t)call->op.interval_ms);
+	ev_timer_start(loop, &call->timer, call->rerun ? 0 : (uint64_t)call->op.interval_ms);
+	call->rerun = false;
 }
 
 /* ---- cancelling ---- */
@@ -490,6 +491,15 @@ static void vip_run(struct exec_call *call)
 	}
 	memset(&spec, 0, sizeof(spec));
 	rc = vip_parse(&call->params, &spec, err, sizeof(err));
+	if (rc != OCF_SUCCESS && !strcmp(action, "stop")) {
+		/* Parameters no start could have used (or an interface that
+		 * is gone) leave no address to remove; a failed stop would
+		 * get the node fenced. IPaddr2 does the same. */
+		log_warning("Stop of %s: %s; nothing to remove", call->op.rsc, err);
+		announce_stop(call->ex, call->op.rsc);
+		exec_call_finish(call, EXEC_DONE, OCF_SUCCESS, NULL);
+		return;
+	}
 	if (rc != OCF_SUCCESS) {
 		exec_call_finish(call, EXEC_DONE, rc, err);
 		return;

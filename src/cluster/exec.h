@@ -9,7 +9,10 @@
  *            outlives vigild (own session, pid file with its start time);
  *            its stdout/stderr is a pipe to vigild, so after vigild exits
  *            a write there gets SIGPIPE.
- *   vigil:vip      a virtual IP address (netlink, gratuitous ARP / NA).
+ *   vigil:vip      a virtual IP address (netlink, gratuitous ARP / NA): bad
+ *            parameters are rc 6, except for a stop (nothing to remove:
+ *            rc 0); the arp_count - 1 announcements after the first go on
+ *            in the background after the start's result, until a stop.
  *   stonith  fence agents (fence-agents' stdin protocol).
  *
  * Every operation is asynchronous on the caller's event loop; one agent

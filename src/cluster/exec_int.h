@@ -69,6 +69,9 @@ struct exec_call {
 	bool cancelled;                  /* no callback ever again */
 	bool in_callback;                /* freeing waits for the callback */
 	bool reported;                   /* a result was delivered already */
+	bool rerun;                      /* recurring: run again at once, not
+					  * after the interval (its process
+					  * died while it was reporting) */
 	enum exec_status last_status;    /* ... this one (recurring ops) */
 	int last_rc;
 	struct ev_timer timer;           /* report (0 ms), then next interval */

@@ -338,15 +338,21 @@ static void proc_free(struct exec_proc *p)
 	ev_free_later(ex->loop, p);
 }
 
-/* Its recurring monitors report at once rather than at their interval. */
+/* Its recurring monitors report at once rather than at their interval.
+ * One reporting its previous result runs again right after; a queued one
+ * runs after the operation ahead of it anyway. */
 static void notify_monitors(struct executor *ex, const char *rsc, const char *reason)
 {
 	for (struct exec_call *c = ex->calls; c; c = c->next) {
-		if (c->cancelled || c->cls != EXEC_CLASS_PROCESS || c->state != CALL_IDLE ||
-		    c->op.interval_ms <= 0 || strcmp(c->op.action, "monitor") || strcmp(c->op.rsc, rsc))
+		if (c->cancelled || c->cls != EXEC_CLASS_PROCESS || c->op.interval_ms <= 0 ||
+		    strcmp(c->op.action, "monitor") || strcmp(c->op.rsc, rsc))
 			continue;
-		c->start_mono_ms = ev_monotonic_ms();
-		exec_call_finish(c, EXEC_DONE, OCF_NOT_RUNNING, reason);
+		if (c->state == CALL_REPORTING) {
+			c->rerun = true;
+		} else if (c->state == CALL_IDLE) {
+			c->start_mono_ms = ev_monotonic_ms();
+			exec_call_finish(c, EXEC_DONE, OCF_NOT_RUNNING, reason);
+		}
 	}
 }
 

@@ -11,7 +11,11 @@
 
 #include <errno.h>
 #include <ftw.h>
+#include <net/if.h>
+#include <sched.h>
 #include <signal.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 
 #define GUARD_MS 10000
@@ -102,12 +106,15 @@ struct got {
 	char reason[512];
 	char output[4096];
 	long long exec_ms;
+	int rcs[8];         /* every rc, in order */
 };
 
 static void on_done(void *arg, const struct exec_op *op, const struct exec_result *res)
 {
 	struct got *g = arg;
 
+	if (g->calls < (int)ARRAY_SIZE(g->rcs))
+		g->rcs[g->calls] = res->rc;
 	g->calls++;
 	g->call_id = res->call_id;
 	g->status = res->status;
@@ -837,6 +844,41 @@ static void test_process_crash(void)
 	fini(ex);
 }
 
+/* The death lands while the monitor's first result is being reported:
+ * the monitor runs again at once instead of after its interval. */
+static void test_process_crash_while_reporting(void)
+{
+	struct sched_attrs params = { 0 };
+	struct got g = { 0 }, s;
+	struct executor *ex;
+	struct exec_op op;
+	char state = 0;
+	pid_t pid;
+
+	init();
+	ex = new_executor();
+	sched_attrs_set(&params, "command", "sleep 1000");
+	op = process_op("p5", "start", &params);
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, 0);
+	pid = pidfile_pid("p5");
+	op.action = "monitor";
+	op.interval_ms = 60000;
+	CHECK(exec_run(ex, &op, on_done, &g) > 0);
+	kill(pid, SIGKILL);
+	for (int i = 0; i < 500 && state != 'Z'; i++) {
+		usleep(1000);
+		exec_proc_stat(pid, &state, NULL, NULL);
+	}
+	CHECK(state == 'Z');
+	wait_calls(&g, 2);
+	CHECK_INT(g.rcs[0], OCF_SUCCESS);
+	CHECK_INT(g.rcs[1], OCF_NOT_RUNNING);
+	exec_cancel_rsc(ex, "p5");
+	sched_attrs_clear(&params);
+	fini(ex);
+}
+
 static void test_process_errors(void)
 {
 	struct sched_attrs params = { 0 };
@@ -1129,10 +1171,75 @@ static void test_vip_params(void)
 	CHECK_INT(s.status, EXEC_DONE);
 	CHECK_INT(s.rc, OCF_ERR_CONFIGURED);
 	CHECK_CONTAINS(s.reason, "not-an-address");
+	op.action = "stop";                      /* could not have started */
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_SUCCESS);
 	op.action = "meta-data";
 	s = run_sync(ex, &op);
 	CHECK_INT(s.rc, 0);
 	CHECK_CONTAINS(s.output, "<parameter name=\"ip\"");
+	sched_attrs_clear(&params);
+	fini(ex);
+}
+
+/* Loopback of a network namespace of our own: nothing on the host
+ * changes. */
+static bool private_lo_up(void)
+{
+	struct ifreq ifr;
+	int fd;
+
+	if (unshare(CLONE_NEWNET) < 0) {
+		fprintf(stderr, "  skipped: unshare(CLONE_NEWNET): %s\n", strerror(errno));
+		return false;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	CHECK(fd >= 0);
+	memset(&ifr, 0, sizeof(ifr));
+	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "lo");
+	CHECK(ioctl(fd, SIOCGIFFLAGS, &ifr) == 0);
+	ifr.ifr_flags |= IFF_UP;
+	CHECK(ioctl(fd, SIOCSIFFLAGS, &ifr) == 0);
+	close(fd);
+	return true;
+}
+
+static void test_vip(void)
+{
+	struct sched_attrs params = { 0 };
+	struct executor *ex;
+	struct exec_op op = { .rsc = "vip2", .cls = "vigil", .type = "vip" };
+	struct got s;
+
+	if (!private_lo_up())
+		return;
+	init();
+	ex = new_executor();
+	sched_attrs_set(&params, "ip", "198.18.99.1");
+	sched_attrs_set(&params, "nic", "lo");
+	sched_attrs_set(&params, "cidr_netmask", "24");
+	sched_attrs_set(&params, "arp_count", "3");
+	op.params = &params;
+	op.action = "monitor";
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_NOT_RUNNING);
+	op.action = "start";
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_SUCCESS);
+	op.action = "monitor";
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_SUCCESS);
+	run_for(250);                    /* an announcement or two */
+	op.action = "stop";
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_SUCCESS);
+	op.action = "monitor";
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_NOT_RUNNING);
+	/* Announcements pending at executor_free() go with it. */
+	op.action = "start";
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_SUCCESS);
 	sched_attrs_clear(&params);
 	fini(ex);
 }
@@ -1171,6 +1278,7 @@ int main(void)
 	RUN(test_recurring_dummy);
 	RUN(test_cancel);
 	RUN(test_process_crash);
+	RUN(test_process_crash_while_reporting);
 	RUN(test_process_errors);
 	RUN(test_process_settings);
 	RUN(test_process_restart);
@@ -1178,6 +1286,7 @@ int main(void)
 	RUN(test_stonith);
 	RUN(test_stateful);
 	RUN(test_vip_params);
+	RUN(test_vip);
 	RUN(test_metadata);
 	UNIT_DONE();
 }
