@@ -198,7 +198,7 @@ void cib_record_op(struct xml_node *st, const struct cib_op_result *r)
 			const char *iv = xml_get(op, "interval");
 
 			next = xml_next(op, "lrm_rsc_op");
-			if (iv && strcmp(iv, "0"))
+			if (iv && strcmp(iv, "0") && !str_ends_with(xml_get(op, "id"), "_last_failure_0"))
 				xml_remove(op);
 		}
 	}

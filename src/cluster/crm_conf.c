@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "cluster/crm_conf.h"
+#include "cluster/crm_parse.h"
 #include "lib/cfgtok.h"
 #include "lib/strbuf.h"
 #include "lib/util.h"
@@ -109,8 +110,11 @@ static void put_properties(struct crm_conf *c, int kind, const char *const *argv
 		/* Set ids ("cib-bootstrap-options:", "$id=x") are not kept. */
 		if (!eq || argv[i][0] == '$')
 			continue;
+		char **copy;
+
 		name = xstrndup(argv[i], (size_t)(eq - argv[i]));
-		put_owned(c, dup_argv(one, &argc), argc, kind, name);
+		copy = dup_argv(one, &argc);
+		put_owned(c, copy, argc, kind, name);
 		free(name);
 	}
 }
@@ -125,14 +129,18 @@ void crm_conf_put(struct crm_conf *c, const char *const *argv)
 		put_properties(c, kind, argv);
 		return;
 	}
-	put_owned(c, dup_argv(argv, &argc), argc, kind, argv[1]);
+	char **copy = dup_argv(argv, &argc);
+
+	put_owned(c, copy, argc, kind, argv[1]);
 }
 
 struct crm_conf *crm_conf_parse(const char *name, const char *text, size_t len,
 				char *err, size_t errlen)
 {
 	struct crm_conf *c = crm_conf_new();
-	struct cfgtok *t = cfgtok_open_mem(name, text, len, CFGTOK_CONTINUATION | CFGTOK_NO_EXPAND);
+	size_t elen;
+	char *escaped = crm_escape_hashes(text, len, &elen);
+	struct cfgtok *t = cfgtok_open_mem(name, escaped, elen, CFGTOK_CONTINUATION | CFGTOK_NO_EXPAND);
 	struct cfgtok_line line;
 	int r;
 
@@ -148,7 +156,14 @@ struct crm_conf *crm_conf_parse(const char *name, const char *text, size_t len,
 		}
 		crm_conf_put(c, (const char *const *)line.argv);
 	}
+	if (r < 0 && !strstr(err, name)) {
+		char msg[512];
+
+		snprintf(msg, sizeof(msg), "%s:%d: %s", name, line.lineno, err);
+		snprintf(err, errlen, "%s", msg);
+	}
 	cfgtok_close(t);
+	free(escaped);
 	if (r < 0) {
 		crm_conf_free(c);
 		return NULL;
@@ -381,9 +396,9 @@ struct crm_conf *crm_conf_dup(const struct crm_conf *c)
 
 	for (int i = 0; i < c->n; i++) {
 		int argc;
+		char **copy = dup_argv((const char *const *)c->v[i].argv, &argc);
 
-		put_owned(d, dup_argv((const char *const *)c->v[i].argv, &argc), argc, c->v[i].kind,
-			  c->v[i].id);
+		put_owned(d, copy, argc, c->v[i].kind, c->v[i].id);
 	}
 	return d;
 }

@@ -886,7 +886,7 @@ static int parse_node(struct crm *p, char **argv)
 
 /* cfgtok treats '#' as a comment; crmsh's "#uname" is a word. Escape a
  * '#' that follows other words on the line. */
-static char *escape_hashes(const char *data, size_t len, size_t *outlen)
+char *crm_escape_hashes(const char *data, size_t len, size_t *outlen)
 {
 	char *out = xmalloc(len * 2 + 1), *o = out;
 	bool words_seen = false;
@@ -923,7 +923,7 @@ struct xml_node *crm_parse_mem(const char *name, const char *data, size_t len,
 	struct cfgtok *t;
 	struct cfgtok_line line;
 	size_t elen;
-	char *escaped = escape_hashes(data, len, &elen);
+	char *escaped = crm_escape_hashes(data, len, &elen);
 	int rc = 0, r;
 
 	p.cib = cib_new_document();

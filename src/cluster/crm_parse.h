@@ -20,6 +20,10 @@ struct xml_node *crm_parse_file(const char *path, char *err, size_t errlen);
 struct xml_node *crm_parse_mem(const char *name, const char *data, size_t len,
 			       char *err, size_t errlen);
 
+/* crmsh's "#uname" is a word where the tokenizer sees a comment: the
+ * text with such '#' escaped, from malloc(). */
+char *crm_escape_hashes(const char *data, size_t len, size_t *outlen);
+
 /* State file lines:
  *   node NAME online|offline|lost|standby|maintenance|unclean
  *   running RSC NODE [promoted]
