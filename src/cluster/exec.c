@@ -91,9 +91,12 @@ static char *dup_or(const char *s, const char *dflt)
 
 struct executor *executor_new(struct ev_loop *loop, const struct exec_config *cfg)
 {
+	static const struct exec_config defaults;
 	struct executor *ex = xcalloc(1, sizeof(*ex));
 	char host[256] = "localhost";
 
+	if (!cfg)
+		cfg = &defaults;
 	gethostname(host, sizeof(host) - 1);
 	ex->loop = loop;
 	ex->node_name = dup_or(cfg->node_name, host);

@@ -868,8 +868,11 @@ char *exec_agent_metadata(struct executor *ex, enum exec_class cls, const char *
 			reap_blocking(pidfd);
 			goto out;
 		}
-		if (poll(pfd, 2, (int)(deadline - now)) < 0 && errno != EINTR)
-			break;
+		if (poll(pfd, 2, (int)(deadline - now)) < 0 && errno != EINTR) {
+			kill(-pid, SIGKILL);
+			reap_blocking(pidfd);
+			goto out;
+		}
 		if (pfd[1].fd >= 0 && pfd[1].revents) {
 			n = read(out[0], buf, sizeof(buf));
 			if (n > 0 && sb.len < METADATA_MAX)
