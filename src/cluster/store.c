@@ -141,7 +141,7 @@ char *store_read(const char *path, size_t *len, char *err, size_t errlen)
 	return buf;
 }
 
-int store_mkdirs(const char *path)
+int store_mkdirs(const char *path, int mode)
 {
 	char *p = xstrdup(path);
 
@@ -150,7 +150,7 @@ int store_mkdirs(const char *path)
 			char saved = *s;
 
 			*s = 0;
-			if (mkdir(p, 0700) < 0 && errno != EEXIST) {
+			if (mkdir(p, (mode_t)mode) < 0 && errno != EEXIST) {
 				int e = -errno;
 
 				free(p);

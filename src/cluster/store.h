@@ -26,7 +26,7 @@ int store_write(const char *path, const char *data, size_t len, int flags,
  * file is missing, EBADMSG when it is torn or altered. */
 char *store_read(const char *path, size_t *len, char *err, size_t errlen);
 
-/* mkdir -p with mode 0700 for the missing parts. 0 or -errno. */
-int store_mkdirs(const char *path);
+/* mkdir -p, with `mode` for the missing parts. 0 or -errno. */
+int store_mkdirs(const char *path, int mode);
 
 #endif

@@ -1,0 +1,855 @@
+/* controller: events -> scheduler -> transition -> executor -> events. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cluster/cib_record.h"
+#include "cluster/cib_xml.h"
+#include "cluster/controller_int.h"
+#include "lib/log.h"
+#include "lib/strbuf.h"
+#include "lib/util.h"
+
+#define DEFAULT_OP_TIMEOUT_MS 20000
+/* After a transition with a failed action, wait this long before the
+ * next one, so that an action that cannot succeed does not spin. */
+#define RETRY_DELAY_MS 200
+
+static void run_scheduler(struct controller *ctl);
+
+/* ---------------------------------------------------------------- */
+/* Events */
+
+static void kick_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	run_scheduler(t->data);
+}
+
+static void request_schedule_in(struct controller *ctl, uint64_t delay_ms, const char *reason)
+{
+	if (!ctl->schedule_reason)
+		ctl->schedule_reason = xstrdup(reason);
+	ctl->need_schedule = true;
+	if (ctl->tr)
+		ctl->tr->aborted = true;
+	if (!ev_timer_active(&ctl->kick) || delay_ms == 0)
+		ev_timer_start(ctl->loop, &ctl->kick, delay_ms);
+}
+
+void ctl_request_schedule(struct controller *ctl, const char *fmt, ...)
+{
+	va_list ap;
+	char *reason;
+
+	va_start(ap, fmt);
+	if (vasprintf(&reason, fmt, ap) < 0)
+		abort();
+	va_end(ap);
+	request_schedule_in(ctl, 0, reason);
+	free(reason);
+}
+
+static void recheck_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	ctl_request_schedule(t->data, "a failure timeout expired");
+}
+
+/* ---------------------------------------------------------------- */
+/* Cluster view */
+
+const char *ctl_history_id(const struct sched_rsc *r)
+{
+	const struct sched_rsc *top = sched_rsc_top((struct sched_rsc *)r);
+
+	if (top->variant == VARIANT_CLONE && !top->unique && r->clone_base)
+		return r->clone_base;
+	return r->id;
+}
+
+struct sched_cluster *ctl_unpack(struct controller *ctl, char *err, size_t errlen)
+{
+	struct sched_cluster *c;
+
+	ctl_self_state(ctl);
+	xml_set(ctl->cib, "have-quorum", "1");
+	xml_set(ctl->cib, "dc-uuid", ctl->node);
+	c = cib_unpack(ctl->cib, (long long)time(NULL), err, errlen);
+	if (c)
+		ctl->start_failure_fatal = c->start_failure_fatal;
+	return c;
+}
+
+static bool runs_here(const struct controller *ctl, const struct sched_rsc *r)
+{
+	for (int i = 0; i < r->nrunning; i++)
+		if (!strcmp(r->running_on[i]->uname, ctl->node))
+			return true;
+	return false;
+}
+
+static const struct sched_op *find_op(const struct sched_rsc *r, const char *task,
+				      long long interval_ms)
+{
+	for (int i = 0; i < r->nops; i++)
+		if (!strcmp(r->ops[i].name, task) && r->ops[i].interval_ms == interval_ms)
+			return &r->ops[i];
+	return NULL;
+}
+
+static long long op_timeout_ms(struct controller *ctl, const struct sched_cluster *c,
+			       const struct sched_rsc *r, const char *task, long long interval_ms)
+{
+	const struct sched_op *op = find_op(r, task, interval_ms);
+	const char *v;
+	long long ms;
+
+	if (op && op->timeout_ms > 0)
+		return op->timeout_ms;
+	if ((v = sched_attrs_get(&c->op_defaults, "timeout")) && !sched_parse_interval_ms(v, &ms) &&
+	    ms > 0)
+		return ms;
+	ms = exec_default_timeout_ms(ctl->ex, r->cls, r->provider, r->type, task);
+	return ms > 0 ? ms : DEFAULT_OP_TIMEOUT_MS;
+}
+
+static void env_set_num(struct sched_attrs *env, const char *name, long long v)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%lld", v);
+	sched_attrs_set(env, name, buf);
+}
+
+/* The OCF_RESKEY_CRM_meta_* a clone's instance is told about. */
+static void clone_env(const struct sched_rsc *r, struct sched_attrs *env)
+{
+	const struct sched_rsc *top = sched_rsc_top((struct sched_rsc *)r);
+	const char *colon = strrchr(r->id, ':');
+
+	if (top->variant != VARIANT_CLONE)
+		return;
+	sched_attrs_set(env, "OCF_RESKEY_CRM_meta_clone", colon ? colon + 1 : "0");
+	env_set_num(env, "OCF_RESKEY_CRM_meta_clone_max", top->clone_max);
+	env_set_num(env, "OCF_RESKEY_CRM_meta_clone_node_max", top->clone_node_max);
+	sched_attrs_set(env, "OCF_RESKEY_CRM_meta_globally_unique", top->unique ? "true" : "false");
+	if (top->promotable) {
+		sched_attrs_set(env, "OCF_RESKEY_CRM_meta_promotable", "true");
+		env_set_num(env, "OCF_RESKEY_CRM_meta_promoted_max", top->promoted_max);
+		env_set_num(env, "OCF_RESKEY_CRM_meta_promoted_node_max", top->promoted_node_max);
+		env_set_num(env, "OCF_RESKEY_CRM_meta_master_max", top->promoted_max);
+		env_set_num(env, "OCF_RESKEY_CRM_meta_master_node_max", top->promoted_node_max);
+	}
+}
+
+/* Fill an exec_op for resource r; strings point into r, which must
+ * outlive the call to exec_run() (the executor copies them). */
+static void prepare_op(struct controller *ctl, const struct sched_cluster *c,
+		       const struct sched_rsc *r, const char *task, long long interval_ms,
+		       struct exec_op *op, struct sched_attrs *env)
+{
+	const struct sched_op *sop = find_op(r, task, interval_ms);
+
+	memset(op, 0, sizeof(*op));
+	op->rsc = ctl_history_id(r);
+	op->cls = r->cls;
+	op->provider = r->provider;
+	op->type = r->type;
+	op->action = task;
+	op->interval_ms = interval_ms;
+	op->timeout_ms = op_timeout_ms(ctl, c, r, task, interval_ms);
+	op->params = &r->params;
+	clone_env(r, env);
+	if (sop && sop->check_level)
+		sched_attrs_set(env, "OCF_CHECK_LEVEL", sop->check_level);
+	op->env = env;
+}
+
+/* ---------------------------------------------------------------- */
+/* Recording results */
+
+static const char *rc_name(int rc)
+{
+	switch (rc) {
+	case 0: return "ok";
+	case 1: return "error";
+	case 2: return "invalid parameter";
+	case 3: return "unimplemented feature";
+	case 4: return "insufficient privileges";
+	case 5: return "not installed";
+	case 6: return "not configured";
+	case 7: return "not running";
+	case 8: return "promoted";
+	case 9: return "promoted (failed)";
+	case 190: return "degraded";
+	case 191: return "degraded promoted";
+	default: return "unknown";
+	}
+}
+
+static bool result_ok(const struct exec_result *res, int target_rc)
+{
+	if (res->status != EXEC_DONE)
+		return false;
+	if (res->rc == target_rc)
+		return true;
+	return (res->rc == OCF_DEGRADED && target_rc == OCF_SUCCESS) ||
+	       (res->rc == OCF_DEGRADED_PROMOTED && target_rc == OCF_RUNNING_PROMOTED);
+}
+
+/* Record a result; count a failure. Returns true if it was a failure. */
+static bool record_result(struct controller *ctl, const struct exec_op *op,
+			  const struct exec_result *res, int target_rc)
+{
+	struct xml_node *self = ctl_self_state(ctl);
+	bool probe = !strcmp(op->action, "monitor") && op->interval_ms == 0;
+	bool failed = !probe && !result_ok(res, target_rc);
+	struct cib_op_result r = {
+		.rsc = op->rsc, .cls = op->cls, .provider = op->provider, .type = op->type,
+		.task = op->action, .interval_ms = op->interval_ms,
+		.rc = res->status == EXEC_DONE ? res->rc : OCF_ERR_GENERIC,
+		.op_status = res->status == EXEC_DONE ? 0 : (int)res->status,
+		.target_rc = target_rc, .call_id = ++ctl->call_id, .when = res->started_ms / 1000,
+		.exec_ms = res->exec_ms, .reason = res->reason,
+	};
+
+	if (probe && res->status != EXEC_DONE)
+		failed = true;
+	cib_record_op(self, &r);
+	if (failed) {
+		/* Pacemaker: a failed start is fatal by default, as is a
+		 * failed stop. */
+		bool fatal = !strcmp(op->action, "stop") ||
+			     (!strcmp(op->action, "start") && ctl->start_failure_fatal);
+
+		cib_count_failure(self, op->rsc, op->action, op->interval_ms, r.when, fatal);
+		log_warning("Operation %s_%s_%lld on %s failed: %s (rc=%d)%s%s", op->rsc, op->action,
+			    op->interval_ms, ctl->node,
+			    res->status == EXEC_TIMEOUT ? "timed out" : rc_name(r.rc), r.rc,
+			    res->reason ? ": " : "", res->reason ? res->reason : "");
+	}
+	ctl_status_save(ctl);
+	return failed;
+}
+
+/* An operation in flight is recorded as pending (Pacemaker's
+ * record-pending), so status shows "Starting", not the role before. */
+static void record_pending(struct controller *ctl, const struct exec_op *op, int target_rc)
+{
+	struct cib_op_result r = {
+		.rsc = op->rsc, .cls = op->cls, .provider = op->provider, .type = op->type,
+		.task = op->action, .interval_ms = op->interval_ms, .rc = -1, .op_status = -1,
+		.target_rc = target_rc, .call_id = -1, .when = (long long)time(NULL),
+	};
+
+	cib_record_op(ctl_self_state(ctl), &r);
+}
+
+/* ---------------------------------------------------------------- */
+/* Recurring monitors */
+
+static void monitor_free(struct monitor *m)
+{
+	free(m->rsc);
+	free(m->cls);
+	free(m->provider);
+	free(m->type);
+	free(m);
+}
+
+static void monitor_unlink(struct controller *ctl, struct monitor *m)
+{
+	for (struct monitor **pp = &ctl->monitors; *pp; pp = &(*pp)->next)
+		if (*pp == m) {
+			*pp = m->next;
+			return;
+		}
+}
+
+static void monitor_done(void *arg, const struct exec_op *op, const struct exec_result *res)
+{
+	struct monitor *m = arg;
+	struct controller *ctl = m->ctl;
+
+	if (!record_result(ctl, op, res, m->target_rc))
+		return;
+	/* Failed: stop watching; recovery decides what happens, and the
+	 * monitor comes back with the resource. */
+	exec_cancel(ctl->ex, m->call_id);
+	monitor_unlink(ctl, m);
+	ctl_request_schedule(ctl, "%s monitor failed on %s: %s", m->rsc, ctl->node,
+			     res->reason ? res->reason : rc_name(res->rc));
+	monitor_free(m);
+}
+
+static void monitors_cancel_rsc(struct controller *ctl, const char *rsc)
+{
+	struct monitor **pp = &ctl->monitors;
+
+	while (*pp) {
+		struct monitor *m = *pp;
+
+		if (!strcmp(m->rsc, rsc)) {
+			*pp = m->next;
+			exec_cancel(ctl->ex, m->call_id);
+			cib_forget_op(ctl_self_state(ctl), m->rsc, "monitor", m->interval_ms);
+			monitor_free(m);
+		} else {
+			pp = &m->next;
+		}
+	}
+}
+
+static bool op_applies_to_role(const struct sched_op *op, enum sched_role role)
+{
+	if (op->role == ROLE_UNKNOWN || op->role == ROLE_STARTED)
+		return role == ROLE_STARTED || role == ROLE_UNPROMOTED;
+	if (op->role == ROLE_UNPROMOTED)
+		return role == ROLE_UNPROMOTED || role == ROLE_STARTED;
+	return op->role == role;
+}
+
+static void monitor_start(struct controller *ctl, const struct sched_cluster *c,
+			  const struct sched_rsc *r, const struct sched_op *sop, int target_rc)
+{
+	struct monitor *m = xcalloc(1, sizeof(*m));
+	struct exec_op op;
+	struct sched_attrs env = { 0 };
+
+	m->ctl = ctl;
+	m->rsc = xstrdup(ctl_history_id(r));
+	m->interval_ms = sop->interval_ms;
+	m->target_rc = target_rc;
+	m->cls = xstrdup(r->cls);
+	m->provider = r->provider ? xstrdup(r->provider) : NULL;
+	m->type = xstrdup(r->type);
+	m->seen = true;
+	prepare_op(ctl, c, r, "monitor", sop->interval_ms, &op, &env);
+	m->call_id = exec_run(ctl->ex, &op, monitor_done, m);
+	sched_attrs_clear(&env);
+	if (m->call_id < 0) {
+		log_err("Cannot start the %lld ms monitor of %s: %s", m->interval_ms, m->rsc,
+			strerror(-m->call_id));
+		monitor_free(m);
+		return;
+	}
+	m->next = ctl->monitors;
+	ctl->monitors = m;
+}
+
+/* Make the running monitors match the resources active here. */
+static void monitors_reconcile(struct controller *ctl, const struct sched_cluster *c)
+{
+	struct monitor **pp;
+
+	for (struct monitor *m = ctl->monitors; m; m = m->next)
+		m->seen = false;
+	for (int i = 0; i < c->nall; i++) {
+		const struct sched_rsc *r = c->all[i];
+
+		if (r->variant != VARIANT_PRIMITIVE || !runs_here(ctl, r) || r->failed)
+			continue;
+		for (int k = 0; k < r->nops; k++) {
+			const struct sched_op *sop = &r->ops[k];
+			int target = r->role == ROLE_PROMOTED ? OCF_RUNNING_PROMOTED : OCF_SUCCESS;
+			bool have = false;
+
+			if (strcmp(sop->name, "monitor") || sop->interval_ms <= 0 || !sop->enabled ||
+			    !op_applies_to_role(sop, r->role))
+				continue;
+			for (struct monitor *m = ctl->monitors; m; m = m->next)
+				if (!strcmp(m->rsc, ctl_history_id(r)) && m->interval_ms == sop->interval_ms &&
+				    m->target_rc == target) {
+					m->seen = true;
+					have = true;
+				}
+			if (!have)
+				monitor_start(ctl, c, r, sop, target);
+		}
+	}
+	pp = &ctl->monitors;
+	while (*pp) {
+		struct monitor *m = *pp;
+
+		if (m->seen) {
+			pp = &m->next;
+			continue;
+		}
+		*pp = m->next;
+		exec_cancel(ctl->ex, m->call_id);
+		cib_forget_op(ctl_self_state(ctl), m->rsc, "monitor", m->interval_ms);
+		monitor_free(m);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Probes */
+
+struct probe {
+	struct controller *ctl;
+};
+
+static void probe_done(void *arg, const struct exec_op *op, const struct exec_result *res)
+{
+	struct controller *ctl = arg;
+
+	record_result(ctl, op, res, OCF_NOT_RUNNING);
+	if (res->status == EXEC_DONE && res->rc != OCF_NOT_RUNNING)
+		log_notice("Probe of %s on %s: %s (rc=%d)", op->rsc, ctl->node, rc_name(res->rc),
+			   res->rc);
+	if (--ctl->probes_running == 0)
+		ctl_request_schedule(ctl, "probes complete");
+}
+
+/* Probe every resource without history here. Returns how many started. */
+static int start_probes(struct controller *ctl, const struct sched_cluster *c)
+{
+	struct xml_node *self = ctl_self_state(ctl);
+	int started = 0;
+
+	for (int i = 0; i < c->nall; i++) {
+		const struct sched_rsc *r = c->all[i];
+		const char *hid = ctl_history_id(r);
+		struct exec_op op;
+		struct sched_attrs env = { 0 };
+		bool dup = false;
+
+		if (r->variant != VARIANT_PRIMITIVE || cib_has_history(self, hid))
+			continue;
+		/* Anonymous clone instances share one history id. */
+		for (int k = 0; k < i && !dup; k++)
+			dup = c->all[k]->variant == VARIANT_PRIMITIVE &&
+			      !strcmp(ctl_history_id(c->all[k]), hid);
+		if (dup)
+			continue;
+		prepare_op(ctl, c, r, "monitor", 0, &op, &env);
+		if (exec_run(ctl->ex, &op, probe_done, ctl) > 0) {
+			started++;
+			ctl->probes_running++;
+		}
+		sched_attrs_clear(&env);
+	}
+	return started;
+}
+
+/* ---------------------------------------------------------------- */
+/* Transitions */
+
+static void tr_launch_ready(struct controller *ctl);
+
+static void history_add(struct controller *ctl, struct transition *tr, const char *result)
+{
+	struct history_entry *h = &ctl->history[ctl->nhistory % HISTORY_KEPT];
+	struct strbuf sb = STRBUF_INIT;
+
+	if (ctl->nhistory >= HISTORY_KEPT) {
+		free(h->reason);
+		free(h->summary);
+		free(h->result);
+	}
+	for (int i = 0; i < tr->nacts; i++)
+		if (!tr->acts[i].pseudo)
+			sb_appendf(&sb, "%s%s\n", tr->acts[i].label,
+				   tr->acts[i].state == TA_FAILED ? " (failed)" :
+				   tr->acts[i].state == TA_DONE ? "" : " (not run)");
+	h->transition = tr->id;
+	h->when = tr->started;
+	h->reason = xstrdup(tr->reason);
+	h->summary = sb.s ? sb.s : xstrdup("");
+	h->result = xstrdup(result);
+	ctl->nhistory++;
+	ctl_log_transition(ctl, h);
+}
+
+static void tr_free(struct transition *tr)
+{
+	for (int i = 0; i < tr->nacts; i++) {
+		struct tr_action *a = &tr->acts[i];
+
+		free(a->rsc);
+		free(a->label);
+		free(a->task);
+		free(a->deps);
+		free((char *)a->op.rsc);
+		free((char *)a->op.cls);
+		free((char *)a->op.provider);
+		free((char *)a->op.type);
+		sched_attrs_clear(&a->params);
+		sched_attrs_clear(&a->env);
+	}
+	free(tr->acts);
+	free(tr->reason);
+	free(tr);
+}
+
+static void tr_finish(struct controller *ctl)
+{
+	struct transition *tr = ctl->tr;
+	bool failed = false;
+
+	for (int i = 0; i < tr->nacts; i++)
+		failed |= tr->acts[i].state == TA_FAILED;
+	log_notice("Transition %d %s", tr->id,
+		   failed ? "stopped: an action failed" : tr->aborted ? "aborted" : "complete");
+	history_add(ctl, tr, failed ? "an action failed" : tr->aborted ? "aborted" : "complete");
+	ctl->tr = NULL;
+	tr_free(tr);
+	/* Always check again: the results changed the status. */
+	if (failed)
+		request_schedule_in(ctl, RETRY_DELAY_MS, "transition stopped by a failed action");
+	else
+		ctl_request_schedule(ctl, "transition %d finished", ctl->transition_seq);
+}
+
+static void tr_action_done(void *arg, const struct exec_op *op, const struct exec_result *res)
+{
+	struct tr_action *a = arg;
+	struct controller *ctl = a->ctl;
+	struct transition *tr = ctl->tr;
+	bool failed = record_result(ctl, op, res, a->target_rc);
+
+	a->state = failed ? TA_FAILED : TA_DONE;
+	if (failed)
+		tr->aborted = true;
+	tr->running--;
+	tr_launch_ready(ctl);
+}
+
+static bool deps_done(const struct transition *tr, const struct tr_action *a)
+{
+	for (int i = 0; i < a->ndeps; i++)
+		if (tr->acts[a->deps[i]].state != TA_DONE)
+			return false;
+	return true;
+}
+
+static void tr_launch_ready(struct controller *ctl)
+{
+	struct transition *tr = ctl->tr;
+	bool progress = true;
+
+	while (progress && !tr->aborted) {
+		progress = false;
+		for (int i = 0; i < tr->nacts; i++) {
+			struct tr_action *a = &tr->acts[i];
+			int id;
+
+			if (a->state != TA_WAITING || !deps_done(tr, a))
+				continue;
+			progress = true;
+			if (a->pseudo) {
+				a->state = TA_DONE;
+				continue;
+			}
+			if (!a->rsc) {
+				/* Fencing and other node actions need a cluster. */
+				log_err("%s: not possible on a single-node cluster", a->label);
+				a->state = TA_FAILED;
+				tr->aborted = true;
+				break;
+			}
+			if (!strcmp(a->task, "stop") || !strcmp(a->task, "demote") ||
+			    !strcmp(a->task, "promote"))
+				monitors_cancel_rsc(ctl, a->rsc);
+			log_notice("Initiating %s", a->label);
+			record_pending(ctl, &a->op, a->target_rc);
+			a->state = TA_RUNNING;
+			tr->running++;
+			id = exec_run(ctl->ex, &a->op, tr_action_done, a);
+			if (id < 0) {
+				log_err("%s: cannot run: %s", a->label, strerror(-id));
+				a->state = TA_FAILED;
+				tr->running--;
+				tr->aborted = true;
+				break;
+			}
+		}
+	}
+	if (tr->running > 0)
+		return;
+	for (int i = 0; i < tr->nacts; i++)
+		if (tr->acts[i].state == TA_WAITING && !tr->aborted)
+			return;
+	tr_finish(ctl);
+}
+
+static bool in_graph(const struct sched_action *a)
+{
+	return !(a->flags & ACT_OPTIONAL) && (a->flags & ACT_RUNNABLE);
+}
+
+static int target_rc_of(const struct sched_action *a)
+{
+	if (!strcmp(a->task, "monitor") && a->interval_ms == 0)
+		return OCF_NOT_RUNNING;
+	if (!strcmp(a->task, "monitor") && a->rsc && a->rsc->next_role == ROLE_PROMOTED)
+		return OCF_RUNNING_PROMOTED;
+	return OCF_SUCCESS;
+}
+
+static struct transition *tr_build(struct controller *ctl, const struct sched_cluster *c)
+{
+	struct transition *tr = xcalloc(1, sizeof(*tr));
+	int *map = xmalloc((c->nactions + 1) * sizeof(int));
+
+	for (int i = 0; i < c->nactions; i++) {
+		const struct sched_action *sa = c->actions[i];
+		struct tr_action *a;
+
+		map[i] = -1;
+		if (!in_graph(sa))
+			continue;
+		/* Recurring monitors follow the state (see monitors_reconcile). */
+		if (sa->rsc && !strcmp(sa->task, "monitor") && sa->interval_ms > 0)
+			continue;
+		tr->acts = xrealloc(tr->acts, (tr->nacts + 1) * sizeof(*tr->acts));
+		a = &tr->acts[tr->nacts];
+		memset(a, 0, sizeof(*a));
+		a->ctl = ctl;
+		a->idx = tr->nacts;
+		a->task = xstrdup(sa->task);
+		a->interval_ms = sa->interval_ms;
+		a->pseudo = (sa->flags & ACT_PSEUDO) || !sa->node;
+		a->target_rc = target_rc_of(sa);
+		if (sa->rsc && !a->pseudo) {
+			struct exec_op op;
+
+			a->rsc = xstrdup(ctl_history_id(sa->rsc));
+			a->label = xasprintf("%s %s on %s", sa->rsc->id, sa->task, sa->node->uname);
+			sched_attrs_clear(&a->params);
+			for (int k = 0; k < sa->rsc->params.n; k++)
+				sched_attrs_set(&a->params, sa->rsc->params.v[k].name,
+						sa->rsc->params.v[k].value);
+			prepare_op(ctl, c, sa->rsc, sa->task, sa->interval_ms, &op, &a->env);
+			a->op = op;
+			a->op.rsc = xstrdup(op.rsc);
+			a->op.cls = xstrdup(op.cls);
+			a->op.provider = op.provider ? xstrdup(op.provider) : NULL;
+			a->op.type = xstrdup(op.type);
+			a->op.action = a->task;
+			a->op.params = &a->params;
+			a->op.env = &a->env;
+		} else if (!sa->rsc && sa->node && !a->pseudo) {
+			a->label = xasprintf("%s of %s", sa->task, sa->node->uname);
+		} else {
+			a->label = xasprintf("%s_%s", sa->rsc ? sa->rsc->id : "", sa->task);
+		}
+		map[i] = tr->nacts++;
+	}
+	for (int e = 0; e < c->nedges; e++) {
+		int f = map[c->edges[e].first->id], t = map[c->edges[e].then->id];
+		struct tr_action *a;
+
+		if (f < 0 || t < 0 || f == t)
+			continue;
+		a = &tr->acts[t];
+		a->deps = xrealloc(a->deps, (a->ndeps + 1) * sizeof(int));
+		a->deps[a->ndeps++] = f;
+	}
+	free(map);
+	return tr;
+}
+
+void ctl_restart_add(struct controller *ctl, const char *rsc, const char *target_role)
+{
+	struct restart *r = xcalloc(1, sizeof(*r));
+
+	r->rsc = xstrdup(rsc);
+	r->target_role = target_role ? xstrdup(target_role) : NULL;
+	r->next = ctl->restarts;
+	ctl->restarts = r;
+}
+
+static bool active_anywhere(const struct sched_rsc *r)
+{
+	if (r->variant == VARIANT_PRIMITIVE)
+		return r->nrunning > 0;
+	for (int i = 0; i < r->nchildren; i++)
+		if (active_anywhere(r->children[i]))
+			return true;
+	return false;
+}
+
+/* Restarts whose stop is done get their target role back. */
+static void restarts_check(struct controller *ctl, const struct sched_cluster *c)
+{
+	struct restart **pp = &ctl->restarts;
+
+	while (*pp) {
+		struct restart *rs = *pp;
+		const struct sched_rsc *r = sched_rsc_find(c, rs->rsc);
+		struct crm_conf *conf;
+		char err[1024];
+
+		if (r && active_anywhere(r)) {
+			pp = &rs->next;
+			continue;
+		}
+		*pp = rs->next;
+		conf = crm_conf_dup(ctl->conf);
+		if (crm_conf_rsc_meta(conf, rs->rsc, "target-role", rs->target_role) == 0 &&
+		    ctl_config_commit(ctl, conf, "resource restart (start again)", err, sizeof(err)) == 0)
+			ctl_request_schedule(ctl, "resource restart %s: starting again", rs->rsc);
+		else
+			crm_conf_free(conf);
+		free(rs->rsc);
+		free(rs->target_role);
+		free(rs);
+	}
+}
+
+/* When the earliest failure of this node expires (failure-timeout). */
+static void arm_recheck(struct controller *ctl, const struct sched_cluster *c)
+{
+	struct sched_node *self = sched_node_find(c, ctl->node);
+	long long now = (long long)time(NULL), next = 0;
+
+	if (!self)
+		return;
+	for (int i = 0; i < c->nall; i++) {
+		struct sched_rsc *r = c->all[i];
+		const char *base = ctl_history_id(r);
+		size_t bl = strlen(base);
+
+		if (r->variant != VARIANT_PRIMITIVE || r->failure_timeout_ms <= 0)
+			continue;
+		for (int k = 0; k < self->attrs.n; k++) {
+			const char *name = self->attrs.v[k].name;
+			long long expiry;
+
+			if (strncmp(name, "last-failure-", 13) || strncmp(name + 13, base, bl) ||
+			    (name[13 + bl] && name[13 + bl] != '#'))
+				continue;
+			expiry = atoll(self->attrs.v[k].value) + (r->failure_timeout_ms + 999) / 1000;
+			if (expiry > now && (!next || expiry < next))
+				next = expiry;
+		}
+	}
+	if (next)
+		ev_timer_start(ctl->loop, &ctl->recheck, (uint64_t)(next - now) * 1000 + 50);
+	else
+		ev_timer_stop(ctl->loop, &ctl->recheck);
+}
+
+static void run_scheduler(struct controller *ctl)
+{
+	struct sched_cluster *c;
+	struct transition *tr;
+	char err[1024];
+	char *reason;
+
+	if (ctl->tr || ctl->probes_running)
+		return;  /* rescheduled when they finish */
+	reason = ctl->schedule_reason ? ctl->schedule_reason : xstrdup("recheck");
+	ctl->schedule_reason = NULL;
+	ctl->need_schedule = false;
+	c = ctl_unpack(ctl, err, sizeof(err));
+	if (!c) {
+		log_err("Cannot read the cluster state: %s", err);
+		free(reason);
+		return;
+	}
+	if (start_probes(ctl, c)) {
+		sched_cluster_free(c);
+		ctl->schedule_reason = reason;
+		return;
+	}
+	if (sched_run(c, err, sizeof(err)) < 0) {
+		log_err("Scheduler failed: %s", err);
+		sched_cluster_free(c);
+		free(reason);
+		return;
+	}
+	tr = tr_build(ctl, c);
+	if (!tr->nacts) {
+		tr_free(tr);
+		monitors_reconcile(ctl, c);
+		arm_recheck(ctl, c);
+		restarts_check(ctl, c);
+		ctl_status_save(ctl);
+		sched_cluster_free(c);
+		free(reason);
+		return;
+	}
+	ctl_save_pe_input(ctl, c->now);
+	tr->id = ++ctl->transition_seq;
+	tr->reason = reason;
+	tr->started = c->now;
+	ctl->tr = tr;
+	log_notice("Transition %d (%s): %d actions, input pe-input-%d", tr->id, reason, tr->nacts,
+		   ctl->pe_seq);
+	sched_cluster_free(c);
+	tr_launch_ready(ctl);
+}
+
+/* ---------------------------------------------------------------- */
+
+struct controller *controller_new(struct ev_loop *loop, const struct controller_config *cfg,
+				  char *err, size_t errlen)
+{
+	struct controller *ctl = xcalloc(1, sizeof(*ctl));
+	struct exec_config ecfg = {
+		.node_name = cfg->node_name,
+		.ocf_root = cfg->ocf_root,
+		.helper_dir = cfg->helper_dir,
+		.socket_path = cfg->socket_path,
+		.state_dir = cfg->state_dir,
+	};
+
+	ctl->loop = loop;
+	ctl->node = xstrdup(cfg->node_name);
+	ctl->state_dir = xstrdup(cfg->state_dir);
+	ctl->start_failure_fatal = true;
+	ev_timer_init(&ctl->kick, kick_cb, ctl);
+	ev_timer_init(&ctl->recheck, recheck_cb, ctl);
+	ctl->ex = executor_new(loop, &ecfg);
+	if (!ctl->ex) {
+		snprintf(err, errlen, "cannot start the executor: %s", strerror(errno));
+		controller_free(ctl);
+		return NULL;
+	}
+	if (ctl_state_load(ctl, err, errlen)) {
+		controller_free(ctl);
+		return NULL;
+	}
+	ctl_request_schedule(ctl, "vigild started");
+	return ctl;
+}
+
+void controller_free(struct controller *ctl)
+{
+	if (!ctl)
+		return;
+	ev_timer_stop(ctl->loop, &ctl->kick);
+	ev_timer_stop(ctl->loop, &ctl->recheck);
+	while (ctl->monitors) {
+		struct monitor *m = ctl->monitors;
+
+		ctl->monitors = m->next;
+		monitor_free(m);
+	}
+	while (ctl->restarts) {
+		struct restart *r = ctl->restarts;
+
+		ctl->restarts = r->next;
+		free(r->rsc);
+		free(r->target_role);
+		free(r);
+	}
+	executor_free(ctl->ex);
+	if (ctl->tr)
+		tr_free(ctl->tr);
+	for (int i = 0; i < HISTORY_KEPT && i < ctl->nhistory; i++) {
+		free(ctl->history[i].reason);
+		free(ctl->history[i].summary);
+		free(ctl->history[i].result);
+	}
+	crm_conf_free(ctl->conf);
+	xml_free(ctl->cib);
+	free(ctl->schedule_reason);
+	free(ctl->node);
+	free(ctl->state_dir);
+	free(ctl);
+}
