@@ -594,6 +594,9 @@ static struct transition *tr_build(struct controller *ctl, const struct sched_cl
 	struct transition *tr = xcalloc(1, sizeof(*tr));
 	int *map = xmalloc((c->nactions + 1) * sizeof(int));
 
+	/* Sized once: actions point into themselves (op.params, op.env). */
+	tr->acts = xcalloc(c->nactions + 1, sizeof(*tr->acts));
+
 	for (int i = 0; i < c->nactions; i++) {
 		const struct sched_action *sa = c->actions[i];
 		struct tr_action *a;
@@ -604,7 +607,6 @@ static struct transition *tr_build(struct controller *ctl, const struct sched_cl
 		/* Recurring monitors follow the state (see monitors_reconcile). */
 		if (sa->rsc && !strcmp(sa->task, "monitor") && sa->interval_ms > 0)
 			continue;
-		tr->acts = xrealloc(tr->acts, (tr->nacts + 1) * sizeof(*tr->acts));
 		a = &tr->acts[tr->nacts];
 		memset(a, 0, sizeof(*a));
 		a->ctl = ctl;

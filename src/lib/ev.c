@@ -72,10 +72,13 @@ err:
 	return NULL;
 }
 
+static void collect_garbage(struct ev_loop *loop);
+
 void ev_loop_free(struct ev_loop *loop)
 {
 	if (!loop)
 		return;
+	collect_garbage(loop);
 	close(loop->wake_io.fd);
 	close(loop->epfd);
 	free(loop->heap);
