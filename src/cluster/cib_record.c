@@ -153,6 +153,8 @@ static void fill_op(struct xml_node *op, const struct cib_op_result *r)
 	set_num(op, "exec-time", r->exec_ms);
 	if (r->reason && *r->reason)
 		xml_set(op, "exit-reason", r->reason);
+	if (r->digest)
+		xml_set(op, "vigil-digest", r->digest);
 }
 
 static bool op_failed(const struct cib_op_result *r)

@@ -37,6 +37,7 @@ struct cib_op_result {
 	long long when;             /* epoch seconds */
 	long long exec_ms;
 	const char *reason;         /* exit-reason, may be NULL */
+	const char *digest;         /* parameters' digest (starts), may be NULL */
 };
 
 /* Record one operation result in Pacemaker's history layout. A failure

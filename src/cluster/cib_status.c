@@ -727,6 +727,18 @@ static void unpack_lrm_rsc(struct unpack_ctx *u, struct sched_node *n, struct xm
 	process_rsc_state(u, r, n, &h);
 	if (saved > r->role)
 		r->role = saved;
+	/* A definition that changed since its start (Vigil's histories carry
+	 * the parameters' digest; Pacemaker's op-digest is not compared). */
+	for (int i = nops - 1; i >= 0; i--) {
+		const char *d;
+
+		if (strcmp(ops[i].task, "start") || ops[i].status != EXEC_DONE || ops[i].rc != OCF_OK)
+			continue;
+		d = xml_get(ops[i].x, "vigil-digest");
+		if (d && r->role > ROLE_STOPPED && strcmp(d, sched_rsc_params_digest(r)))
+			r->changed = true;
+		break;
+	}
 	free(ops);
 }
 

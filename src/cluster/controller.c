@@ -201,7 +201,7 @@ static bool result_ok(const struct exec_result *res, int target_rc)
 
 /* Record a result; count a failure. Returns true if it was a failure. */
 static bool record_result(struct controller *ctl, const struct exec_op *op,
-			  const struct exec_result *res, int target_rc)
+			  const struct exec_result *res, int target_rc, const char *digest)
 {
 	struct xml_node *self = ctl_self_state(ctl);
 	bool probe = !strcmp(op->action, "monitor") && op->interval_ms == 0;
@@ -212,7 +212,7 @@ static bool record_result(struct controller *ctl, const struct exec_op *op,
 		.rc = res->status == EXEC_DONE ? res->rc : OCF_ERR_GENERIC,
 		.op_status = res->status == EXEC_DONE ? 0 : (int)res->status,
 		.target_rc = target_rc, .call_id = ++ctl->call_id, .when = res->started_ms / 1000,
-		.exec_ms = res->exec_ms, .reason = res->reason,
+		.exec_ms = res->exec_ms, .reason = res->reason, .digest = digest,
 	};
 
 	if (probe && res->status != EXEC_DONE)
@@ -273,7 +273,7 @@ static void monitor_done(void *arg, const struct exec_op *op, const struct exec_
 	struct monitor *m = arg;
 	struct controller *ctl = m->ctl;
 
-	if (!record_result(ctl, op, res, m->target_rc))
+	if (!record_result(ctl, op, res, m->target_rc, NULL))
 		return;
 	/* Failed: stop watching; recovery decides what happens, and the
 	 * monitor comes back with the resource. */
@@ -395,7 +395,7 @@ static void probe_done(void *arg, const struct exec_op *op, const struct exec_re
 {
 	struct controller *ctl = arg;
 
-	record_result(ctl, op, res, OCF_NOT_RUNNING);
+	record_result(ctl, op, res, OCF_NOT_RUNNING, NULL);
 	if (res->status == EXEC_DONE && res->rc != OCF_NOT_RUNNING)
 		log_notice("Probe of %s on %s: %s (rc=%d)", op->rsc, ctl->node, rc_name(res->rc),
 			   res->rc);
@@ -469,6 +469,7 @@ static void tr_free(struct transition *tr)
 		struct tr_action *a = &tr->acts[i];
 
 		free(a->rsc);
+		free(a->digest);
 		free(a->label);
 		free(a->task);
 		free(a->deps);
@@ -508,7 +509,7 @@ static void tr_action_done(void *arg, const struct exec_op *op, const struct exe
 	struct tr_action *a = arg;
 	struct controller *ctl = a->ctl;
 	struct transition *tr = ctl->tr;
-	bool failed = record_result(ctl, op, res, a->target_rc);
+	bool failed = record_result(ctl, op, res, a->target_rc, a->digest);
 
 	a->state = failed ? TA_FAILED : TA_DONE;
 	if (failed)
@@ -619,6 +620,8 @@ static struct transition *tr_build(struct controller *ctl, const struct sched_cl
 			struct exec_op op;
 
 			a->rsc = xstrdup(ctl_history_id(sa->rsc));
+			if (!strcmp(sa->task, "start"))
+				a->digest = xstrdup(sched_rsc_params_digest(sa->rsc));
 			a->label = xasprintf("%s %s on %s", sa->rsc->id, sa->task, sa->node->uname);
 			sched_attrs_clear(&a->params);
 			for (int k = 0; k < sa->rsc->params.n; k++)

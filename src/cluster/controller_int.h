@@ -22,6 +22,7 @@ struct tr_action {
 	struct controller *ctl;
 	int idx;
 	char *rsc;               /* history id, NULL for pseudo/node actions */
+	char *digest;            /* parameters' digest, for starts */
 	char *label;             /* "web start on n1", for logs */
 	char *task;
 	long long interval_ms;

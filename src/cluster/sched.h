@@ -332,5 +332,8 @@ struct sched_node *sched_rsc_current(const struct sched_rsc *r);
 bool sched_rsc_is_primitive(const struct sched_rsc *r);
 struct sched_rsc *sched_rsc_top(struct sched_rsc *r);
 void sched_rsc_add_running(struct sched_rsc *r, struct sched_node *n);
+/* A fingerprint of a primitive's instance parameters (cached in r->digest):
+ * a start records it, and a differing one means the definition changed. */
+const char *sched_rsc_params_digest(struct sched_rsc *r);
 
 #endif

@@ -330,3 +330,30 @@ int sched_run(struct sched_cluster *c, char *err, size_t errlen)
 	sched_actions(c);
 	return 0;
 }
+
+static int attr_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct sched_attr *)a)->name, ((const struct sched_attr *)b)->name);
+}
+
+const char *sched_rsc_params_digest(struct sched_rsc *r)
+{
+	struct sched_attr *sorted;
+	uint64_t h = 1469598103934665603ULL;  /* FNV-1a */
+
+	if (r->digest)
+		return r->digest;
+	sorted = xmalloc((r->params.n + 1) * sizeof(*sorted));
+	memcpy(sorted, r->params.v, r->params.n * sizeof(*sorted));
+	qsort(sorted, r->params.n, sizeof(*sorted), attr_cmp);
+	for (int i = 0; i < r->params.n; i++)
+		for (int k = 0; k < 2; k++)
+			for (const char *p = k ? sorted[i].value : sorted[i].name;; p++) {
+				h = (h ^ (unsigned char)*p) * 1099511628211ULL;
+				if (!*p)
+					break;
+			}
+	free(sorted);
+	r->digest = xasprintf("%016llx", (unsigned long long)h);
+	return r->digest;
+}

@@ -268,3 +268,22 @@ def test_move_ban_clear_and_standby(vd, tmp_path):
     vd.ctl("node", "online")
     vd.wait_role("d", "Started")
     assert vd.ctl("resource", "locate", "d").stdout.strip() == "resource d is running on: n1"
+
+
+def test_changed_parameters_restart_the_resource(vd, tmp_path):
+    vd.load("p.crm", BASE + "primitive api vigil:process params command='/bin/sleep 1000' "
+            "op monitor interval=10s\n")
+    vd.wait_role("api", "Started")
+    pid = wait_until(lambda: vd.pid_of("api"), what="pid file")
+    # An unrelated change leaves it alone.
+    vd.load("q.crm", "primitive other ocf:heartbeat:Dummy params "
+            f"state={tmp_path}/o.state\n", mode="update")
+    vd.wait_role("other", "Started")
+    assert vd.pid_of("api") == pid
+    vd.load("r.crm", "primitive api vigil:process params command='/bin/sleep 999' "
+            "op monitor interval=10s\n", mode="update")
+    new = wait_until(lambda: (p := vd.pid_of("api")) and p != pid and alive(p) and p,
+                     what="a restart with the new command")
+    assert not alive(pid)
+    with open(f"/proc/{new}/cmdline") as f:
+        assert f.read().split("\0")[:2] == ["/bin/sleep", "999"]
