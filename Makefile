@@ -20,6 +20,8 @@ WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes \
 OPT     ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 LDLIBS  += -lpthread -lm
+# Corosync 3 (vigild's cluster layer), from Debian's -dev packages.
+CLUSTER_LDLIBS := -lcpg -lvotequorum -lcmap -lcorosync_common
 
 ifeq ($(SANITIZE),1)
 B       := build-san
