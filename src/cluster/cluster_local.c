@@ -28,7 +28,7 @@ static void deliver_cb(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct local *l = t->data;
 	struct cluster *c = &l->base;
-	struct local_msg *m = l->head;
+	struct local_msg *m;
 
 	if (!l->started) {
 		/* The first membership change: this node joins. */
@@ -40,6 +40,7 @@ static void deliver_cb(struct ev_loop *loop, struct ev_timer *t)
 	}
 	/* Deliver what was queued before this round; what the callbacks
 	 * send goes to a new queue, delivered next round. */
+	m = l->head;
 	l->head = NULL;
 	l->tail = &l->head;
 	while (m) {

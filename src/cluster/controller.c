@@ -1,4 +1,11 @@
-/* controller: events -> scheduler -> transition -> executor -> events. */
+/* controller: events -> scheduler -> transition -> executor -> events.
+ *
+ * Every node follows the replicated state (controller_msg.c) and looks
+ * after itself: it probes resources it has no history of and keeps the
+ * recurring monitors of what runs on it. The designated controller (DC)
+ * alone runs the scheduler and drives transitions: it asks each node,
+ * itself included, to run actions with `exec` messages, fences lost nodes,
+ * and follows the results as they are delivered. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,6 +15,7 @@
 
 #include "cluster/cib_record.h"
 #include "cluster/cib_xml.h"
+#include "cluster/cluster.h"
 #include "cluster/controller_int.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
@@ -17,8 +25,11 @@
 /* After a transition with a failed action, wait this long before the
  * next one, so that an action that cannot succeed does not spin. */
 #define RETRY_DELAY_MS 200
+/* A failed fencing is retried after this long. */
+#define FENCE_RETRY_MS 2000
 
 static void run_scheduler(struct controller *ctl);
+static void refresh_node(struct controller *ctl);
 
 /* ---------------------------------------------------------------- */
 /* Events */
@@ -26,6 +37,11 @@ static void run_scheduler(struct controller *ctl);
 static void kick_cb(struct ev_loop *loop, struct ev_timer *t)
 {
 	run_scheduler(t->data);
+}
+
+static void refresh_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	refresh_node(t->data);
 }
 
 static void request_schedule_in(struct controller *ctl, uint64_t delay_ms, const char *reason)
@@ -48,8 +64,16 @@ void ctl_request_schedule(struct controller *ctl, const char *fmt, ...)
 	if (vasprintf(&reason, fmt, ap) < 0)
 		abort();
 	va_end(ap);
-	request_schedule_in(ctl, 0, reason);
+	if (!ev_timer_active(&ctl->refresh))
+		ev_timer_start(ctl->loop, &ctl->refresh, 0);
+	if (ctl->is_dc)
+		request_schedule_in(ctl, 0, reason);
 	free(reason);
+}
+
+void ctl_state_changed(struct controller *ctl, const char *reason)
+{
+	ctl_request_schedule(ctl, "%s", reason);
 }
 
 static void recheck_cb(struct ev_loop *loop, struct ev_timer *t)
@@ -74,8 +98,9 @@ struct sched_cluster *ctl_unpack(struct controller *ctl, char *err, size_t errle
 	struct sched_cluster *c;
 
 	ctl_self_state(ctl);
-	xml_set(ctl->cib, "have-quorum", "1");
-	xml_set(ctl->cib, "dc-uuid", ctl->node);
+	ctl_add_known_nodes(ctl, ctl->cib);
+	xml_set(ctl->cib, "have-quorum", ctl->quorate ? "1" : "0");
+	xml_set(ctl->cib, "dc-uuid", ctl->dc ? ctl->dc : ctl->node);
 	c = cib_unpack(ctl->cib, (long long)time(NULL), err, errlen);
 	if (c)
 		ctl->start_failure_fatal = c->start_failure_fatal;
@@ -170,23 +195,23 @@ static void prepare_op(struct controller *ctl, const struct sched_cluster *c,
 /* ---------------------------------------------------------------- */
 /* Recording results */
 
+
+/* ---------------------------------------------------------------- */
+/* Running operations: results become messages */
+
 static const char *rc_name(int rc)
 {
-	switch (rc) {
-	case 0: return "ok";
-	case 1: return "error";
-	case 2: return "invalid parameter";
-	case 3: return "unimplemented feature";
-	case 4: return "insufficient privileges";
-	case 5: return "not installed";
-	case 6: return "not configured";
-	case 7: return "not running";
-	case 8: return "promoted";
-	case 9: return "promoted (failed)";
-	case 190: return "degraded";
-	case 191: return "degraded promoted";
-	default: return "unknown";
-	}
+	return exec_rc_name(rc);
+}
+
+/* Broadcast a result: every node records it when it is delivered. */
+static void report_result(struct controller *ctl, const struct exec_op *op,
+			  const struct exec_result *res, int target_rc, const char *digest,
+			  int transition, int idx)
+{
+	msg_send_op(ctl, op, res->status == EXEC_DONE ? res->rc : OCF_ERR_GENERIC,
+		    res->status == EXEC_DONE ? 0 : (int)res->status, target_rc,
+		    res->started_ms / 1000, res->exec_ms, res->reason, digest, transition, idx);
 }
 
 static bool result_ok(const struct exec_result *res, int target_rc)
@@ -199,56 +224,30 @@ static bool result_ok(const struct exec_result *res, int target_rc)
 	       (res->rc == OCF_DEGRADED_PROMOTED && target_rc == OCF_RUNNING_PROMOTED);
 }
 
-/* Record a result; count a failure. Returns true if it was a failure. */
-static bool record_result(struct controller *ctl, const struct exec_op *op,
-			  const struct exec_result *res, int target_rc, const char *digest)
+/* Fence devices are not agents to start: a start checks the device
+ * (fence action "monitor"), a stop and a probe need nothing. Returns true
+ * when the result was given without running anything. */
+static bool stonith_shortcut(struct controller *ctl, struct exec_op *op, int target_rc,
+			     const char *digest, int transition, int idx)
 {
-	struct xml_node *self = ctl_self_state(ctl);
-	bool probe = !strcmp(op->action, "monitor") && op->interval_ms == 0;
-	bool failed = !probe && !result_ok(res, target_rc);
-	struct cib_op_result r = {
-		.rsc = op->rsc, .cls = op->cls, .provider = op->provider, .type = op->type,
-		.task = op->action, .interval_ms = op->interval_ms,
-		.rc = res->status == EXEC_DONE ? res->rc : OCF_ERR_GENERIC,
-		.op_status = res->status == EXEC_DONE ? 0 : (int)res->status,
-		.target_rc = target_rc, .call_id = ++ctl->call_id, .when = res->started_ms / 1000,
-		.exec_ms = res->exec_ms, .reason = res->reason, .digest = digest,
-	};
+	struct exec_result res = { .status = EXEC_DONE, .rc = OCF_SUCCESS,
+				   .started_ms = (long long)time(NULL) * 1000 };
 
-	if (probe && res->status != EXEC_DONE)
-		failed = true;
-	cib_record_op(self, &r);
-	if (failed) {
-		/* Pacemaker: a failed start is fatal by default, as is a
-		 * failed stop. */
-		bool fatal = !strcmp(op->action, "stop") ||
-			     (!strcmp(op->action, "start") && ctl->start_failure_fatal);
-
-		cib_count_failure(self, op->rsc, op->action, op->interval_ms, r.when, fatal);
-		log_warning("Operation %s_%s_%lld on %s failed: %s (rc=%d)%s%s", op->rsc, op->action,
-			    op->interval_ms, ctl->node,
-			    res->status == EXEC_TIMEOUT ? "timed out" : rc_name(r.rc), r.rc,
-			    res->reason ? ": " : "", res->reason ? res->reason : "");
+	if (!op->cls || strcmp(op->cls, "stonith"))
+		return false;
+	if (!strcmp(op->action, "stop") ||
+	    (!strcmp(op->action, "monitor") && op->interval_ms == 0)) {
+		res.rc = !strcmp(op->action, "stop") ? OCF_SUCCESS : OCF_NOT_RUNNING;
+		report_result(ctl, op, &res, target_rc, digest, transition, idx);
+		return true;
 	}
-	ctl_status_save(ctl);
-	return failed;
-}
-
-/* An operation in flight is recorded as pending (Pacemaker's
- * record-pending), so status shows "Starting", not the role before. */
-static void record_pending(struct controller *ctl, const struct exec_op *op, int target_rc)
-{
-	struct cib_op_result r = {
-		.rsc = op->rsc, .cls = op->cls, .provider = op->provider, .type = op->type,
-		.task = op->action, .interval_ms = op->interval_ms, .rc = -1, .op_status = -1,
-		.target_rc = target_rc, .call_id = -1, .when = (long long)time(NULL),
-	};
-
-	cib_record_op(ctl_self_state(ctl), &r);
+	if (!strcmp(op->action, "start"))
+		op->action = "monitor";
+	return false;
 }
 
 /* ---------------------------------------------------------------- */
-/* Recurring monitors */
+/* Recurring monitors (this node's) */
 
 static void monitor_free(struct monitor *m)
 {
@@ -273,14 +272,15 @@ static void monitor_done(void *arg, const struct exec_op *op, const struct exec_
 	struct monitor *m = arg;
 	struct controller *ctl = m->ctl;
 
-	if (!record_result(ctl, op, res, m->target_rc, NULL))
+	report_result(ctl, op, res, m->target_rc, NULL, -1, -1);
+	if (result_ok(res, m->target_rc))
 		return;
 	/* Failed: stop watching; recovery decides what happens, and the
 	 * monitor comes back with the resource. */
+	log_warning("%s monitor failed on %s: %s", m->rsc, ctl->node,
+		    res->reason ? res->reason : rc_name(res->rc));
 	exec_cancel(ctl->ex, m->call_id);
 	monitor_unlink(ctl, m);
-	ctl_request_schedule(ctl, "%s monitor failed on %s: %s", m->rsc, ctl->node,
-			     res->reason ? res->reason : rc_name(res->rc));
 	monitor_free(m);
 }
 
@@ -294,7 +294,6 @@ static void monitors_cancel_rsc(struct controller *ctl, const char *rsc)
 		if (!strcmp(m->rsc, rsc)) {
 			*pp = m->next;
 			exec_cancel(ctl->ex, m->call_id);
-			cib_forget_op(ctl_self_state(ctl), m->rsc, "monitor", m->interval_ms);
 			monitor_free(m);
 		} else {
 			pp = &m->next;
@@ -349,7 +348,8 @@ static void monitors_reconcile(struct controller *ctl, const struct sched_cluste
 	for (int i = 0; i < c->nall; i++) {
 		const struct sched_rsc *r = c->all[i];
 
-		if (r->variant != VARIANT_PRIMITIVE || !runs_here(ctl, r) || r->failed)
+		if (r->variant != VARIANT_PRIMITIVE || !runs_here(ctl, r) || r->failed ||
+		    r->start_pending)
 			continue;
 		for (int k = 0; k < r->nops; k++) {
 			const struct sched_op *sop = &r->ops[k];
@@ -379,28 +379,22 @@ static void monitors_reconcile(struct controller *ctl, const struct sched_cluste
 		}
 		*pp = m->next;
 		exec_cancel(ctl->ex, m->call_id);
-		cib_forget_op(ctl_self_state(ctl), m->rsc, "monitor", m->interval_ms);
 		monitor_free(m);
 	}
 }
 
 /* ---------------------------------------------------------------- */
-/* Probes */
-
-struct probe {
-	struct controller *ctl;
-};
+/* Probes (this node's) */
 
 static void probe_done(void *arg, const struct exec_op *op, const struct exec_result *res)
 {
 	struct controller *ctl = arg;
 
-	record_result(ctl, op, res, OCF_NOT_RUNNING, NULL);
+	report_result(ctl, op, res, OCF_NOT_RUNNING, NULL, -1, -1);
 	if (res->status == EXEC_DONE && res->rc != OCF_NOT_RUNNING)
 		log_notice("Probe of %s on %s: %s (rc=%d)", op->rsc, ctl->node, rc_name(res->rc),
 			   res->rc);
-	if (--ctl->probes_running == 0)
-		ctl_request_schedule(ctl, "probes complete");
+	ctl->probes_running--;
 }
 
 /* Probe every resource without history here. Returns how many started. */
@@ -425,17 +419,202 @@ static int start_probes(struct controller *ctl, const struct sched_cluster *c)
 		if (dup)
 			continue;
 		prepare_op(ctl, c, r, "monitor", 0, &op, &env);
-		if (exec_run(ctl->ex, &op, probe_done, ctl) > 0) {
-			started++;
-			ctl->probes_running++;
+		started++;
+		if (stonith_shortcut(ctl, &op, OCF_NOT_RUNNING, NULL, -1, -1)) {
+			sched_attrs_clear(&env);
+			continue;
 		}
+		if (exec_run(ctl->ex, &op, probe_done, ctl) > 0)
+			ctl->probes_running++;
 		sched_attrs_clear(&env);
 	}
 	return started;
 }
 
+/* Probes and monitors of this node, from the replicated state. */
+static void refresh_node(struct controller *ctl)
+{
+	struct sched_cluster *c;
+	char err[1024];
+
+	if (!ctl->synced || ctl->probes_running)
+		return;
+	c = ctl_unpack(ctl, err, sizeof(err));
+	if (!c) {
+		log_err("Cannot read the cluster state: %s", err);
+		return;
+	}
+	if (!start_probes(ctl, c) && !ctl->busy)
+		monitors_reconcile(ctl, c);
+	sched_cluster_free(c);
+}
+
 /* ---------------------------------------------------------------- */
-/* Transitions */
+/* Operations the DC asks of this node */
+
+static void remote_free(struct remote_op *ro)
+{
+	free((char *)ro->op.rsc);
+	free((char *)ro->op.cls);
+	free((char *)ro->op.provider);
+	free((char *)ro->op.type);
+	free((char *)ro->op.action);
+	free(ro->digest);
+	sched_attrs_clear(&ro->params);
+	sched_attrs_clear(&ro->env);
+	free(ro);
+}
+
+static void remote_done(void *arg, const struct exec_op *op, const struct exec_result *res)
+{
+	struct remote_op *ro = arg;
+	struct controller *ctl = ro->ctl;
+
+	report_result(ctl, op, res, ro->target_rc, ro->digest, ro->transition, ro->idx);
+	ctl->busy--;
+	remote_free(ro);
+}
+
+void ctl_run_remote(struct controller *ctl, struct remote_op *ro)
+{
+	struct exec_op *op = &ro->op;
+	const char *action = op->action;
+	int id;
+
+	if (!strcmp(action, "stop") || !strcmp(action, "demote") || !strcmp(action, "promote"))
+		monitors_cancel_rsc(ctl, op->rsc);
+	log_notice("Initiating %s %s on %s", op->rsc, action, ctl->node);
+	/* In flight: recorded as pending (Pacemaker's record-pending), so
+	 * status shows "Starting", not the role before. */
+	msg_send_op(ctl, op, -1, -1, ro->target_rc, (long long)time(NULL), 0, NULL, NULL,
+		    ro->transition, ro->idx);
+	if (stonith_shortcut(ctl, op, ro->target_rc, ro->digest, ro->transition, ro->idx)) {
+		remote_free(ro);
+		return;
+	}
+	ctl->busy++;
+	id = exec_run(ctl->ex, op, remote_done, ro);
+	if (id < 0) {
+		struct exec_result res = { .status = EXEC_ERROR, .rc = OCF_ERR_GENERIC,
+					   .reason = strerror(-id),
+					   .started_ms = (long long)time(NULL) * 1000 };
+
+		report_result(ctl, op, &res, ro->target_rc, ro->digest, ro->transition, ro->idx);
+		ctl->busy--;
+		remote_free(ro);
+	}
+}
+
+/* ---------------------------------------------------------------- */
+/* Fencing (the DC's) */
+
+struct fence_job {
+	struct controller *ctl;
+	char *target;
+	struct ev_timer delay;
+	struct exec_op op;
+	struct sched_attrs params;
+	char *device, *type;
+};
+
+static void fence_job_free(struct fence_job *j)
+{
+	free(j->target);
+	free(j->device);
+	free(j->type);
+	sched_attrs_clear(&j->params);
+	free(j);
+}
+
+static void fence_done(void *arg, const struct exec_op *op, const struct exec_result *res)
+{
+	struct fence_job *j = arg;
+	struct controller *ctl = j->ctl;
+
+	if (res->status == EXEC_DONE && res->rc == OCF_SUCCESS) {
+		log_notice("Node %s was fenced by %s", j->target, j->device);
+		msg_send_fenced(ctl, j->target);
+	} else {
+		log_err("Fencing of %s with %s failed: %s", j->target, j->device,
+			res->reason ? res->reason : rc_name(res->rc));
+		ctl_fence_failed(ctl, j->target);
+	}
+	fence_job_free(j);
+}
+
+static void fence_run(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct fence_job *j = t->data;
+
+	if (exec_run(j->ctl->ex, &j->op, fence_done, j) < 0) {
+		log_err("Cannot run fence device %s", j->device);
+		ctl_fence_failed(j->ctl, j->target);
+		fence_job_free(j);
+	}
+}
+
+static bool host_listed(const char *list, const char *node)
+{
+	char *copy = xstrdup(list), *save = NULL;
+	bool found = false;
+
+	for (char *w = strtok_r(copy, " ,;:", &save); w && !found; w = strtok_r(NULL, " ,;:", &save))
+		found = !strcmp(w, node);
+	free(copy);
+	return found;
+}
+
+/* Start fencing `target` with the first device that can: a stonith
+ * primitive whose pcmk_host_list names it, or that has no list. */
+static bool fence_start(struct controller *ctl, const struct sched_cluster *c, const char *target,
+			const char *action)
+{
+	for (int i = 0; i < c->nall; i++) {
+		const struct sched_rsc *r = c->all[i];
+		const char *list, *v;
+		struct fence_job *j;
+		long long delay = 0, ms;
+
+		if (r->variant != VARIANT_PRIMITIVE || !r->cls || strcmp(r->cls, "stonith"))
+			continue;
+		list = sched_attrs_get(&r->params, "pcmk_host_list");
+		if (list && !host_listed(list, target))
+			continue;
+		j = xcalloc(1, sizeof(*j));
+		j->ctl = ctl;
+		j->target = xstrdup(target);
+		j->device = xstrdup(r->id);
+		for (int k = 0; k < r->params.n; k++)
+			sched_attrs_set(&j->params, r->params.v[k].name, r->params.v[k].value);
+		sched_attrs_set(&j->params, "port", target);
+		sched_attrs_set(&j->params, "nodename", target);
+		j->type = xstrdup(r->type);
+		j->op.rsc = j->device;
+		j->op.cls = "stonith";
+		j->op.type = j->type;
+		j->op.action = action;
+		j->op.timeout_ms = (v = sched_attrs_get(&c->props, "stonith-timeout")) &&
+				   !sched_parse_interval_ms(v, &ms) ? ms : 60000;
+		j->op.params = &j->params;
+		/* A random delay up to pcmk_delay_max (plus pcmk_delay_base)
+		 * keeps two nodes from fencing each other at once. */
+		if ((v = sched_attrs_get(&r->params, "pcmk_delay_base")) &&
+		    !sched_parse_interval_ms(v, &ms))
+			delay += ms;
+		if ((v = sched_attrs_get(&r->params, "pcmk_delay_max")) &&
+		    !sched_parse_interval_ms(v, &ms) && ms > 0)
+			delay += random() % (ms + 1);
+		log_notice("Fencing %s with %s (%s)%s", target, r->id, action,
+			   delay ? " after a delay" : "");
+		ev_timer_init(&j->delay, fence_run, j);
+		ev_timer_start(ctl->loop, &j->delay, (uint64_t)delay);
+		return true;
+	}
+	return false;
+}
+
+/* ---------------------------------------------------------------- */
+/* Transitions (the DC's) */
 
 static void tr_launch_ready(struct controller *ctl);
 
@@ -472,6 +651,7 @@ static void tr_free(struct transition *tr)
 		free(a->digest);
 		free(a->label);
 		free(a->task);
+		free(a->node);
 		free(a->deps);
 		free((char *)a->op.rsc);
 		free((char *)a->op.cls);
@@ -488,10 +668,12 @@ static void tr_free(struct transition *tr)
 static void tr_finish(struct controller *ctl)
 {
 	struct transition *tr = ctl->tr;
-	bool failed = false;
+	bool failed = false, fence_failed = false;
 
-	for (int i = 0; i < tr->nacts; i++)
+	for (int i = 0; i < tr->nacts; i++) {
 		failed |= tr->acts[i].state == TA_FAILED;
+		fence_failed |= tr->acts[i].state == TA_FAILED && tr->acts[i].fence;
+	}
 	log_notice("Transition %d %s", tr->id,
 		   failed ? "stopped: an action failed" : tr->aborted ? "aborted" : "complete");
 	history_add(ctl, tr, failed ? "an action failed" : tr->aborted ? "aborted" : "complete");
@@ -499,23 +681,65 @@ static void tr_finish(struct controller *ctl)
 	tr_free(tr);
 	/* Always check again: the results changed the status. */
 	if (failed)
-		request_schedule_in(ctl, RETRY_DELAY_MS, "transition stopped by a failed action");
+		request_schedule_in(ctl, fence_failed ? FENCE_RETRY_MS : RETRY_DELAY_MS,
+				    fence_failed ? "fencing failed: trying again" :
+				    "transition stopped by a failed action");
 	else
 		ctl_request_schedule(ctl, "transition %d finished", ctl->transition_seq);
 }
 
-static void tr_action_done(void *arg, const struct exec_op *op, const struct exec_result *res)
+static void tr_action_finished(struct controller *ctl, struct tr_action *a, bool failed)
 {
-	struct tr_action *a = arg;
-	struct controller *ctl = a->ctl;
 	struct transition *tr = ctl->tr;
-	bool failed = record_result(ctl, op, res, a->target_rc, a->digest);
 
+	if (a->state != TA_RUNNING)
+		return;
 	a->state = failed ? TA_FAILED : TA_DONE;
 	if (failed)
 		tr->aborted = true;
 	tr->running--;
 	tr_launch_ready(ctl);
+}
+
+void ctl_op_applied(struct controller *ctl, const char *node, int transition, int idx,
+		    bool failed, bool pending)
+{
+	struct transition *tr = ctl->tr;
+
+	if (pending)
+		return;
+	if (ctl->is_dc && tr && transition == tr->id && idx >= 0 && idx < tr->nacts &&
+	    !strcmp(tr->acts[idx].node ? tr->acts[idx].node : "", node)) {
+		tr_action_finished(ctl, &tr->acts[idx], failed);
+		return;
+	}
+	/* A result outside the transition (a monitor, a probe): refresh, and
+	 * let the DC decide again when something failed or was learned. */
+	if (!ev_timer_active(&ctl->refresh))
+		ev_timer_start(ctl->loop, &ctl->refresh, 0);
+	if (ctl->is_dc && (failed || transition < 0))
+		ctl_request_schedule(ctl, "%s reported a %s", node, failed ? "failure" : "result");
+}
+
+void ctl_fence_applied(struct controller *ctl, const char *node)
+{
+	struct transition *tr = ctl->tr;
+
+	if (ctl->is_dc && tr)
+		for (int i = 0; i < tr->nacts; i++)
+			if (tr->acts[i].fence && !strcmp(tr->acts[i].node, node))
+				tr_action_finished(ctl, &tr->acts[i], false);
+	ctl_state_changed(ctl, "a node was fenced");
+}
+
+void ctl_fence_failed(struct controller *ctl, const char *node)
+{
+	struct transition *tr = ctl->tr;
+
+	if (ctl->is_dc && tr)
+		for (int i = 0; i < tr->nacts; i++)
+			if (tr->acts[i].fence && !strcmp(tr->acts[i].node, node))
+				tr_action_finished(ctl, &tr->acts[i], true);
 }
 
 static bool deps_done(const struct transition *tr, const struct tr_action *a)
@@ -524,6 +748,14 @@ static bool deps_done(const struct transition *tr, const struct tr_action *a)
 		if (tr->acts[a->deps[i]].state != TA_DONE)
 			return false;
 	return true;
+}
+
+static bool is_member(const struct controller *ctl, const char *node)
+{
+	for (int i = 0; i < ctl->nmembers; i++)
+		if (!strcmp(ctl->members[i].name, node))
+			return true;
+	return false;
 }
 
 static void tr_launch_ready(struct controller *ctl)
@@ -535,7 +767,6 @@ static void tr_launch_ready(struct controller *ctl)
 		progress = false;
 		for (int i = 0; i < tr->nacts; i++) {
 			struct tr_action *a = &tr->acts[i];
-			int id;
 
 			if (a->state != TA_WAITING || !deps_done(tr, a))
 				continue;
@@ -544,28 +775,33 @@ static void tr_launch_ready(struct controller *ctl)
 				a->state = TA_DONE;
 				continue;
 			}
-			if (!a->rsc) {
-				/* Fencing and other node actions need a cluster. */
-				log_err("%s: not possible on a single-node cluster", a->label);
-				a->state = TA_FAILED;
-				tr->aborted = true;
-				break;
-			}
-			if (!strcmp(a->task, "stop") || !strcmp(a->task, "demote") ||
-			    !strcmp(a->task, "promote"))
-				monitors_cancel_rsc(ctl, a->rsc);
-			log_notice("Initiating %s", a->label);
-			record_pending(ctl, &a->op, a->target_rc);
 			a->state = TA_RUNNING;
 			tr->running++;
-			id = exec_run(ctl->ex, &a->op, tr_action_done, a);
-			if (id < 0) {
-				log_err("%s: cannot run: %s", a->label, strerror(-id));
-				a->state = TA_FAILED;
-				tr->running--;
-				tr->aborted = true;
-				break;
+			if (a->fence) {
+				struct sched_cluster *c;
+				char err[512];
+
+				c = ctl_unpack(ctl, err, sizeof(err));
+				if (!c || !fence_start(ctl, c, a->node, a->task)) {
+					log_err("Cannot fence %s: no fence device can (configure a stonith "
+						"resource); its resources stay where they are", a->node);
+					tr_action_finished(ctl, a, true);
+				}
+				if (c)
+					sched_cluster_free(c);
+				if (!ctl->tr)
+					return;
+				continue;
 			}
+			if (!a->rsc || !is_member(ctl, a->node)) {
+				log_err("%s: not possible (%s is not running vigild)", a->label,
+					a->node ? a->node : "no node");
+				tr_action_finished(ctl, a, true);
+				if (!ctl->tr)
+					return;
+				continue;
+			}
+			msg_send_exec(ctl, a->node, tr->id, a->idx, &a->op, a->target_rc, a->digest);
 		}
 	}
 	if (tr->running > 0)
@@ -594,10 +830,10 @@ static struct transition *tr_build(struct controller *ctl, const struct sched_cl
 {
 	struct transition *tr = xcalloc(1, sizeof(*tr));
 	int *map = xmalloc((c->nactions + 1) * sizeof(int));
+	const char *fence_action = sched_attrs_get(&c->props, "stonith-action");
 
 	/* Sized once: actions point into themselves (op.params, op.env). */
 	tr->acts = xcalloc(c->nactions + 1, sizeof(*tr->acts));
-
 	for (int i = 0; i < c->nactions; i++) {
 		const struct sched_action *sa = c->actions[i];
 		struct tr_action *a;
@@ -614,16 +850,22 @@ static struct transition *tr_build(struct controller *ctl, const struct sched_cl
 		a->idx = tr->nacts;
 		a->task = xstrdup(sa->task);
 		a->interval_ms = sa->interval_ms;
-		a->pseudo = (sa->flags & ACT_PSEUDO) || !sa->node;
+		a->node = sa->node ? xstrdup(sa->node->uname) : NULL;
+		a->fence = !sa->rsc && sa->node && !strcmp(sa->task, "stonith");
+		a->pseudo = !a->fence && ((sa->flags & ACT_PSEUDO) || !sa->node);
 		a->target_rc = target_rc_of(sa);
-		if (sa->rsc && !a->pseudo) {
+		if (a->fence) {
+			free(a->task);
+			a->task = xstrdup(sa->fence_kind ? sa->fence_kind :
+					  fence_action ? fence_action : "reboot");
+			a->label = xasprintf("fencing of %s (%s)", sa->node->uname, a->task);
+		} else if (sa->rsc && !a->pseudo) {
 			struct exec_op op;
 
 			a->rsc = xstrdup(ctl_history_id(sa->rsc));
 			if (!strcmp(sa->task, "start"))
 				a->digest = xstrdup(sched_rsc_params_digest(sa->rsc));
 			a->label = xasprintf("%s %s on %s", sa->rsc->id, sa->task, sa->node->uname);
-			sched_attrs_clear(&a->params);
 			for (int k = 0; k < sa->rsc->params.n; k++)
 				sched_attrs_set(&a->params, sa->rsc->params.v[k].name,
 						sa->rsc->params.v[k].value);
@@ -657,6 +899,39 @@ static struct transition *tr_build(struct controller *ctl, const struct sched_cl
 	return tr;
 }
 
+/* The DC lost its role or a member left: actions that will never report
+ * are given up, so the transition ends and a new decision is made. */
+void ctl_membership_changed(struct controller *ctl)
+{
+	struct transition *tr = ctl->tr;
+
+	if (!tr)
+		return;
+	tr->aborted = true;
+	for (int i = 0; i < tr->nacts; i++) {
+		struct tr_action *a = &tr->acts[i];
+
+		if (a->state == TA_RUNNING && !a->fence && (!ctl->is_dc || !is_member(ctl, a->node))) {
+			a->state = TA_FAILED;
+			tr->running--;
+		}
+	}
+	if (!ctl->is_dc) {
+		history_add(ctl, tr, "given up: this node is no longer the DC");
+		ctl->tr = NULL;
+		tr_free(tr);
+		return;
+	}
+	if (tr->running == 0)
+		tr_finish(ctl);
+}
+
+void ctl_synced(struct controller *ctl)
+{
+	ctl->synced_at = ev_now_ms(ctl->loop);
+	ctl_state_changed(ctl, "cluster membership settled");
+}
+
 void ctl_restart_add(struct controller *ctl, const char *rsc, const char *target_role)
 {
 	struct restart *r = xcalloc(1, sizeof(*r));
@@ -686,7 +961,6 @@ static void restarts_check(struct controller *ctl, const struct sched_cluster *c
 		struct restart *rs = *pp;
 		const struct sched_rsc *r = sched_rsc_find(c, rs->rsc);
 		struct crm_conf *conf;
-		char err[1024];
 
 		if (r && active_anywhere(r)) {
 			pp = &rs->next;
@@ -694,11 +968,13 @@ static void restarts_check(struct controller *ctl, const struct sched_cluster *c
 		}
 		*pp = rs->next;
 		conf = crm_conf_dup(ctl->conf);
-		if (crm_conf_rsc_meta(conf, rs->rsc, "target-role", rs->target_role) == 0 &&
-		    ctl_config_commit(ctl, conf, "resource restart (start again)", err, sizeof(err)) == 0)
-			ctl_request_schedule(ctl, "resource restart %s: starting again", rs->rsc);
-		else
-			crm_conf_free(conf);
+		if (crm_conf_rsc_meta(conf, rs->rsc, "target-role", rs->target_role) == 0) {
+			char *text = crm_conf_render(conf);
+
+			msg_propose_config(ctl, NULL, "resource restart (start again)", text, NULL);
+			free(text);
+		}
+		crm_conf_free(conf);
 		free(rs->rsc);
 		free(rs->target_role);
 		free(rs);
@@ -738,29 +1014,73 @@ static void arm_recheck(struct controller *ctl, const struct sched_cluster *c)
 		ev_timer_stop(ctl->loop, &ctl->recheck);
 }
 
+/* Every member has probed every resource (or has no way to). */
+static bool all_probed(struct controller *ctl, const struct sched_cluster *c)
+{
+	for (int m = 0; m < ctl->nmembers; m++) {
+		struct xml_node *st = ctl_node_state(ctl, ctl->members[m].name);
+
+		for (int i = 0; i < c->nall; i++)
+			if (c->all[i]->variant == VARIANT_PRIMITIVE &&
+			    !cib_has_history(st, ctl_history_id(c->all[i])))
+				return false;
+	}
+	return true;
+}
+
+/* At start, nodes of the configuration that have not joined yet are
+ * waited for during dc-deadtime (Pacemaker's default: 20 s) before they
+ * are treated as lost (and fenced, with startup-fencing). */
+static uint64_t startup_wait_ms(struct controller *ctl, const struct sched_cluster *c)
+{
+	const char *v = sched_attrs_get(&c->props, "dc-deadtime");
+	long long deadtime = 20000;
+	uint64_t elapsed = ev_now_ms(ctl->loop) - ctl->started_ms;
+
+	if (v && sched_parse_interval_ms(v, &deadtime))
+		deadtime = 20000;
+	if (elapsed >= (uint64_t)deadtime)
+		return 0;
+	for (int i = 0; i < c->nnodes; i++)
+		if (!is_member(ctl, c->nodes[i]->uname))
+			return (uint64_t)deadtime - elapsed;
+	return 0;
+}
+
 static void run_scheduler(struct controller *ctl)
 {
 	struct sched_cluster *c;
 	struct transition *tr;
 	char err[1024];
 	char *reason;
+	uint64_t wait;
 
-	if (ctl->tr || ctl->probes_running)
-		return;  /* rescheduled when they finish */
-	reason = ctl->schedule_reason ? ctl->schedule_reason : xstrdup("recheck");
-	ctl->schedule_reason = NULL;
-	ctl->need_schedule = false;
+	if (!ctl->is_dc || !ctl->synced || ctl->tr) {
+		log_debug("Not deciding now:%s%s%s", ctl->is_dc ? "" : " not the DC",
+			  ctl->synced ? "" : " membership not settled",
+			  ctl->tr ? " a transition is running" : "");
+		return;  /* rescheduled when that changes */
+	}
 	c = ctl_unpack(ctl, err, sizeof(err));
 	if (!c) {
 		log_err("Cannot read the cluster state: %s", err);
-		free(reason);
 		return;
 	}
-	if (start_probes(ctl, c)) {
+	if (!all_probed(ctl, c)) {
+		log_debug("Not deciding now: probes are not complete");
 		sched_cluster_free(c);
-		ctl->schedule_reason = reason;
+		return;  /* the probes' results bring us back */
+	}
+	if ((wait = startup_wait_ms(ctl, c))) {
+		log_debug("Not deciding for %llu ms: waiting for nodes to join",
+			  (unsigned long long)wait);
+		sched_cluster_free(c);
+		ev_timer_start(ctl->loop, &ctl->kick, wait);
 		return;
 	}
+	reason = ctl->schedule_reason ? ctl->schedule_reason : xstrdup("recheck");
+	ctl->schedule_reason = NULL;
+	ctl->need_schedule = false;
 	if (sched_run(c, err, sizeof(err)) < 0) {
 		log_err("Scheduler failed: %s", err);
 		sched_cluster_free(c);
@@ -770,10 +1090,8 @@ static void run_scheduler(struct controller *ctl)
 	tr = tr_build(ctl, c);
 	if (!tr->nacts) {
 		tr_free(tr);
-		monitors_reconcile(ctl, c);
 		arm_recheck(ctl, c);
 		restarts_check(ctl, c);
-		ctl_status_save(ctl);
 		sched_cluster_free(c);
 		free(reason);
 		return;
@@ -796,19 +1114,30 @@ struct controller *controller_new(struct ev_loop *loop, const struct controller_
 {
 	struct controller *ctl = xcalloc(1, sizeof(*ctl));
 	struct exec_config ecfg = {
-		.node_name = cfg->node_name,
 		.ocf_root = cfg->ocf_root,
 		.helper_dir = cfg->helper_dir,
 		.socket_path = cfg->socket_path,
 		.state_dir = cfg->state_dir,
+		.fence_dir = cfg->fence_dir,
 	};
 
 	ctl->loop = loop;
-	ctl->node = xstrdup(cfg->node_name);
 	ctl->state_dir = xstrdup(cfg->state_dir);
 	ctl->start_failure_fatal = true;
+	ctl->started_ms = ev_now_ms(loop);
 	ev_timer_init(&ctl->kick, kick_cb, ctl);
 	ev_timer_init(&ctl->recheck, recheck_cb, ctl);
+	ev_timer_init(&ctl->refresh, refresh_cb, ctl);
+	if (cfg->corosync)
+		ctl->cl = cluster_corosync_new(loop, &ctl_cluster_events, ctl, err, errlen);
+	else
+		ctl->cl = cluster_local_new(loop, cfg->node_name, &ctl_cluster_events, ctl, err, errlen);
+	if (!ctl->cl) {
+		controller_free(ctl);
+		return NULL;
+	}
+	ctl->node = xstrdup(cluster_self(ctl->cl)->name);
+	ecfg.node_name = ctl->node;
 	ctl->ex = executor_new(loop, &ecfg);
 	if (!ctl->ex) {
 		snprintf(err, errlen, "cannot start the executor: %s", strerror(errno));
@@ -819,8 +1148,12 @@ struct controller *controller_new(struct ev_loop *loop, const struct controller_
 		controller_free(ctl);
 		return NULL;
 	}
-	ctl_request_schedule(ctl, "vigild started");
 	return ctl;
+}
+
+const char *controller_node_name(const struct controller *ctl)
+{
+	return ctl->node;
 }
 
 void controller_free(struct controller *ctl)
@@ -829,6 +1162,9 @@ void controller_free(struct controller *ctl)
 		return;
 	ev_timer_stop(ctl->loop, &ctl->kick);
 	ev_timer_stop(ctl->loop, &ctl->recheck);
+	ev_timer_stop(ctl->loop, &ctl->refresh);
+	msg_free_waiters(ctl);
+	cluster_free(ctl->cl);
 	while (ctl->monitors) {
 		struct monitor *m = ctl->monitors;
 
@@ -853,6 +1189,10 @@ void controller_free(struct controller *ctl)
 	}
 	crm_conf_free(ctl->conf);
 	xml_free(ctl->cib);
+	free(ctl->members);
+	free(ctl->cnodes);
+	free(ctl->hello_wait);
+	free(ctl->dc);
 	free(ctl->schedule_reason);
 	free(ctl->node);
 	free(ctl->state_dir);

@@ -23,6 +23,7 @@
 #ifndef VIGIL_CONTROLLER_H
 #define VIGIL_CONTROLLER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "lib/strbuf.h"
@@ -31,7 +32,9 @@ struct ev_loop;
 struct controller;
 
 struct controller_config {
-	const char *node_name;
+	const char *node_name;    /* local layer; Corosync names the node itself */
+	bool corosync;            /* the Corosync cluster layer, else local */
+	const char *fence_dir;    /* where fence agents are (default /usr/sbin) */
 	const char *state_dir;
 	const char *socket_path;  /* for the agents' helper commands */
 	const char *helper_dir;   /* Vigil's crm_attribute & co. */
@@ -44,9 +47,15 @@ struct controller *controller_new(struct ev_loop *loop, const struct controller_
 				  char *err, size_t errlen);
 void controller_free(struct controller *ctl);
 
+struct ctl_conn;
+
 /* A vigilctl request (argv without "vigilctl"). Writes the command's
- * stdout and stderr texts; returns its exit code (cli.h's codes). */
-int controller_command(struct controller *ctl, int argc, char **argv, struct strbuf *out,
-		       struct strbuf *err);
+ * stdout and stderr texts; returns its exit code (cli.h's codes), or
+ * CTL_ASYNC when it answers `conn` later (a change is being delivered to
+ * the cluster). */
+int controller_command(struct controller *ctl, struct ctl_conn *conn, int argc, char **argv,
+		       struct strbuf *out, struct strbuf *err);
+/* This node's name (from Corosync's nodelist with --cluster corosync). */
+const char *controller_node_name(const struct controller *ctl);
 
 #endif

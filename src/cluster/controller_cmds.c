@@ -19,6 +19,7 @@ enum { RC_OK = 0, RC_ERROR = 1, RC_USAGE = 2, RC_NOSUCH = 5 };
 
 struct cmd_ctx {
 	struct controller *ctl;
+	struct ctl_conn *conn;
 	int argc;
 	char **argv;
 	struct strbuf *out, *err;
@@ -36,22 +37,38 @@ static int fail(struct cmd_ctx *x, int rc, const char *msg)
 	return rc;
 }
 
-/* Commit a changed copy of the configuration; frees it on failure. */
+/* Propose a changed copy of the configuration to the cluster (frees it).
+ * It is checked here first (syntax, rules, agents installed on this
+ * node); the answer comes when the change is delivered, with what the
+ * command wrote to out so far. */
 static int commit(struct cmd_ctx *x, struct crm_conf *conf, const char *origin)
 {
-	char err[2048];
+	char err[2048], *text;
+	struct xml_node *cib = ctl_config_check(x->ctl, conf, origin, true, err, sizeof(err));
+	int rc;
 
-	if (ctl_config_commit(x->ctl, conf, origin, err, sizeof(err))) {
+	if (!cib) {
 		crm_conf_free(conf);
+		sb_reset(x->out);
 		return fail(x, RC_ERROR, err);
 	}
-	ctl_request_schedule(x->ctl, "%s", origin);
-	return RC_OK;
+	xml_free(cib);
+	text = crm_conf_render(conf);
+	crm_conf_free(conf);
+	rc = msg_propose_config(x->ctl, x->conn, origin, text, sb_str(x->out));
+	free(text);
+	return rc;
 }
 
 static bool is_node(struct controller *ctl, const char *node)
 {
-	return !strcmp(node, ctl->node);
+	if (!strcmp(node, ctl->node) || crm_conf_has(ctl->conf, node) ||
+	    cib_node_state(ctl->status, node, false))
+		return true;
+	for (int i = 0; i < ctl->ncnodes; i++)
+		if (!strcmp(ctl->cnodes[i].name, node))
+			return true;
+	return false;
 }
 
 static int check_node(struct cmd_ctx *x, const char *node)
@@ -258,6 +275,9 @@ static int cmd_status(struct cmd_ctx *x)
 
 		sb_puts(x->out, "{\"node\":");
 		json_str(x->out, x->ctl->node);
+		sb_puts(x->out, ",\"dc\":");
+		json_str(x->out, x->ctl->dc ? x->ctl->dc : "");
+		sb_appendf(x->out, ",\"quorate\":%s", x->ctl->quorate ? "true" : "false");
 		sb_appendf(x->out, ",\"config_version\":%lld,\"transition\":%s,\"nodes\":[",
 			   x->ctl->conf_version, x->ctl->tr ? "\"running\"" : "\"idle\"");
 		for (int i = 0; i < c->nnodes; i++) {
@@ -285,9 +305,11 @@ static int cmd_status(struct cmd_ctx *x)
 
 		sched_print_status(c, f, false);
 		fclose(f);
-		sb_appendf(x->out, "Cluster Summary:\n  * Current DC: %s (local cluster)\n"
+		sb_appendf(x->out, "Cluster Summary:\n  * Current DC: %s%s\n"
 			   "  * Last updated: %s\n  * Configuration version: %lld\n"
-			   "  * Transition: %s\n  * %d node%s configured\n\n", x->ctl->node, date,
+			   "  * Transition: %s\n  * %d node%s configured\n\n",
+			   x->ctl->dc ? x->ctl->dc : "NONE",
+			   x->ctl->quorate ? " (partition with quorum)" : " (partition WITHOUT quorum)", date,
 			   x->ctl->conf_version, x->ctl->tr ? "running" : "idle", c->nnodes,
 			   c->nnodes == 1 ? "" : "s");
 		sb_puts(x->out, buf);
@@ -340,7 +362,7 @@ static int cmd_configure(struct cmd_ctx *x)
 		if (x->argc != 4)
 			return usage(x, "configure verify FILE");
 		conf = crm_conf_parse(x->argv[2], x->argv[3], strlen(x->argv[3]), err, sizeof(err));
-		cib = conf ? ctl_config_check(x->ctl, conf, x->argv[2], err, sizeof(err)) : NULL;
+		cib = conf ? ctl_config_check(x->ctl, conf, x->argv[2], true, err, sizeof(err)) : NULL;
 		crm_conf_free(conf);
 		if (!cib)
 			return fail(x, RC_ERROR, err);
@@ -369,7 +391,8 @@ static int cmd_configure(struct cmd_ctx *x)
 		}
 		/* Errors must name the user's file; check it under that name. */
 		{
-			struct xml_node *cib = ctl_config_check(x->ctl, conf, x->argv[3], err, sizeof(err));
+			struct xml_node *cib = ctl_config_check(x->ctl, conf, x->argv[3], true, err,
+								sizeof(err));
 
 			if (!cib) {
 				crm_conf_free(conf);
@@ -380,8 +403,6 @@ static int cmd_configure(struct cmd_ctx *x)
 		origin = xasprintf("configure load %s %s", x->argv[2], x->argv[3]);
 		rc = commit(x, conf, origin);
 		free(origin);
-		if (rc == RC_OK)
-			sb_appendf(x->out, "configuration version %lld\n", x->ctl->conf_version);
 		return rc;
 	}
 	return usage(x, "configure show|history|verify|load ...");
@@ -494,20 +515,20 @@ static int cmd_resource(struct cmd_ctx *x)
 			crm_conf_free(conf);
 			rc = x->argc != 3 ? usage(x, "resource restart RSC") :
 			     fail(x, RC_NOSUCH, "not a configured resource (use its id)");
-		} else if ((rc = commit(x, conf, origin)) == RC_OK) {
+		} else {
 			ctl_restart_add(ctl, id, old);
 			sb_appendf(x->out, "restarting %s\n", x->argv[2]);
+			rc = commit(x, conf, origin);
 		}
 	} else if (!strcmp(verb, "cleanup")) {
 		const char *ids[256];
 		int n = 0;
 
+		char *done = xasprintf("Cleaned up %s on %s\n", x->argv[2], node ? node : "all nodes");
+
 		collect_primitives(r, ids, &n, 256);
-		for (int i = 0; i < n; i++)
-			cib_forget_rsc(ctl_self_state(ctl), ids[i]);
-		ctl_status_save(ctl);
-		ctl_request_schedule(ctl, "%s", origin);
-		sb_appendf(x->out, "Cleaned up %s on %s\n", x->argv[2], ctl->node);
+		rc = msg_send_forget(ctl, x->conn, node, ids, n, done);
+		free(done);
 	} else if (!strcmp(verb, "failcount")) {
 		struct sched_node *n = sched_node_find(c, node ? node : ctl->node);
 		int count = n ? cib_fail_count(c, (struct sched_rsc *)r, n) : 0;
@@ -553,9 +574,8 @@ static int cmd_resource(struct cmd_ctx *x)
 		argv[4] = node;
 		argv[5] = NULL;
 		crm_conf_put(conf, argv);
+		sb_appendf(x->out, "%s: location constraint %s added\n", x->argv[2], cid);
 		rc = commit(x, conf, origin);
-		if (rc == RC_OK)
-			sb_appendf(x->out, "%s: location constraint %s added\n", x->argv[2], cid);
 		free(cid);
 		sb_free(&names);
 	} else if (!strcmp(verb, "clear")) {
@@ -580,10 +600,9 @@ static int cmd_resource(struct cmd_ctx *x)
 			crm_conf_free(conf);
 			sb_appendf(x->out, "%s: no constraints to clear\n", x->argv[2]);
 		} else {
+			sb_appendf(x->out, "%s: %d constraint%s removed\n", x->argv[2], removed,
+				   removed == 1 ? "" : "s");
 			rc = commit(x, conf, origin);
-			if (rc == RC_OK)
-				sb_appendf(x->out, "%s: %d constraint%s removed\n", x->argv[2], removed,
-					   removed == 1 ? "" : "s");
 		}
 	} else {
 		rc = usage(x, use);
@@ -619,7 +638,14 @@ static int cmd_node(struct cmd_ctx *x)
 		return RC_OK;
 	}
 	if (!strcmp(verb, "list") && x->argc == 2) {
-		sb_appendf(x->out, "1 %s member\n", ctl->node);
+		for (int i = 0; i < ctl->ncnodes; i++) {
+			bool member = false;
+
+			for (int k = 0; k < ctl->nmembers; k++)
+				member |= ctl->members[k].id == ctl->cnodes[i].id;
+			sb_appendf(x->out, "%u %s %s\n", ctl->cnodes[i].id, ctl->cnodes[i].name,
+				   member ? "member" : "lost");
+		}
 		return RC_OK;
 	}
 	if (!strcmp(verb, "attribute")) {
@@ -655,10 +681,9 @@ static int cmd_node(struct cmd_ctx *x)
 		if (check_node(x, node))
 			return RC_NOSUCH;
 		origin = xasprintf("node %s %s", verb, node);
+		sb_appendf(x->out, "node %s: %s=%s\n", node, name, value);
 		rc = set_node_config_attr(x, node, name, value, origin);
 		free(origin);
-		if (rc == RC_OK)
-			sb_appendf(x->out, "node %s: %s=%s\n", node, name, value);
 		return rc;
 	}
 	return usage(x, "node standby|online|maintenance|ready [NODE] | attribute NODE NAME [VALUE] | list | name");
@@ -702,7 +727,7 @@ static int cmd_attribute(struct cmd_ctx *x)
 		free(origin);
 		return rc;
 	} else {
-		struct xml_node *st = ctl_self_state(ctl);
+		struct xml_node *st = ctl_node_state(ctl, node);
 		const char *v = cib_node_attr_get(st, name);
 
 		if (!strcmp(verb, "query")) {
@@ -713,11 +738,7 @@ static int cmd_attribute(struct cmd_ctx *x)
 		}
 		if (update ? v && !strcmp(v, x->argv[4]) : !v)
 			return RC_OK;
-		cib_node_attr_set(st, name, update ? x->argv[4] : NULL);
-		ctl_status_save(ctl);
-		ctl_request_schedule(ctl, "node attribute %s %s on %s", name,
-				     update ? "changed" : "deleted", node);
-		return RC_OK;
+		return msg_send_attr(ctl, x->conn, node, name, update ? x->argv[4] : NULL);
 	}
 }
 
@@ -792,8 +813,8 @@ static int cmd_cib(struct cmd_ctx *x)
 	return RC_OK;
 }
 
-int controller_command(struct controller *ctl, int argc, char **argv, struct strbuf *out,
-		       struct strbuf *err)
+int controller_command(struct controller *ctl, struct ctl_conn *conn, int argc, char **argv,
+		       struct strbuf *out, struct strbuf *err)
 {
 	static const struct {
 		const char *name;
@@ -807,7 +828,7 @@ int controller_command(struct controller *ctl, int argc, char **argv, struct str
 		{ "history", cmd_history },
 		{ "cib", cmd_cib },
 	};
-	struct cmd_ctx x = { ctl, argc, argv, out, err };
+	struct cmd_ctx x = { ctl, conn, argc, argv, out, err };
 
 	if (argc < 1)
 		return usage(&x, "COMMAND ...");

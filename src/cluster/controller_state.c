@@ -61,20 +61,29 @@ static int list_versions(struct controller *ctl, long long **out)
 
 /* The node names known to the cluster layer must be nodes of the CIB,
  * as Pacemaker adds members to its nodes section. */
-static void add_member_nodes(struct controller *ctl, struct xml_node *cib)
+static void add_node(struct xml_node *cib, const char *name)
 {
 	struct xml_node *nodes = xml_child(xml_child(cib, "configuration"), "nodes"), *n;
 
 	xml_foreach(n, nodes, "node")
-		if (xml_get(n, "uname") && !strcmp(xml_get(n, "uname"), ctl->node))
+		if (xml_get(n, "uname") && !strcmp(xml_get(n, "uname"), name))
 			return;
 	n = xml_new(nodes, "node");
-	xml_set(n, "id", ctl->node);
-	xml_set(n, "uname", ctl->node);
+	xml_set(n, "id", name);
+	xml_set(n, "uname", name);
+}
+
+void ctl_add_known_nodes(struct controller *ctl, struct xml_node *cib)
+{
+	add_node(cib, ctl->node);
+	for (int i = 0; i < ctl->ncnodes; i++)
+		add_node(cib, ctl->cnodes[i].name);
+	for (int i = 0; i < ctl->nmembers; i++)
+		add_node(cib, ctl->members[i].name);
 }
 
 struct xml_node *ctl_config_check(struct controller *ctl, const struct crm_conf *conf,
-				  const char *name, char *err, size_t errlen)
+				  const char *name, bool check_agents, char *err, size_t errlen)
 {
 	char *text = crm_conf_render(conf);
 	struct xml_node *cib = crm_parse_mem(name, text, strlen(text), err, errlen);
@@ -82,9 +91,11 @@ struct xml_node *ctl_config_check(struct controller *ctl, const struct crm_conf 
 	free(text);
 	if (!cib)
 		return NULL;
-	add_member_nodes(ctl, cib);
-	/* Every agent must exist on this node. */
-	{
+	ctl_add_known_nodes(ctl, cib);
+	/* Every agent must exist on the node that accepts a change. A node
+	 * that applies one from the cluster does not check: its probe says
+	 * "not installed" and the scheduler keeps the resource away. */
+	if (check_agents) {
 		struct xml_node *rscs = xml_child(xml_child(cib, "configuration"), "resources");
 		struct xml_node *stack[64];
 		int sp = 0;
@@ -146,10 +157,10 @@ static void prune_versions(struct controller *ctl)
 	free(v);
 }
 
-int ctl_config_commit(struct controller *ctl, struct crm_conf *conf, const char *origin,
-		      char *err, size_t errlen)
+int ctl_config_commit(struct controller *ctl, struct crm_conf *conf, long long version,
+		      const char *origin, char *err, size_t errlen)
 {
-	struct xml_node *cib = ctl_config_check(ctl, conf, origin, err, errlen);
+	struct xml_node *cib = ctl_config_check(ctl, conf, origin, false, err, errlen);
 	char *text, *file, *path;
 	int rc;
 
@@ -157,8 +168,8 @@ int ctl_config_commit(struct controller *ctl, struct crm_conf *conf, const char 
 		return -EINVAL;
 	text = crm_conf_render(conf);
 	file = xasprintf("# vigil configuration version %lld\n# time %lld\n# origin %s\n%s",
-			 ctl->conf_version + 1, (long long)time(NULL), origin, text);
-	path = config_path(ctl, ctl->conf_version + 1);
+			 version, (long long)time(NULL), origin, text);
+	path = config_path(ctl, version);
 	rc = store_write(path, file, strlen(file), STORE_DURABLE, err, errlen);
 	free(path);
 	free(file);
@@ -167,7 +178,7 @@ int ctl_config_commit(struct controller *ctl, struct crm_conf *conf, const char 
 		xml_free(cib);
 		return rc;
 	}
-	ctl->conf_version++;
+	ctl->conf_version = version;
 	if (ctl->conf != conf) {
 		crm_conf_free(ctl->conf);
 		ctl->conf = conf;
@@ -238,7 +249,7 @@ static int load_config(struct controller *ctl, char *err, size_t errlen)
 		}
 		conf = crm_conf_parse(name, text, strlen(text), perr, sizeof(perr));
 		free(text);
-		cib = conf ? ctl_config_check(ctl, conf, name, perr, sizeof(perr)) : NULL;
+		cib = conf ? ctl_config_check(ctl, conf, name, false, perr, sizeof(perr)) : NULL;
 		if (!cib) {
 			log_warning("Configuration version %lld is not usable (%s); using an older one",
 				    v[i], perr);
@@ -257,7 +268,7 @@ static int load_config(struct controller *ctl, char *err, size_t errlen)
 	ctl->conf = crm_conf_new();
 	ctl->conf_version = 0;
 	{
-		struct xml_node *cib = ctl_config_check(ctl, ctl->conf, "(empty)", err, errlen);
+		struct xml_node *cib = ctl_config_check(ctl, ctl->conf, "(empty)", false, err, errlen);
 
 		if (!cib)
 			return -EINVAL;
@@ -269,6 +280,18 @@ static int load_config(struct controller *ctl, char *err, size_t errlen)
 struct xml_node *ctl_self_state(struct controller *ctl)
 {
 	return cib_node_state(ctl->status, ctl->node, true);
+}
+
+struct xml_node *ctl_node_state(struct controller *ctl, const char *node)
+{
+	struct xml_node *st = cib_node_state(ctl->status, node, false);
+
+	/* A node first heard of is not a member until it joins. */
+	if (!st) {
+		st = cib_node_state(ctl->status, node, true);
+		cib_node_set_member(st, false, true);
+	}
+	return st;
 }
 
 static void read_boot_id(char *buf, size_t len)

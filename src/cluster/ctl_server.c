@@ -32,6 +32,7 @@ struct ctl_conn {
 	struct ctl_server *srv;
 	struct ev_io io;
 	struct ev_timer timer;
+	int fd;
 	struct strbuf in, reply;
 	size_t sent;
 	bool replying;
@@ -39,12 +40,9 @@ struct ctl_conn {
 
 static void conn_close(struct ctl_conn *c)
 {
-	int fd = c->io.fd;
-
 	ev_io_stop(c->srv->loop, &c->io);
 	ev_timer_stop(c->srv->loop, &c->timer);
-	if (fd >= 0)
-		close(fd);
+	close(c->fd);
 	sb_free(&c->in);
 	sb_free(&c->reply);
 	ev_free_later(c->srv->loop, c);
@@ -59,7 +57,10 @@ static void conn_reply(struct ctl_conn *c, int rc, const char *out, const char *
 	ipc_put_str(&c->reply, out);
 	ipc_put_str(&c->reply, err);
 	c->replying = true;
-	ev_io_set(c->srv->loop, &c->io, EPOLLOUT);
+	if (ev_io_active(&c->io))
+		ev_io_set(c->srv->loop, &c->io, EPOLLOUT);
+	else
+		ev_io_start(c->srv->loop, &c->io, c->fd, EPOLLOUT);
 }
 
 static void conn_run(struct ctl_conn *c)
@@ -84,10 +85,21 @@ static void conn_run(struct ctl_conn *c)
 			return;
 		}
 	fields[n] = NULL;
-	rc = c->srv->handler(c->srv->arg, n, fields, &out, &errs);
-	conn_reply(c, rc, sb_str(&out), sb_str(&errs));
+	rc = c->srv->handler(c->srv->arg, c, n, fields, &out, &errs);
+	if (rc == CTL_ASYNC) {
+		/* The answer comes later: no timeout, no events meanwhile. */
+		ev_timer_stop(c->srv->loop, &c->timer);
+		ev_io_stop(c->srv->loop, &c->io);
+	} else {
+		conn_reply(c, rc, sb_str(&out), sb_str(&errs));
+	}
 	sb_free(&out);
 	sb_free(&errs);
+}
+
+void ctl_conn_reply(struct ctl_conn *conn, int rc, const char *out, const char *err)
+{
+	conn_reply(conn, rc, out, err);
 }
 
 static void conn_io(struct ev_loop *loop, struct ev_io *io, uint32_t events)
@@ -190,6 +202,7 @@ static void accept_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 		}
 		c = xcalloc(1, sizeof(*c));
 		c->srv = s;
+		c->fd = fd;
 		ev_io_init(&c->io, conn_io, c);
 		ev_timer_init(&c->timer, conn_timeout, c);
 		ev_timer_start(loop, &c->timer, REQUEST_TIMEOUT_MS);

@@ -16,9 +16,20 @@
 struct ev_loop;
 struct ctl_server;
 
-/* Runs a request; returns the exit code. */
-typedef int (*ctl_handler)(void *arg, int argc, char **argv, struct strbuf *out,
-			   struct strbuf *err);
+struct ctl_conn;
+
+/* A handler's return value when it will answer later, through
+ * ctl_conn_reply(): the request waits for something (a configuration
+ * change to be delivered to the whole cluster). */
+#define CTL_ASYNC (-1)
+
+/* Runs a request; returns the exit code, or CTL_ASYNC and keeps `conn`
+ * until it calls ctl_conn_reply() exactly once. */
+typedef int (*ctl_handler)(void *arg, struct ctl_conn *conn, int argc, char **argv,
+			   struct strbuf *out, struct strbuf *err);
+
+/* Answer a request that was left waiting. */
+void ctl_conn_reply(struct ctl_conn *conn, int rc, const char *out, const char *err);
 
 /* gid (gid_t)-1: root only. NULL with a message in err. */
 struct ctl_server *ctl_server_new(struct ev_loop *loop, const char *path, gid_t gid,

@@ -39,6 +39,7 @@ static void usage(FILE *out)
 	      "      --group NAME        members of this group may use the socket too\n"
 	      "      --helper-dir DIR    Vigil's crm_attribute & co. for agents\n"
 	      "      --ocf-root DIR      OCF root (default /usr/lib/ocf)\n"
+	      "      --fence-dir DIR     where fence agents are (default /usr/sbin)\n"
 	      "      --log-level LEVEL   stderr level: err, warning, notice, info, debug\n"
 	      "      --syslog [ADDR]     also log to syslog (default /dev/log)\n"
 	      "  -V, --version           print the version\n"
@@ -97,9 +98,10 @@ static void signal_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	}
 }
 
-static int handle(void *arg, int argc, char **argv, struct strbuf *out, struct strbuf *err)
+static int handle(void *arg, struct ctl_conn *conn, int argc, char **argv, struct strbuf *out,
+		  struct strbuf *err)
 {
-	return controller_command(arg, argc, argv, out, err);
+	return controller_command(arg, conn, argc, argv, out, err);
 }
 
 int main(int argc, char **argv)
@@ -113,6 +115,7 @@ int main(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "helper-dir", required_argument, NULL, 'H' },
 		{ "ocf-root", required_argument, NULL, 'o' },
+		{ "fence-dir", required_argument, NULL, 'F' },
 		{ "log-level", required_argument, NULL, 'l' },
 		{ "syslog", optional_argument, NULL, 'y' },
 		{ "version", no_argument, NULL, 'V' },
@@ -121,7 +124,7 @@ int main(int argc, char **argv)
 	};
 	const char *cluster = "local", *state_dir = "/var/lib/vigil";
 	const char *sock = "/run/vigil/vigild.sock", *group = NULL, *ocf_root = NULL;
-	const char *syslog_addr = NULL;
+	const char *syslog_addr = NULL, *fence_dir = NULL;
 	char *helper_dir = NULL, host[256], err[2048];
 	char *node = NULL;
 	bool foreground = false;
@@ -145,6 +148,7 @@ int main(int argc, char **argv)
 		case 'g': group = optarg; break;
 		case 'H': helper_dir = xstrdup(optarg); break;
 		case 'o': ocf_root = optarg; break;
+		case 'F': fence_dir = optarg; break;
 		case 'l': {
 			int lvl = log_level_from_name(optarg);
 
@@ -166,10 +170,9 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return 2;
 	}
-	if (strcmp(cluster, "local")) {
-		fprintf(stderr, "vigild: --cluster %s: %s\n", cluster,
-			strcmp(cluster, "corosync") ? "unknown cluster layer (local or corosync)" :
-			"the corosync layer is not available in this build yet");
+	if (strcmp(cluster, "local") && strcmp(cluster, "corosync")) {
+		fprintf(stderr, "vigild: --cluster %s: unknown cluster layer (local or corosync)\n",
+			cluster);
 		return 2;
 	}
 	if (group) {
@@ -226,7 +229,8 @@ int main(int argc, char **argv)
 	{
 		struct controller_config cfg = {
 			.node_name = node, .state_dir = state_dir, .socket_path = sock,
-			.helper_dir = helper_dir, .ocf_root = ocf_root,
+			.helper_dir = helper_dir, .ocf_root = ocf_root, .fence_dir = fence_dir,
+			.corosync = !strcmp(cluster, "corosync"),
 		};
 
 		ctl = controller_new(loop, &cfg, err, sizeof(err));
@@ -242,7 +246,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	log_notice("vigild %s started on node %s (cluster: %s, state: %s, socket: %s)",
-		   VIGIL_VERSION, node, cluster, state_dir, sock);
+		   VIGIL_VERSION, controller_node_name(ctl), cluster, state_dir, sock);
 	notify_ready();
 	ev_loop_run(loop);
 	ctl_server_free(srv);
