@@ -227,8 +227,8 @@ static bool result_ok(const struct exec_result *res, int target_rc)
 /* Fence devices are not agents to start: a start checks the device
  * (fence action "monitor"), a stop and a probe need nothing. Returns true
  * when the result was given without running anything. */
-static bool stonith_shortcut(struct controller *ctl, struct exec_op *op, int target_rc,
-			     const char *digest, int transition, int idx)
+static bool stonith_shortcut(struct controller *ctl, struct exec_op *op, bool owned,
+			     int target_rc, const char *digest, int transition, int idx)
 {
 	struct exec_result res = { .status = EXEC_DONE, .rc = OCF_SUCCESS,
 				   .started_ms = (long long)time(NULL) * 1000 };
@@ -241,8 +241,11 @@ static bool stonith_shortcut(struct controller *ctl, struct exec_op *op, int tar
 		report_result(ctl, op, &res, target_rc, digest, transition, idx);
 		return true;
 	}
-	if (!strcmp(op->action, "start"))
-		op->action = "monitor";
+	if (!strcmp(op->action, "start")) {
+		if (owned)
+			free((char *)op->action);
+		op->action = owned ? xstrdup("monitor") : "monitor";
+	}
 	return false;
 }
 
@@ -420,7 +423,7 @@ static int start_probes(struct controller *ctl, const struct sched_cluster *c)
 			continue;
 		prepare_op(ctl, c, r, "monitor", 0, &op, &env);
 		started++;
-		if (stonith_shortcut(ctl, &op, OCF_NOT_RUNNING, NULL, -1, -1)) {
+		if (stonith_shortcut(ctl, &op, false, OCF_NOT_RUNNING, NULL, -1, -1)) {
 			sched_attrs_clear(&env);
 			continue;
 		}
@@ -488,7 +491,7 @@ void ctl_run_remote(struct controller *ctl, struct remote_op *ro)
 	 * status shows "Starting", not the role before. */
 	msg_send_op(ctl, op, -1, -1, ro->target_rc, (long long)time(NULL), 0, NULL, NULL,
 		    ro->transition, ro->idx);
-	if (stonith_shortcut(ctl, op, ro->target_rc, ro->digest, ro->transition, ro->idx)) {
+	if (stonith_shortcut(ctl, op, true, ro->target_rc, ro->digest, ro->transition, ro->idx)) {
 		remote_free(ro);
 		return;
 	}

@@ -474,6 +474,8 @@ static void apply_fenced(struct controller *ctl, const struct fields *f)
 	xml_set(st, "in_ccm", "false");
 	xml_set(st, "crmd", "offline");
 	xml_set(st, "join", "down");
+	/* Down until it joins again, whatever Corosync still reports. */
+	xml_set(st, "vigil-fenced", "true");
 	ctl_status_save(ctl);
 	ctl_fence_applied(ctl, f->v[1]);
 }
@@ -608,13 +610,17 @@ static void update_node_states(struct controller *ctl)
 	xml_foreach(st, ctl->status, "node_state") {
 		const char *name = xml_get(st, "uname");
 		bool member = in_list(ctl->members, ctl->nmembers, name);
-		bool ccm = member || in_list(ctl->cnodes, ctl->ncnodes, name);
+		bool fenced = xml_get(st, "vigil-fenced") != NULL;
+		bool ccm = member || (!fenced && in_list(ctl->cnodes, ctl->ncnodes, name));
 
 		xml_set(st, "in_ccm", ccm ? "true" : "false");
 		xml_set(st, "crmd", member ? "online" : "offline");
 		xml_set(st, "join", member ? "member" : "down");
-		if (member)
+		if (member) {
 			xml_set(st, "expected", "member");
+			if (fenced)
+				xml_unset(st, "vigil-fenced");
+		}
 	}
 }
 

@@ -23,7 +23,7 @@ static const char *const crm_properties[] = {
 	"stop-orphan-resources", "stop-orphan-actions", "stonith-action", "placement-strategy",
 	"startup-fencing", "have-watchdog", "dc-version", "cluster-infrastructure",
 	"cluster-name", "batch-limit", "shutdown-escalation", "stonith-timeout",
-	"priority-fencing-delay", "node-health-strategy", "election-timeout", NULL,
+	"priority-fencing-delay", "node-health-strategy", "election-timeout", "dc-deadtime", NULL,
 };
 
 static const char *const crm_metas[] = {

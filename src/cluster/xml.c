@@ -125,6 +125,17 @@ void xml_set(struct xml_node *n, const char *name, const char *value)
 	xml_set_owned(n, xstrdup(name), xstrdup(value));
 }
 
+void xml_unset(struct xml_node *n, const char *name)
+{
+	for (int i = 0; i < n->nattrs; i++)
+		if (!strcmp(n->attrs[i].name, name)) {
+			free(n->attrs[i].name);
+			free(n->attrs[i].value);
+			n->attrs[i] = n->attrs[--n->nattrs];
+			return;
+		}
+}
+
 const char *xml_get(const struct xml_node *n, const char *name)
 {
 	if (!n)

@@ -40,6 +40,7 @@ struct xml_node *xml_new(struct xml_node *parent, const char *name);
 /* Set (replace) an attribute. */
 void xml_set(struct xml_node *n, const char *name, const char *value);
 const char *xml_get(const struct xml_node *n, const char *name);
+void xml_unset(struct xml_node *n, const char *name);
 /* First child element named `name` (any name when NULL). */
 struct xml_node *xml_child(const struct xml_node *n, const char *name);
 /* Next sibling element named `name` after `n` (any name when NULL). */
