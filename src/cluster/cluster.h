@@ -53,6 +53,8 @@ struct cluster *cluster_local_new(struct ev_loop *loop, const char *node_name,
 				  char *err, size_t errlen);
 struct cluster *cluster_corosync_new(struct ev_loop *loop, const struct cluster_events *ev,
 				     void *arg, char *err, size_t errlen);
+/* Leave the group cleanly (the other members see this one in `left`
+ * without left_failed), then free. */
 void cluster_free(struct cluster *c);
 
 /* Broadcast (copied; queued while Corosync says "try again"). 0, or

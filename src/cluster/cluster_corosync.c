@@ -16,7 +16,14 @@
  * messages wait in a FIFO that a 10 ms timer retries from its head; a new
  * message goes behind any waiting one, so own messages keep their order.
  *
- * cluster_free() may be called from any of our callbacks: inside a library
+ * A message over libcpg's atomic size (1047552 bytes with Corosync 3.1)
+ * is sent in fragments, each a round trip to Corosync; libcpg then retries
+ * "try again" itself, sleeping 10 ms at a time (up to 1 s) on our loop.
+ * Receivers reassemble per sender and drop a message whose fragments were
+ * cut by a membership change (CS_ERR_INTERRUPT here: it is sent again).
+ *
+ * cluster_free() leaves the group (the others see a clean leave, not a
+ * failure) and may be called from any of our callbacks: inside a library
  * dispatch, the remaining events of that dispatch are dropped and the
  * handles are finalized once the dispatch has returned.
  */
@@ -248,6 +255,15 @@ static cs_error_t cc_mcast(struct corosync *cc, const void *data, size_t len)
 	return cpg_mcast_joined(cc->cpg, CPG_TYPE_AGREED, &iov, 1);
 }
 
+/* Errors after which the same message is sent again later: flow control
+ * or a membership sync ("try again"), and a message over the atomic size
+ * (libcpg sends it in fragments) cut by a membership change: receivers drop
+ * the incomplete one, so sending it whole again delivers it once. */
+static bool cc_retry(cs_error_t rc)
+{
+	return rc == CS_ERR_TRY_AGAIN || rc == CS_ERR_INTERRUPT;
+}
+
 static void cc_queue_pop(struct corosync *cc)
 {
 	struct cc_msg *m = cc->queue;
@@ -265,7 +281,7 @@ static void cc_flush(struct corosync *cc)
 	while (cc->queue && cc->joined) {
 		cs_error_t rc = cc_mcast(cc, cc->queue->data, cc->queue->len);
 
-		if (rc == CS_ERR_TRY_AGAIN)
+		if (cc_retry(rc))
 			break;
 		if (rc != CS_OK) {
 			cc_lose_later(cc, "cpg_mcast_joined");
@@ -312,7 +328,7 @@ static int cc_send(struct cluster *c, const void *data, size_t len)
 
 		if (rc == CS_OK)
 			return 0;
-		if (rc != CS_ERR_TRY_AGAIN) {
+		if (!cc_retry(rc)) {
 			cc_lose_later(cc, "cpg_mcast_joined");
 			return -ENOTCONN;
 		}
@@ -626,15 +642,22 @@ static void cmap_io_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 
 /* Joining ------------------------------------------------------------------- */
 
-static cs_error_t cc_join(struct corosync *cc)
+/* cpg_join or cpg_leave on our group. */
+static cs_error_t cc_group_call(struct corosync *cc,
+				cs_error_t (*call)(cpg_handle_t, const struct cpg_name *))
 {
 	struct cpg_name group;
-	cs_error_t rc;
 
 	memset(&group, 0, sizeof(group));
 	group.length = strlen(CC_GROUP);
 	memcpy(group.value, CC_GROUP, group.length);
-	rc = cpg_join(cc->cpg, &group);
+	return call(cc->cpg, &group);
+}
+
+static cs_error_t cc_join(struct corosync *cc)
+{
+	cs_error_t rc = cc_group_call(cc, cpg_join);
+
 	if (rc == CS_OK) {
 		cc->joined = true;
 		cc_flush(cc);
@@ -658,8 +681,14 @@ static void join_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 static void cc_destroy(struct corosync *cc)
 {
 	cc_stop_watchers(cc);
+	if (cc->nqueued)
+		log_warning("leaving Corosync with %zu message%s not sent", cc->nqueued,
+			    cc->nqueued == 1 ? "" : "s");
 	while (cc->queue)
 		cc_queue_pop(cc);
+	/* A clean leave: the others see reason "leave", not "process down". */
+	if (cc->joined && !cc->lost)
+		cc_group_call(cc, cpg_leave);
 	if (cc->have_track)
 		cmap_track_delete(cc->cmap, cc->track);
 	if (cc->have_cmap)
@@ -744,7 +773,7 @@ struct cluster *cluster_corosync_new(struct ev_loop *loop, const struct cluster_
 		.votequorum_quorum_notify_fn = vq_quorum_cb,
 	};
 	unsigned int nodeid = 0;
-	int fd;
+	int fd = -1;
 	cs_error_t rc;
 
 	cc->base.ops = &corosync_ops;
@@ -795,7 +824,8 @@ struct cluster *cluster_corosync_new(struct ev_loop *loop, const struct cluster_
 		goto fail;
 	}
 	cc_name_self(cc);
-	if (cc_watch(cc, &cc->cmap_io, "cmap", cmap_fd_get(cc->cmap, &fd), fd, err, errlen) < 0)
+	rc = cmap_fd_get(cc->cmap, &fd);
+	if (cc_watch(cc, &cc->cmap_io, "cmap", rc, fd, err, errlen) < 0)
 		goto fail;
 
 	/* votequorum: current state now, changes later. */
@@ -816,11 +846,12 @@ struct cluster *cluster_corosync_new(struct ev_loop *loop, const struct cluster_
 		cc_init_error(err, errlen, "votequorum_trackstart", rc);
 		goto fail;
 	}
-	if (cc_watch(cc, &cc->vq_io, "votequorum", votequorum_fd_get(cc->vq, &fd), fd,
-		     err, errlen) < 0)
+	rc = votequorum_fd_get(cc->vq, &fd);
+	if (cc_watch(cc, &cc->vq_io, "votequorum", rc, fd, err, errlen) < 0)
 		goto fail;
 
-	if (cc_watch(cc, &cc->cpg_io, "cpg", cpg_fd_get(cc->cpg, &fd), fd, err, errlen) < 0)
+	rc = cpg_fd_get(cc->cpg, &fd);
+	if (cc_watch(cc, &cc->cpg_io, "cpg", rc, fd, err, errlen) < 0)
 		goto fail;
 	rc = cc_join(cc);
 	if (rc == CS_ERR_TRY_AGAIN) {

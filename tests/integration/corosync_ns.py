@@ -45,7 +45,7 @@ CONF = """totem {{
 	crypto_cipher: none
 	crypto_hash: none
 	token: {token_ms}
-}}
+{totem_extra}}}
 
 nodelist {{
 {nodes}}}
@@ -82,11 +82,17 @@ class CorosyncCluster:
     """N Corosync nodes (ids 1..N, names n1..nN), each in its own network
     and mount namespaces."""
 
-    def __init__(self, n, token_ms=1000, subnet=None, cluster_name="vigiltest",
-                 debug=False, tag=None):
+    def __init__(self, n, token_ms=1000, token_coefficient_ms=None, consensus_ms=None,
+                 subnet=None, cluster_name="vigiltest", debug=False, tag=None):
+        """token_ms is totem.token. Corosync adds token_coefficient (650 ms
+        by default) per node beyond two, and waits consensus (1.2 x the
+        token) before forming a new membership: pass token_coefficient_ms=0
+        for a token timeout of exactly token_ms whatever n."""
         assert 1 <= n <= 32
         self.n = n
         self.token_ms = token_ms
+        self.token_coefficient_ms = token_coefficient_ms
+        self.consensus_ms = consensus_ms
         self.cluster_name = cluster_name
         self.debug = debug
         self.tag = tag or "vigil-cc-%d" % os.getpid()
@@ -114,6 +120,11 @@ class CorosyncCluster:
     def node_dir(self, i):
         return os.path.join(self.tmp, self.name(i))
 
+    def conf_path(self, i):
+        """Node i's corosync.conf (its /etc/corosync/corosync.conf); after
+        editing it, `corosync-cfgtool -R` in the node reloads it."""
+        return os.path.join(self.node_dir(i), "etc", "corosync.conf")
+
     # Life cycle ---------------------------------------------------------
 
     def start(self, wait=True, timeout=20.0):
@@ -125,8 +136,14 @@ class CorosyncCluster:
         self._ip(self.bridge_ns, "link", "set", "br0", "up")
         nodes = "".join(NODE.format(addr=self.addr(i), nodeid=i, name=self.name(i))
                         for i in range(1, self.n + 1))
+        extra = ""
+        if self.token_coefficient_ms is not None:
+            extra += "\ttoken_coefficient: %d\n" % self.token_coefficient_ms
+        if self.consensus_ms is not None:
+            extra += "\tconsensus: %d\n" % self.consensus_ms
         conf = CONF.format(cluster_name=self.cluster_name, token_ms=self.token_ms,
-                           nodes=nodes, debug="on" if self.debug else "off")
+                           totem_extra=extra, nodes=nodes,
+                           debug="on" if self.debug else "off")
         for i in range(1, self.n + 1):
             ns = self.ns(i)
             self._add_ns(ns)
@@ -140,7 +157,7 @@ class CorosyncCluster:
             for sub in ("etc", "lib", "run", "shm"):
                 os.makedirs(os.path.join(d, sub))
             os.chmod(os.path.join(d, "shm"), 0o1777)
-            with open(os.path.join(d, "etc", "corosync.conf"), "w") as f:
+            with open(self.conf_path(i), "w") as f:
                 f.write(conf)
         for i in range(1, self.n + 1):
             self.start_node(i, wait=False)

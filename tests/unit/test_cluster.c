@@ -22,6 +22,8 @@
  *                         (or "corrupt")
  *         name ID         prints "name ID NAME" (cluster_node_name, "-" if none)
  *         send-size SIZE  prints "send-size SIZE RC" (cluster_send's result)
+ *         free-on-msg     frees the layer inside the next message callback,
+ *                         prints "freed" and exits 0
  *         quit            exits 0
  *       SIGTERM or SIGINT exits 0; losing Corosync prints "lost", exits 3.
  *   test_cluster corosync-connect
@@ -266,6 +268,7 @@ struct drv {
 	bool joined;
 	int sent, big_sent;
 	int status;
+	bool free_on_msg;
 };
 
 static void drv_list(struct strbuf *sb, const struct cluster_member *m, int n, const bool *failed)
@@ -340,7 +343,18 @@ static void drv_membership(void *arg, const struct cluster_member *m, int n,
 
 static void drv_message(void *arg, const struct cluster_member *from, const void *data, size_t len)
 {
+	struct drv *d = arg;
 	const char *s = data;
+
+	if (d->free_on_msg) {
+		/* From inside cpg_dispatch: the layer finishes after it returns. */
+		cluster_free(d->c);
+		d->c = NULL;
+		d->free_on_msg = false;
+		printf("freed\n");
+		ev_loop_stop(d->loop);
+		return;
+	}
 
 	if (len > 4 && !memcmp(s, "big ", 4)) {
 		const char *nul = memchr(s, 0, len);
@@ -390,6 +404,9 @@ static void drv_command(struct drv *d, char *line)
 {
 	unsigned long long a = 0, b = 0;
 
+	if (!d->c)
+		return;
+
 	if (sscanf(line, "send %llu", &a) == 1) {
 		drv_send_numbered(d, (int)a);
 	} else if (sscanf(line, "big %llu %llu", &a, &b) == 2) {
@@ -403,6 +420,8 @@ static void drv_command(struct drv *d, char *line)
 		const char *name = cluster_node_name(d->c, (uint32_t)a);
 
 		printf("name %llu %s\n", a, name ? name : "-");
+	} else if (!strcmp(line, "free-on-msg")) {
+		d->free_on_msg = true;
 	} else if (!strcmp(line, "quit")) {
 		ev_loop_stop(d->loop);
 	} else if (line[0]) {
