@@ -9,7 +9,9 @@
  * Each library's descriptor is an ev_io on the caller's loop whose callback
  * runs the library's dispatch (CS_DISPATCH_ALL: never blocks). A dispatch
  * that fails means Corosync went away: every watcher stops and the `lost`
- * callback runs once; sends then fail with -ENOTCONN.
+ * callback runs once; sends then fail with -ENOTCONN. Membership and
+ * messages share the CPG connection, so their order is CPG's; quorum comes
+ * on its own connection, in no defined order with them.
  *
  * Sending: cpg_mcast_joined(CPG_TYPE_AGREED). While Corosync says "try
  * again" (flow control, membership sync) or before the join is accepted,
@@ -17,8 +19,9 @@
  * message goes behind any waiting one, so own messages keep their order.
  *
  * A message over libcpg's atomic size (1047552 bytes with Corosync 3.1)
- * is sent in fragments, each a round trip to Corosync; libcpg then retries
- * "try again" itself, sleeping 10 ms at a time (up to 1 s) on our loop.
+ * is sent in fragments, each a round trip to Corosync, and libcpg retries
+ * a fragment's "try again" itself, sleeping (10 ms at a time, up to about
+ * a second) on our loop: keep such messages rare.
  * Receivers reassemble per sender and drop a message whose fragments were
  * cut by a membership change (CS_ERR_INTERRUPT here: it is sent again).
  *
@@ -75,6 +78,8 @@ struct corosync {
 	struct ev_timer names_timer;  /* rereads the nodelist after a change */
 	struct ev_timer lost_timer;   /* reports a loss seen outside a dispatch */
 
+	/* cpg_mcast_joined(CPG_TYPE_AGREED) (a unit test's stand-in there). */
+	cs_error_t (*mcast)(struct corosync *cc, const void *data, size_t len);
 	struct cc_msg *queue, **queue_tail; /* from malloc(), FIFO */
 	size_t nqueued;
 	uint64_t stalled_since_ms;    /* 0 when the queue moves */
@@ -88,6 +93,7 @@ struct corosync {
 	bool closing;                 /* cluster_free() during a dispatch */
 	int dispatching;              /* depth of library dispatch calls */
 	const char *lost_what;        /* for lost_timer's message */
+	cs_error_t lost_rc;
 };
 
 /* Pure helpers (unit-tested) ------------------------------------------ */
@@ -173,8 +179,9 @@ static void cc_member(const struct cluster_member *names, int nnames,
 }
 
 /* Translate a CPG address list: sorted by node id (then pid), named, and
- * for `failed` (may be NULL) whether each left without a clean leave.
- * `list` is reordered in place. */
+ * for `failed` (may be NULL) whether each left without a clean leave: node
+ * down or process down (CPG gives no other reason for leaving; anything
+ * but a clean leave counts as a failure). `list` is reordered in place. */
 static void cc_from_cpg(const struct cluster_member *names, int nnames,
 			const struct cluster_member *self,
 			struct cpg_address *list, size_t n,
@@ -184,8 +191,7 @@ static void cc_from_cpg(const struct cluster_member *names, int nnames,
 	for (size_t i = 0; i < n; i++) {
 		cc_member(names, nnames, self, list[i].nodeid, &out[i]);
 		if (failed)
-			failed[i] = list[i].reason == CPG_REASON_NODEDOWN ||
-				    list[i].reason == CPG_REASON_PROCDOWN;
+			failed[i] = list[i].reason != CPG_REASON_LEAVE;
 	}
 }
 
@@ -214,9 +220,9 @@ static void cc_stop_watchers(struct corosync *cc)
 	ev_timer_stop(cc->loop, &cc->lost_timer);
 }
 
-/* Corosync went away (or answers nonsense): stop, and say so once. Called
- * outside any library dispatch; the callback may free `cc`, so nothing
- * touches it afterwards. */
+/* Corosync went away (or answers nonsense): stop, and say so once. `rc`
+ * is what `what` returned, CS_OK for a hang-up. Called outside any library
+ * dispatch; the callback may free `cc`, so nothing touches it afterwards. */
 static void cc_lose(struct corosync *cc, const char *what, cs_error_t rc)
 {
 	if (cc->lost || cc->closing)
@@ -224,7 +230,8 @@ static void cc_lose(struct corosync *cc, const char *what, cs_error_t rc)
 	cc->lost = true;
 	cc_stop_watchers(cc);
 	log_err("lost the connection to Corosync (%s: %s); %zu message%s not sent",
-		what, cs_strerror(rc), cc->nqueued, cc->nqueued == 1 ? "" : "s");
+		what, rc == CS_OK ? "connection closed" : cs_strerror(rc), cc->nqueued,
+		cc->nqueued == 1 ? "" : "s");
 	if (cc->base.ev.lost)
 		cc->base.ev.lost(cc->base.arg);
 }
@@ -233,16 +240,17 @@ static void lost_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct corosync *cc = t->data;
 
-	cc_lose(cc, cc->lost_what, CS_ERR_LIBRARY);
+	cc_lose(cc, cc->lost_what, cc->lost_rc);
 }
 
 /* A send found Corosync gone: report it from the loop, not from inside the
  * caller's cluster_send(). */
-static void cc_lose_later(struct corosync *cc, const char *what)
+static void cc_lose_later(struct corosync *cc, const char *what, cs_error_t rc)
 {
 	if (cc->lost || ev_timer_active(&cc->lost_timer))
 		return;
 	cc->lost_what = what;
+	cc->lost_rc = rc;
 	ev_timer_start(cc->loop, &cc->lost_timer, 0);
 }
 
@@ -279,12 +287,12 @@ static void cc_queue_pop(struct corosync *cc)
 static void cc_flush(struct corosync *cc)
 {
 	while (cc->queue && cc->joined) {
-		cs_error_t rc = cc_mcast(cc, cc->queue->data, cc->queue->len);
+		cs_error_t rc = cc->mcast(cc, cc->queue->data, cc->queue->len);
 
 		if (cc_retry(rc))
 			break;
 		if (rc != CS_OK) {
-			cc_lose_later(cc, "cpg_mcast_joined");
+			cc_lose_later(cc, "cpg_mcast_joined", rc);
 			return;
 		}
 		cc_queue_pop(cc);
@@ -324,12 +332,12 @@ static int cc_send(struct cluster *c, const void *data, size_t len)
 	if (cc->lost || cc->closing)
 		return -ENOTCONN;
 	if (!cc->queue && cc->joined) {
-		cs_error_t rc = cc_mcast(cc, data, len);
+		cs_error_t rc = cc->mcast(cc, data, len);
 
 		if (rc == CS_OK)
 			return 0;
 		if (!cc_retry(rc)) {
-			cc_lose_later(cc, "cpg_mcast_joined");
+			cc_lose_later(cc, "cpg_mcast_joined", rc);
 			return -ENOTCONN;
 		}
 	}
@@ -424,8 +432,9 @@ static cs_error_t cc_read_nodelist(cmap_handle_t h, struct cluster_member **out,
 				    sizeof(names[n].name) - 1, names[n].name);
 		n++;
 	}
-	qsort(names, (size_t)n, sizeof(*names), cc_cmp_member);
-	/* A node id listed twice keeps its first entry. */
+	if (n > 1)
+		qsort(names, (size_t)n, sizeof(*names), cc_cmp_member);
+	/* A node id listed twice keeps one of its names. */
 	for (int i = 1; i < n; i++) {
 		if (names[i].id == names[i - 1].id) {
 			log_warning("Corosync's nodelist has node id %" PRIu32 " twice", names[i].id);
@@ -500,10 +509,8 @@ static struct corosync *cc_from_cpg_handle(cpg_handle_t h)
 	return ctx;
 }
 
-static void cpg_deliver_cb(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid,
-			   uint32_t pid, void *msg, size_t len)
+static void cc_deliver(struct corosync *cc, uint32_t nodeid, const void *msg, size_t len)
 {
-	struct corosync *cc = cc_from_cpg_handle(h);
 	struct cluster_member from;
 
 	if (!cc || cc->closing || cc->lost)
@@ -513,12 +520,17 @@ static void cpg_deliver_cb(cpg_handle_t h, const struct cpg_name *group, uint32_
 		cc->base.ev.message(cc->base.arg, &from, msg, len);
 }
 
-static void cpg_confchg_cb(cpg_handle_t h, const struct cpg_name *group,
-			   const struct cpg_address *members, size_t nmembers,
-			   const struct cpg_address *left, size_t nleft,
-			   const struct cpg_address *joined, size_t njoined)
+static void cpg_deliver_cb(cpg_handle_t h, const struct cpg_name *group, uint32_t nodeid,
+			   uint32_t pid, void *msg, size_t len)
 {
-	struct corosync *cc = cc_from_cpg_handle(h);
+	cc_deliver(cc_from_cpg_handle(h), nodeid, msg, len);
+}
+
+static void cc_confchg(struct corosync *cc,
+		       const struct cpg_address *members, size_t nmembers,
+		       const struct cpg_address *left, size_t nleft,
+		       const struct cpg_address *joined, size_t njoined)
+{
 	/* CPG_MEMBERS_MAX (128) each: what libcpg's dispatch itself holds. */
 	struct cpg_address a[CPG_MEMBERS_MAX];
 	struct cluster_member m[CPG_MEMBERS_MAX], l[CPG_MEMBERS_MAX], j[CPG_MEMBERS_MAX];
@@ -551,6 +563,14 @@ static void cpg_confchg_cb(cpg_handle_t h, const struct cpg_name *group,
 	if (cc->base.ev.membership)
 		cc->base.ev.membership(cc->base.arg, m, (int)nmembers, l, failed, (int)nleft,
 				       j, (int)njoined);
+}
+
+static void cpg_confchg_cb(cpg_handle_t h, const struct cpg_name *group,
+			   const struct cpg_address *members, size_t nmembers,
+			   const struct cpg_address *left, size_t nleft,
+			   const struct cpg_address *joined, size_t njoined)
+{
+	cc_confchg(cc_from_cpg_handle(h), members, nmembers, left, nleft, joined, njoined);
 }
 
 static void vq_quorum_cb(votequorum_handle_t h, uint64_t context, uint32_t quorate,
@@ -616,7 +636,7 @@ static void cc_dispatch(struct corosync *cc, const char *what,
 	/* Everything readable was dispatched: a hang-up left is Corosync
 	 * closing the connection (else epoll would report it forever). */
 	if (events & (EPOLLHUP | EPOLLERR))
-		cc_lose(cc, what, CS_ERR_LIBRARY);
+		cc_lose(cc, what, CS_OK);
 }
 
 static void cpg_io_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
@@ -687,7 +707,7 @@ static void cc_destroy(struct corosync *cc)
 	while (cc->queue)
 		cc_queue_pop(cc);
 	/* A clean leave: the others see reason "leave", not "process down". */
-	if (cc->joined && !cc->lost)
+	if (cc->have_cpg && cc->joined && !cc->lost)
 		cc_group_call(cc, cpg_leave);
 	if (cc->have_track)
 		cmap_track_delete(cc->cmap, cc->track);
@@ -781,6 +801,7 @@ struct cluster *cluster_corosync_new(struct ev_loop *loop, const struct cluster_
 	cc->base.arg = arg;
 	cc->loop = loop;
 	cc->queue_tail = &cc->queue;
+	cc->mcast = cc_mcast;
 	ev_io_init(&cc->cpg_io, cpg_io_cb, cc);
 	ev_io_init(&cc->vq_io, vq_io_cb, cc);
 	ev_io_init(&cc->cmap_io, cmap_io_cb, cc);

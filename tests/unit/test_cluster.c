@@ -207,7 +207,7 @@ static void test_from_cpg(void)
 		{ .nodeid = 1, .pid = 30, .reason = CPG_REASON_LEAVE },
 		{ .nodeid = 2, .pid = 20, .reason = CPG_REASON_PROCDOWN },
 		{ .nodeid = 1, .pid = 5, .reason = CPG_REASON_JOIN },
-		{ .nodeid = 4, .pid = 1, .reason = CPG_REASON_NODEUP },
+		{ .nodeid = 4, .pid = 1, .reason = CPG_REASON_UNDEFINED },
 	};
 	struct cluster_member out[5];
 	bool failed[5];
@@ -215,7 +215,7 @@ static void test_from_cpg(void)
 	cc_from_cpg(names, 3, NULL, a, 5, out, failed);
 	CHECK_INT(out[0].id, 1);
 	CHECK_STR(out[0].name, "n1");
-	CHECK(!failed[0]);                  /* pid 5, join */
+	CHECK(failed[0]);                   /* pid 5: "join" is no clean leave */
 	CHECK_INT(out[1].id, 1);
 	CHECK(!failed[1]);                  /* pid 30, clean leave */
 	CHECK_INT(out[2].id, 2);
@@ -225,7 +225,7 @@ static void test_from_cpg(void)
 	CHECK(failed[3]);                   /* node down */
 	CHECK_INT(out[4].id, 4);
 	CHECK_STR(out[4].name, "4");
-	CHECK(!failed[4]);
+	CHECK(failed[4]);                   /* no reason given: not a clean leave */
 	cc_from_cpg(names, 3, NULL, a, 0, out, NULL);
 }
 
@@ -234,6 +234,334 @@ static void test_reason_names(void)
 	CHECK_STR(cc_reason_name(CPG_REASON_PROCDOWN), "process down");
 	CHECK_STR(cc_reason_name(CPG_REASON_NODEDOWN), "node down");
 	CHECK_STR(cc_reason_name(77), "unknown reason");
+}
+
+/* Corosync layer: the send queue and dispatch outcomes, with a stand-in
+ * for cpg_mcast_joined() and for a library's dispatch --------------------- */
+
+struct fake {
+	struct ev_loop *loop;
+	struct corosync *cc;
+	const cs_error_t *script;  /* results of successive mcast calls, then CS_OK */
+	int nscript, calls;
+	char got[256];             /* messages accepted, each followed by ';' */
+	char ev[512];              /* events passed on, each followed by ';' */
+	const char *want;          /* stop the loop once `got` is this */
+	int lost;
+	struct ev_timer guard, poll;
+};
+
+static cs_error_t fake_mcast(struct corosync *cc, const void *data, size_t len)
+{
+	struct fake *f = cc->base.arg;
+	cs_error_t rc = f->calls < f->nscript ? f->script[f->calls] : CS_OK;
+
+	f->calls++;
+	if (rc == CS_OK)
+		snprintf(f->got + strlen(f->got), sizeof(f->got) - strlen(f->got), "%.*s;",
+			 (int)len, (const char *)data);
+	return rc;
+}
+
+static void fake_lost(void *arg)
+{
+	((struct fake *)arg)->lost++;
+}
+
+static void fake_list(struct fake *f, const char *tag, const struct cluster_member *m, int n,
+		      const bool *failed)
+{
+	size_t len = strlen(f->ev);
+
+	len += (size_t)snprintf(f->ev + len, sizeof(f->ev) - len, "%s", tag);
+	for (int i = 0; i < n && len < sizeof(f->ev); i++)
+		len += (size_t)snprintf(f->ev + len, sizeof(f->ev) - len, "%s%u:%s%s",
+					i ? "," : "", m[i].id, m[i].name,
+					failed ? (failed[i] ? ":failed" : ":clean") : "");
+}
+
+static void fake_membership(void *arg, const struct cluster_member *m, int n,
+			    const struct cluster_member *left, const bool *left_failed, int nleft,
+			    const struct cluster_member *joined, int njoined)
+{
+	struct fake *f = arg;
+
+	fake_list(f, "M ", m, n, NULL);
+	fake_list(f, " L ", left, nleft, left_failed);
+	fake_list(f, " J ", joined, njoined, NULL);
+	fake_list(f, ";", NULL, 0, NULL);
+}
+
+static void fake_quorum(void *arg, bool quorate, const struct cluster_member *nodes, int n)
+{
+	struct fake *f = arg;
+
+	fake_list(f, quorate ? "Q 1 " : "Q 0 ", nodes, n, NULL);
+	fake_list(f, ";", NULL, 0, NULL);
+}
+
+static void fake_message(void *arg, const struct cluster_member *from, const void *data,
+			 size_t len)
+{
+	struct fake *f = arg;
+	size_t l = strlen(f->ev);
+
+	snprintf(f->ev + l, sizeof(f->ev) - l, "m %u:%s %.*s;", from->id, from->name, (int)len,
+		 (const char *)data);
+}
+
+static void fake_poll(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct fake *f = t->data;
+
+	if (f->want ? !strcmp(f->got, f->want) : f->lost > 0)
+		ev_loop_stop(loop);
+	else
+		ev_timer_start(loop, t, 1);
+}
+
+/* A Corosync layer with no connection: joined, sending through fake_mcast. */
+static struct fake *fake_new(const cs_error_t *script, int nscript)
+{
+	struct fake *f = xcalloc(1, sizeof(*f));
+	struct corosync *cc = xcalloc(1, sizeof(*cc));
+
+	f->loop = ev_loop_new();
+	f->script = script;
+	f->nscript = nscript;
+	f->cc = cc;
+	cc->base.ops = &corosync_ops;
+	cc->base.arg = f;
+	cc->base.ev.lost = fake_lost;
+	cc->base.ev.membership = fake_membership;
+	cc->base.ev.quorum = fake_quorum;
+	cc->base.ev.message = fake_message;
+	cc->loop = f->loop;
+	cc->queue_tail = &cc->queue;
+	cc->mcast = fake_mcast;
+	cc->joined = true;
+	ev_io_init(&cc->cpg_io, cpg_io_cb, cc);
+	ev_io_init(&cc->vq_io, vq_io_cb, cc);
+	ev_io_init(&cc->cmap_io, cmap_io_cb, cc);
+	ev_timer_init(&cc->send_timer, send_timer_cb, cc);
+	ev_timer_init(&cc->join_timer, join_timer_cb, cc);
+	ev_timer_init(&cc->names_timer, names_timer_cb, cc);
+	ev_timer_init(&cc->lost_timer, lost_timer_cb, cc);
+	ev_timer_init(&f->guard, stop_cb, NULL);
+	ev_timer_init(&f->poll, fake_poll, f);
+	return f;
+}
+
+static void fake_run(struct fake *f, const char *want)
+{
+	f->want = want;
+	ev_timer_start(f->loop, &f->guard, 2000);
+	ev_timer_start(f->loop, &f->poll, 1);
+	ev_loop_run(f->loop);
+	ev_timer_stop(f->loop, &f->guard);
+	ev_timer_stop(f->loop, &f->poll);
+}
+
+static void fake_free(struct fake *f)
+{
+	cluster_free(&f->cc->base);
+	ev_loop_free(f->loop);
+	free(f);
+}
+
+static void send_d(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct fake *f = t->data;
+
+	CHECK_INT(cluster_send(&f->cc->base, "d", 1), 0);
+}
+
+static void test_send_queue_keeps_order(void)
+{
+	static const cs_error_t script[] = {
+		CS_ERR_TRY_AGAIN, CS_ERR_TRY_AGAIN, CS_OK, CS_ERR_INTERRUPT, CS_OK,
+		CS_ERR_TRY_AGAIN,
+	};
+	struct fake *f = fake_new(script, ARRAY_SIZE(script));
+	struct cluster *c = &f->cc->base;
+	struct ev_timer later;
+	uint64_t t0 = ev_monotonic_ms();
+
+	CHECK_INT(cluster_send(c, "a", 1), 0);   /* try again: queued */
+	CHECK_INT(f->calls, 1);
+	CHECK_INT(cluster_send(c, "b", 1), 0);   /* behind "a", not tried */
+	CHECK_INT(cluster_send(c, "c", 1), 0);
+	CHECK_INT(f->calls, 1);
+	CHECK_INT(f->cc->nqueued, 3);
+	CHECK(ev_timer_active(&f->cc->send_timer));
+	ev_timer_init(&later, send_d, f);        /* "d" while the queue waits */
+	ev_timer_start(f->loop, &later, 5);
+	fake_run(f, "a;b;c;d;");
+	CHECK_STR(f->got, "a;b;c;d;");
+	CHECK_INT(f->calls, 8);
+	CHECK_INT(f->cc->nqueued, 0);
+	CHECK(!ev_timer_active(&f->cc->send_timer));
+	CHECK(ev_monotonic_ms() - t0 >= 3 * CC_RETRY_MS);
+	/* Queue empty: the next message goes out at once. */
+	CHECK_INT(cluster_send(c, "e", 1), 0);
+	CHECK_STR(f->got, "a;b;c;d;e;");
+	CHECK_INT(f->lost, 0);
+	fake_free(f);
+}
+
+static void test_send_limits_and_join(void)
+{
+	struct fake *f = fake_new(NULL, 0);
+	struct cluster *c = &f->cc->base;
+
+	CHECK_INT(cluster_send(c, "", CLUSTER_MAX_MSG + 1), -EMSGSIZE);
+	CHECK_INT(f->calls, 0);
+	CHECK_INT(cluster_send(c, "", 0), 0);
+	CHECK_STR(f->got, ";");
+	/* Before the join is accepted, messages wait without a retry timer. */
+	f->cc->joined = false;
+	CHECK_INT(cluster_send(c, "x", 1), 0);
+	CHECK_INT(f->calls, 1);
+	CHECK_INT(f->cc->nqueued, 1);
+	CHECK(!ev_timer_active(&f->cc->send_timer));
+	f->cc->joined = true;
+	cc_flush(f->cc);
+	CHECK_STR(f->got, ";x;");
+	fake_free(f);
+}
+
+static void test_send_lost(void)
+{
+	static const cs_error_t direct[] = { CS_ERR_LIBRARY };
+	static const cs_error_t queued[] = { CS_ERR_TRY_AGAIN, CS_ERR_BAD_HANDLE };
+	struct fake *f = fake_new(direct, ARRAY_SIZE(direct));
+
+	/* Refused at once: -ENOTCONN now, `lost` from the loop, once. */
+	CHECK_INT(cluster_send(&f->cc->base, "a", 1), -ENOTCONN);
+	CHECK_INT(f->lost, 0);
+	fake_run(f, NULL);
+	CHECK_INT(f->lost, 1);
+	CHECK_INT(cluster_send(&f->cc->base, "b", 1), -ENOTCONN);
+	CHECK_INT(f->calls, 1);
+	fake_free(f);
+
+	/* Refused on a retry: `lost`, and the message stays unsent. */
+	f = fake_new(queued, ARRAY_SIZE(queued));
+	CHECK_INT(cluster_send(&f->cc->base, "a", 1), 0);
+	fake_run(f, NULL);
+	CHECK_INT(f->lost, 1);
+	CHECK_INT(f->cc->lost_rc, CS_ERR_BAD_HANDLE);
+	CHECK_INT(f->calls, 2);
+	CHECK_STR(f->got, "");
+	CHECK_INT(f->cc->nqueued, 1);
+	fake_free(f);
+}
+
+/* CPG and votequorum callbacks, translated: names from the nodelist,
+ * sorted by id, failures told from clean leaves, quorum's dead nodes
+ * left out; nothing once the layer is lost. */
+static void test_events_translated(void)
+{
+	static const struct cluster_member names[] = { { 1, "n1" }, { 2, "n2" }, { 3, "n3" } };
+	uint32_t me = (uint32_t)getpid();
+	struct cpg_address members[] = {
+		{ 3, 30, CPG_REASON_JOIN }, { 1, 10, CPG_REASON_JOIN }, { 2, me, CPG_REASON_JOIN },
+	};
+	struct cpg_address left[] = { { 5, 50, CPG_REASON_LEAVE }, { 4, 40, CPG_REASON_NODEDOWN } };
+	struct cpg_address joined[] = { { 2, me, CPG_REASON_JOIN } };
+	votequorum_node_t vq[] = {
+		{ 3, VOTEQUORUM_NODESTATE_MEMBER }, { 1, VOTEQUORUM_NODESTATE_MEMBER },
+		{ 2, VOTEQUORUM_NODESTATE_DEAD }, { 4, VOTEQUORUM_NODESTATE_LEAVING },
+	};
+	struct fake *f = fake_new(NULL, 0);
+	struct corosync *cc = f->cc;
+
+	cc->names = xmalloc(sizeof(names));
+	memcpy(cc->names, names, sizeof(names));
+	cc->nnames = 3;
+	cc->base.self.id = 2;
+	cc_name_self(cc);
+	CHECK_STR(cc->base.self.name, "n2");
+	CHECK_STR(cluster_node_name(&cc->base, 3), "n3");
+	CHECK(cluster_node_name(&cc->base, 4) == NULL);
+
+	cc_confchg(cc, members, 3, left, 2, joined, 1);
+	CHECK_STR(f->ev, "M 1:n1,2:n2,3:n3 L 4:4:failed,5:5:clean J 2:n2;");
+	f->ev[0] = 0;
+	vq_quorum_cb(0, (uint64_t)(uintptr_t)cc, 1, 4, vq);
+	CHECK_STR(f->ev, "Q 1 1:n1,3:n3;");
+	f->ev[0] = 0;
+	cc_deliver(cc, 3, "hi", 2);
+	cc_deliver(cc, 7, "", 0);
+	CHECK_STR(f->ev, "m 3:n3 hi;m 7:7 ;");
+
+	f->ev[0] = 0;
+	cc->lost = true;
+	cc_confchg(cc, members, 3, left, 2, joined, 1);
+	vq_quorum_cb(0, (uint64_t)(uintptr_t)cc, 0, 4, vq);
+	cc_deliver(cc, 3, "hi", 2);
+	CHECK_STR(f->ev, "");
+	fake_free(f);
+}
+
+/* Library dispatch stand-ins: what the dispatch returns, and what a
+ * callback inside it does. */
+static struct fake *dispatch_fake;
+static cs_error_t dispatch_rc;
+static bool dispatch_frees;
+
+static cs_error_t fake_dispatch(uint64_t handle, cs_dispatch_flags_t flags)
+{
+	CHECK_INT(flags, CS_DISPATCH_ALL);
+	if (dispatch_frees) {
+		cluster_free(&dispatch_fake->cc->base);
+		CHECK(dispatch_fake->cc->closing);  /* not yet destroyed */
+		/* Events after the free are dropped. */
+		cc_deliver(dispatch_fake->cc, 1, "x", 1);
+		vq_quorum_cb(0, (uint64_t)(uintptr_t)dispatch_fake->cc, 1, 0, NULL);
+		CHECK_STR(dispatch_fake->ev, "");
+	}
+	return dispatch_rc;
+}
+
+static void test_dispatch_outcomes(void)
+{
+	struct fake *f = fake_new(NULL, 0);
+
+	dispatch_fake = f;
+	dispatch_rc = CS_OK;
+	cc_dispatch(f->cc, "fake", fake_dispatch, 0, EPOLLIN);
+	dispatch_rc = CS_ERR_TRY_AGAIN;          /* nothing more to read */
+	cc_dispatch(f->cc, "fake", fake_dispatch, 0, EPOLLIN);
+	CHECK_INT(f->lost, 0);
+	dispatch_rc = CS_OK;                     /* all read, then a hang-up */
+	cc_dispatch(f->cc, "fake", fake_dispatch, 0, EPOLLIN | EPOLLHUP);
+	CHECK_INT(f->lost, 1);
+	CHECK(f->cc->lost);
+	fake_free(f);
+
+	f = fake_new(NULL, 0);
+	dispatch_fake = f;
+	dispatch_rc = CS_ERR_LIBRARY;
+	cc_dispatch(f->cc, "fake", fake_dispatch, 0, EPOLLIN);
+	CHECK_INT(f->lost, 1);
+	cc_dispatch(f->cc, "fake", fake_dispatch, 0, EPOLLIN);  /* once only */
+	CHECK_INT(f->lost, 1);
+	CHECK_INT(cluster_send(&f->cc->base, "a", 1), -ENOTCONN);
+	fake_free(f);
+
+	/* cluster_free() from a callback inside the dispatch: destroyed once
+	 * the dispatch returns (ASan and LSan check the rest). */
+	f = fake_new(NULL, 0);
+	dispatch_fake = f;
+	dispatch_rc = CS_OK;
+	dispatch_frees = true;
+	CHECK_INT(cluster_send(&f->cc->base, "a", 1), 0);
+	cc_dispatch(f->cc, "fake", fake_dispatch, 0, EPOLLIN);
+	CHECK_INT(f->lost, 0);
+	ev_loop_free(f->loop);                   /* frees what ev_free_later queued */
+	free(f);
+	dispatch_frees = false;
 }
 
 /* Without Corosync (a fresh network namespace has none: its IPC sockets are
@@ -515,12 +843,18 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && (!strcmp(argv[1], "corosync-echo") || !strcmp(argv[1], "corosync-connect")))
 		return drive(argc, argv);
+	log_set_stderr(false);
 	RUN(test_local_order);
 	RUN(test_local_limits);
 	RUN(test_nodelist_key);
 	RUN(test_names);
 	RUN(test_from_cpg);
 	RUN(test_reason_names);
+	RUN(test_send_queue_keeps_order);
+	RUN(test_send_limits_and_join);
+	RUN(test_send_lost);
+	RUN(test_events_translated);
+	RUN(test_dispatch_outcomes);
 	RUN(test_corosync_absent);
 	UNIT_DONE();
 }
