@@ -538,8 +538,12 @@ static void fence_done(void *arg, const struct exec_op *op, const struct exec_re
 		log_notice("Node %s was fenced by %s", j->target, j->device);
 		msg_send_fenced(ctl, j->target);
 	} else {
+		char *why = xasprintf("%s: %s", j->device, res->reason ? res->reason : rc_name(res->rc));
+
 		log_err("Fencing of %s with %s failed: %s", j->target, j->device,
 			res->reason ? res->reason : rc_name(res->rc));
+		msg_send_fence_failed(ctl, j->target, why);
+		free(why);
 		ctl_fence_failed(ctl, j->target);
 	}
 	fence_job_free(j);
@@ -788,6 +792,7 @@ static void tr_launch_ready(struct controller *ctl)
 				if (!c || !fence_start(ctl, c, a->node, a->task)) {
 					log_err("Cannot fence %s: no fence device can (configure a stonith "
 						"resource); its resources stay where they are", a->node);
+					msg_send_fence_failed(ctl, a->node, "no fence device can fence it");
 					tr_action_finished(ctl, a, true);
 				}
 				if (c)

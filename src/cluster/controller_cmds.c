@@ -223,6 +223,25 @@ static const char *pending_op(struct xml_node *status, const char *hid)
 	return NULL;
 }
 
+/* Nodes whose fencing failed, and why: their resources wait. */
+static void failed_fencing(struct cmd_ctx *x)
+{
+	struct xml_node *st;
+	bool any = false;
+
+	xml_foreach(st, x->ctl->status, "node_state") {
+		const char *why = xml_get(st, "vigil-fence-failed");
+
+		if (!why)
+			continue;
+		if (!any)
+			sb_puts(x->out, "\nFailed Fencing Actions:\n");
+		sb_appendf(x->out, "  * fencing of %s failed (%s): its resources are not recovered "
+			   "until it is fenced or comes back\n", xml_get(st, "uname"), why);
+		any = true;
+	}
+}
+
 static void json_rsc(struct strbuf *sb, struct xml_node *status, const struct sched_rsc *r,
 		     bool *first)
 {
@@ -286,9 +305,18 @@ static int cmd_status(struct cmd_ctx *x)
 			sb_puts(x->out, i ? ",{" : "{");
 			sb_puts(x->out, "\"name\":");
 			json_str(x->out, n->uname);
-			sb_appendf(x->out, ",\"online\":%s,\"standby\":%s,\"maintenance\":%s}",
-				   n->online ? "true" : "false", n->standby ? "true" : "false",
-				   n->maintenance ? "true" : "false");
+			struct xml_node *st = cib_node_state(x->ctl->status, n->uname, false);
+			const char *why = st ? xml_get(st, "vigil-fence-failed") : NULL;
+
+			sb_appendf(x->out, ",\"online\":%s,\"unclean\":%s,\"standby\":%s,"
+				   "\"maintenance\":%s,\"fence_failed\":",
+				   n->online ? "true" : "false", n->unclean ? "true" : "false",
+				   n->standby ? "true" : "false", n->maintenance ? "true" : "false");
+			if (why)
+				json_str(x->out, why);
+			else
+				sb_puts(x->out, "null");
+			sb_putc(x->out, '}');
 		}
 		sb_puts(x->out, "],\"resources\":[");
 		for (int i = 0; i < c->nrscs; i++)
@@ -316,6 +344,7 @@ static int cmd_status(struct cmd_ctx *x)
 		free(buf);
 		failed_actions(x, false);
 		fail_counts(x, false);
+		failed_fencing(x);
 	}
 	sched_cluster_free(c);
 	return RC_OK;

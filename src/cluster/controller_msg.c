@@ -17,6 +17,7 @@
  *   forget REQ NODE RSC...         cleanup: history and fail counts
  *   exec NODE TRANSITION IDX OP... the DC asks NODE to run an operation
  *   fenced NODE                    NODE was fenced: it runs nothing
+ *   fence-failed NODE REASON       fencing NODE failed (status shows it)
  */
 #include <errno.h>
 #include <stdio.h>
@@ -237,6 +238,16 @@ void msg_send_exec(struct controller *ctl, const char *node, int transition, int
 	send_msg(ctl, &sb);
 }
 
+void msg_send_fence_failed(struct controller *ctl, const char *node, const char *reason)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	ipc_put_str(&sb, "fence-failed");
+	ipc_put_str(&sb, node);
+	ipc_put_str(&sb, reason);
+	send_msg(ctl, &sb);
+}
+
 void msg_send_fenced(struct controller *ctl, const char *node)
 {
 	struct strbuf sb = STRBUF_INIT;
@@ -417,7 +428,7 @@ static void apply_exec(struct controller *ctl, const struct fields *f)
 	struct remote_op *ro;
 	int i;
 
-	if (f->n < 16 || strcmp(f->v[1], ctl->node))
+	if (f->n < 15 || strcmp(f->v[1], ctl->node))
 		return;
 	ro = xcalloc(1, sizeof(*ro));
 	ro->ctl = ctl;
@@ -476,8 +487,18 @@ static void apply_fenced(struct controller *ctl, const struct fields *f)
 	xml_set(st, "join", "down");
 	/* Down until it joins again, whatever Corosync still reports. */
 	xml_set(st, "vigil-fenced", "true");
+	xml_unset(st, "vigil-fence-failed");
 	ctl_status_save(ctl);
 	ctl_fence_applied(ctl, f->v[1]);
+}
+
+/* Fencing NODE failed: status says why until it succeeds or NODE joins. */
+static void apply_fence_failed(struct controller *ctl, const struct fields *f)
+{
+	if (f->n != 3)
+		return;
+	xml_set(ctl_node_state(ctl, f->v[1]), "vigil-fence-failed", f->v[2]);
+	ctl_status_save(ctl);
 }
 
 static void apply_nodestatus(struct controller *ctl, const struct fields *f)
@@ -578,6 +599,8 @@ static void on_message(void *arg, const struct cluster_member *from, const void 
 		apply_exec(ctl, &f);
 	else if (!strcmp(kind, "fenced"))
 		apply_fenced(ctl, &f);
+	else if (!strcmp(kind, "fence-failed"))
+		apply_fence_failed(ctl, &f);
 	else if (!strcmp(kind, "nodestatus"))
 		apply_nodestatus(ctl, &f);
 	else if (!strcmp(kind, "hello"))
@@ -620,6 +643,7 @@ static void update_node_states(struct controller *ctl)
 			xml_set(st, "expected", "member");
 			if (fenced)
 				xml_unset(st, "vigil-fenced");
+			xml_unset(st, "vigil-fence-failed");
 		}
 	}
 }

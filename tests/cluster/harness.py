@@ -109,6 +109,10 @@ class VigilCluster:
                                         "sleep", "1000000"])
         self.hosts_dir = os.path.join(self.cc.tmp, "hosts")
         os.makedirs(self.hosts_dir)
+        # Each node has a private /run: give it what a booted host has.
+        for i in range(1, self.n + 1):
+            os.makedirs(os.path.join(self.cc.node_dir(i), "run", "resource-agents"),
+                        exist_ok=True)
         for i in range(1, self.n + 1):
             with open(os.path.join(self.hosts_dir, self.name(i) + ".netns"), "w") as f:
                 f.write(str(netns_inode(self.cc.ns(i))))

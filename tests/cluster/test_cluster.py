@@ -1,0 +1,227 @@
+"""vigild across nodes: 3-node clusters built by harness.py (namespaces,
+Corosync, vigild per node, fence_vigiltest). Each test builds its own
+cluster and removes it, processes by pid and namespaces by name, even on
+failure."""
+import os
+import socket
+import subprocess
+import threading
+import time
+
+import pytest
+
+from harness import VigilCluster, wait_until
+
+VIP_PORT = 8080
+
+
+@pytest.fixture
+def cluster():
+    c = VigilCluster(3)
+    try:
+        c.start()
+        yield c
+    finally:
+        logs = [c.log(i) for i in range(1, 4)]
+        c.remove()
+    for log in logs:
+        assert "Sanitizer" not in log and "runtime error:" not in log, log
+
+
+def base(c, extra=""):
+    return (f"property stonith-enabled=true\nproperty dc-deadtime=2s\n"
+            f"primitive fence stonith:fence_vigiltest params {c.fence_params()} "
+            f'pcmk_host_list="n1 n2 n3"\n{extra}')
+
+
+def service(c, vip, agent="vigil:vip"):
+    """A VIP, and an HTTP server on it colocated with and ordered after it."""
+    return (f"primitive vip {agent} params ip={vip} cidr_netmask=24 nic=eth0 "
+            "op monitor interval=1s\n"
+            "primitive web vigil:process params "
+            f"command=\"/usr/bin/python3 -m http.server --bind {vip} {VIP_PORT}\" "
+            f"cwd={c.cc.tmp} op monitor interval=5s\n"
+            "group svc vip web\n")
+
+
+def answers(c, observer, vip):
+    """Node `observer` (its namespace) gets an HTTP answer from the VIP."""
+    r = c.node_run(observer, ["/usr/bin/python3", "-c",
+                              "import urllib.request,sys;"
+                              f"urllib.request.urlopen('http://{vip}:{VIP_PORT}/',timeout=1);"
+                              "print('ok')"], timeout=5)
+    return r.returncode == 0 and "ok" in r.stdout
+
+
+def holder(c, observer, rid):
+    nodes = c.where(observer, rid)
+    return nodes[0] if len(nodes) == 1 else None
+
+
+def idx(c, name):
+    return int(name[1:])
+
+
+@pytest.mark.parametrize("agent", ["vigil:vip", "ocf:heartbeat:IPaddr2"])
+def test_node_loss_fences_then_moves_vip_and_service(cluster, agent):
+    c = cluster
+    vip = f"{c.addr(1).rsplit('.', 1)[0]}.100"
+    c.load(1, base(c, service(c, vip, agent)))
+    node = wait_until(lambda: holder(c, 1, "web"), timeout=60, what="web to start")
+    src = idx(c, node)
+    observer = next(i for i in (1, 2, 3) if i != src)
+    wait_until(lambda: answers(c, observer, vip), timeout=30, what="the VIP to answer")
+    c.power_off(src)
+    # The others fence it, then start the group elsewhere.
+    wait_until(lambda: f"Node {node} was fenced" in "".join(c.log(i) for i in (1, 2, 3)),
+               timeout=60, what="fencing")
+    new = wait_until(lambda: (h := holder(c, observer, "web")) and h != node and h, timeout=60,
+                     what="web elsewhere")
+    wait_until(lambda: answers(c, observer, vip), timeout=30, what="the VIP to answer again")
+    assert new != node
+
+
+def test_configuration_change_seen_by_all_and_clone_on_three(cluster):
+    c = cluster
+    c.load(2, base(c, "primitive d ocf:heartbeat:Dummy op monitor interval=2s\n"
+                      "clone dc d\n"))
+    for i in (1, 2, 3):
+        wait_until(lambda i=i: "clone dc d" in c.ctl(i, "configure", "show").stdout,
+                   what=f"the configuration on n{i}")
+    wait_until(lambda: sorted(n for r in c.status(3)["resources"] if r["id"].startswith("d:")
+                              for n in r["nodes"]) == ["n1", "n2", "n3"],
+               timeout=60, what="one instance per node")
+    versions = {c.status(i)["config_version"] for i in (1, 2, 3)}
+    assert len(versions) == 1
+
+
+def test_standby_drains_and_ready_returns(cluster):
+    c = cluster
+    c.load(1, base(c, "primitive d ocf:heartbeat:Dummy meta resource-stickiness=100 "
+                      "op monitor interval=2s\n"))
+    node = wait_until(lambda: holder(c, 1, "d"), timeout=60, what="d to start")
+    c.ctl(2, "node", "standby", node)
+    assert "standby" in c.ctl(1, "status").stdout
+    new = wait_until(lambda: (h := holder(c, 3, "d")) and h != node and h, timeout=60,
+                     what="d to leave the standby node")
+    c.ctl(1, "node", "online", node)
+    wait_until(lambda: "standby" not in c.ctl(3, "status").stdout, what="the node back online")
+    time.sleep(2)
+    # Sticky: it stays where it went.
+    assert holder(c, 1, "d") == new
+
+
+def test_promoted_instance_moves_when_its_node_dies(cluster):
+    c = cluster
+    c.load(1, base(c, "primitive st ocf:pacemaker:Stateful op monitor interval=2s role=Promoted "
+                      "op monitor interval=3s role=Unpromoted\n"
+                      "clone stc st meta promotable=true promoted-max=1\n"))
+
+    def promoted(obs):
+        for r in c.status(obs)["resources"]:
+            if r["id"].startswith("st:") and r["role"] == "Promoted" and not r["pending"]:
+                return r["nodes"][0]
+        return None
+
+    node = wait_until(lambda: promoted(1), timeout=90, what="a promoted instance")
+    src = idx(c, node)
+    obs = next(i for i in (1, 2, 3) if i != src)
+    c.power_off(src)
+    new = wait_until(lambda: (p := promoted(obs)) and p != node and p, timeout=90,
+                     what="promotion elsewhere")
+    assert new != node
+
+
+def test_fenced_node_rejoins_without_disturbing_services(cluster):
+    c = cluster
+    c.load(1, base(c, "primitive api vigil:process params command=\"/bin/sleep 100000\" "
+                      "meta resource-stickiness=100 op monitor interval=5s\n"))
+    node = wait_until(lambda: holder(c, 1, "api"), timeout=60, what="api to start")
+    victim = next(i for i in (1, 2, 3) if c.name(i) != node)
+    obs = next(i for i in (1, 2, 3) if c.name(i) != node and i != victim)
+    starts_before = c.log(idx(c, node)).count("Initiating api start")
+    c.power_off(victim)
+    wait_until(lambda: f"Node {c.name(victim)} was fenced" in c.log(obs) + c.log(idx(c, node)),
+               timeout=60, what="fencing")
+    c.power_on(victim)
+    c.wait_members(obs, 3)
+    time.sleep(3)
+    assert holder(c, obs, "api") == node
+    assert c.log(idx(c, node)).count("Initiating api start") == starts_before
+
+
+def test_vigild_killed_corosync_alive_is_fenced(cluster):
+    c = cluster
+    c.load(1, base(c, "primitive d ocf:heartbeat:Dummy op monitor interval=2s\n"))
+    node = wait_until(lambda: holder(c, 1, "d"), timeout=60, what="d to start")
+    src = idx(c, node)
+    obs = next(i for i in (1, 2, 3) if i != src)
+    c.kill_vigild(src)
+    wait_until(lambda: f"Node {node} was fenced" in "".join(c.log(i) for i in (1, 2, 3)),
+               timeout=60, what="the node whose vigild died to be fenced")
+    wait_until(lambda: (h := holder(c, obs, "d")) and h != node, timeout=60,
+               what="d elsewhere")
+
+
+def test_no_working_fence_device_no_recovery(cluster):
+    c = cluster
+    # A device that cannot fence anything: its hosts_dir does not exist.
+    c.load(1, "property stonith-enabled=true\nproperty dc-deadtime=2s\n"
+              "primitive fence stonith:fence_vigiltest params hosts_dir=/nonexistent "
+              "op monitor interval=0\n"
+              "primitive d ocf:heartbeat:Dummy op monitor interval=2s\n")
+    node = wait_until(lambda: holder(c, 1, "d"), timeout=60, what="d to start")
+    src = idx(c, node)
+    obs = next(i for i in (1, 2, 3) if i != src)
+    c.power_off(src)
+    wait_until(lambda: f"Fencing of {node} with fence failed" in
+               "".join(c.log(i) for i in (1, 2, 3) if i != src),
+               timeout=60, what="the DC to say fencing failed")
+    time.sleep(2)
+    # Without fencing, the lost node's resource is not started elsewhere.
+    for r in c.status(obs)["resources"]:
+        if r["id"] == "d":
+            assert obs not in [idx(c, n) for n in r["nodes"] if n != node]
+    out = c.ctl(obs, "status").stdout
+    assert "UNCLEAN" in out and f"fencing of {node} failed" in out, out
+
+
+def test_partition_minority_stops_majority_fences_never_both(cluster):
+    c = cluster
+    c.load(1, base(c, "primitive api vigil:process params command=\"/bin/sleep 100000\" "
+                      "op monitor interval=5s\n"))
+    node = wait_until(lambda: holder(c, 1, "api"), timeout=60, what="api to start")
+    minority = idx(c, node)
+    majority = [i for i in (1, 2, 3) if i != minority]
+    stop = threading.Event()
+    overlaps = []
+
+    def live_on(i):
+        pidfile = os.path.join(c.cc.node_dir(i), "vigil", "process", "api.pid")
+        try:
+            pid = int(open(pidfile).read().split()[0])
+            os.kill(pid, 0)
+            with open(f"/proc/{pid}/stat") as f:
+                return f.read().split()[2] != "Z"
+        except (OSError, ValueError, IndexError):
+            return False
+
+    def observe():
+        # Polls every node's service process every 10 ms: never two at once.
+        while not stop.is_set():
+            live = [i for i in (1, 2, 3) if live_on(i)]
+            if len(live) > 1:
+                overlaps.append(live)
+            time.sleep(0.01)
+
+    t = threading.Thread(target=observe)
+    t.start()
+    try:
+        c.isolate(minority)
+        wait_until(lambda: any(holder(c, m, "api") not in (None, node) for m in majority),
+                   timeout=90, what="api on the majority side")
+    finally:
+        stop.set()
+        t.join()
+    assert not overlaps, overlaps[:3]
+    assert f"Node {node} was fenced" in "".join(c.log(i) for i in majority)
