@@ -449,7 +449,31 @@ static void refresh_node(struct controller *ctl)
 	}
 	if (!start_probes(ctl, c) && !ctl->busy)
 		monitors_reconcile(ctl, c);
+	if (ctl->shutting_down && !ctl->busy && !ctl->probes_running) {
+		bool active = false;
+
+		for (int i = 0; i < c->nall; i++)
+			active |= c->all[i]->variant == VARIANT_PRIMITIVE && runs_here(ctl, c->all[i]);
+		if (!active) {
+			log_notice("Nothing runs here any more: leaving the cluster");
+			ev_loop_stop(ctl->loop);
+		}
+	}
 	sched_cluster_free(c);
+}
+
+bool controller_shutdown(struct controller *ctl)
+{
+	char now[32];
+
+	if (!ctl->corosync || ctl->shutting_down)
+		return true;
+	ctl->shutting_down = true;
+	log_notice("Shutting down: moving or stopping this node's resources first "
+		   "(send SIGTERM again to leave at once; the others will then fence this node)");
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	msg_send_attr(ctl, NULL, ctl->node, "shutdown", now);
+	return false;
 }
 
 /* ---------------------------------------------------------------- */
@@ -1136,6 +1160,7 @@ struct controller *controller_new(struct ev_loop *loop, const struct controller_
 	ev_timer_init(&ctl->kick, kick_cb, ctl);
 	ev_timer_init(&ctl->recheck, recheck_cb, ctl);
 	ev_timer_init(&ctl->refresh, refresh_cb, ctl);
+	ctl->corosync = cfg->corosync;
 	if (cfg->corosync)
 		ctl->cl = cluster_corosync_new(loop, &ctl_cluster_events, ctl, err, errlen);
 	else

@@ -55,6 +55,12 @@ struct ctl_conn;
  * the cluster). */
 int controller_command(struct controller *ctl, struct ctl_conn *conn, int argc, char **argv,
 		       struct strbuf *out, struct strbuf *err);
+/* SIGTERM. Single node: returns true, exit now, resources keep running
+ * (they are probed at the next start). In a cluster a node must not leave
+ * with resources running, or they would run twice: as Pacemaker does, it
+ * asks to be shut down (the scheduler moves or stops its resources) and
+ * stops the loop once nothing runs on it; returns false meanwhile. */
+bool controller_shutdown(struct controller *ctl);
 /* This node's name (from Corosync's nodelist with --cluster corosync). */
 const char *controller_node_name(const struct controller *ctl);
 

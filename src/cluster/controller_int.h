@@ -118,6 +118,8 @@ struct controller {
 	struct waiter *waiters;
 	int busy;                /* operations this node runs for the DC */
 	uint64_t started_ms;     /* loop clock when vigild started */
+	bool corosync;
+	bool shutting_down;
 	uint64_t synced_at;
 	struct ev_timer refresh; /* probes and monitors of this node */
 

@@ -87,12 +87,14 @@ static char *default_helper_dir(void)
 
 static void signal_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 {
+	struct controller *ctl = io->data;
 	struct signalfd_siginfo si;
 
 	while (read(io->fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		if (si.ssi_signo == SIGTERM || si.ssi_signo == SIGINT) {
-			log_notice("Received %s: exiting; resources keep running",
-				   si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
+		if (si.ssi_signo != SIGTERM && si.ssi_signo != SIGINT)
+			continue;
+		if (!ctl || controller_shutdown(ctl)) {
+			log_notice("Received %s: exiting", si.ssi_signo == SIGTERM ? "SIGTERM" : "SIGINT");
 			ev_loop_stop(loop);
 		}
 	}
@@ -239,6 +241,7 @@ int main(int argc, char **argv)
 		log_err("Cannot start: %s", err);
 		return 1;
 	}
+	sigio.data = ctl;
 	srv = ctl_server_new(loop, sock, gid, handle, ctl, err, sizeof(err));
 	if (!srv) {
 		log_err("Cannot open the control socket: %s", err);

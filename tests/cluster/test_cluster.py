@@ -225,3 +225,47 @@ def test_partition_minority_stops_majority_fences_never_both(cluster):
         t.join()
     assert not overlaps, overlaps[:3]
     assert f"Node {node} was fenced" in "".join(c.log(i) for i in majority)
+
+
+def test_sigterm_moves_resources_then_leaves_cleanly(cluster):
+    c = cluster
+    c.load(1, base(c, "primitive api vigil:process params command=\"/bin/sleep 100000\" "
+                      "op monitor interval=5s\n"))
+    node = wait_until(lambda: holder(c, 1, "api"), timeout=60, what="api to start")
+    src = idx(c, node)
+    obs = next(i for i in (1, 2, 3) if i != src)
+    c.vigild[src].terminate()
+    c.vigild[src].wait(60)
+    # Its resources were stopped before it left (and start elsewhere),
+    # so nobody fences it.
+    new = wait_until(lambda: holder(c, obs, "api"), timeout=30, what="api elsewhere")
+    assert new != node
+    time.sleep(2)
+    assert "was fenced" not in "".join(c.log(i) for i in (1, 2, 3))
+    assert "Nothing runs here any more" in c.log(src)
+
+
+def test_dc_killed_mid_transition(cluster):
+    c = cluster
+    dc = c.status(1)["dc"]
+    dci = idx(c, dc)
+    others = [i for i in (1, 2, 3) if i != dci]
+    # Slow starts (Dummy's op_sleep), kept off the DC's node, so the DC is
+    # killed while its transition is still running on another node.
+    c.load(others[0], base(c, "".join(
+        f"primitive s{k} ocf:heartbeat:Dummy params op_sleep=1 op monitor interval=5s "
+        f"op start timeout=20s\n" for k in range(3)) +
+        "group g s0 s1 s2\n"
+        f"location not-on-dc g -inf: {dc}\n"))
+    wait_until(lambda: "Initiating s1 start" in "".join(c.log(i) for i in others),
+               timeout=60, what="the transition to be under way")
+    c.kill_vigild(dci)
+    # The new DC fences the old one (its vigild died, Corosync lives) and
+    # finishes the job: every member started once, on one node.
+    wait_until(lambda: f"Node {dc} was fenced" in "".join(c.log(i) for i in others),
+               timeout=60, what="the old DC to be fenced")
+    for k in range(3):
+        wait_until(lambda k=k: holder(c, others[0], f"s{k}"), timeout=60, what=f"s{k} started")
+    nodes = {holder(c, others[1], f"s{k}") for k in range(3)}
+    assert len(nodes) == 1 and dc not in nodes
+    assert c.status(others[0])["dc"] != dc
