@@ -269,3 +269,27 @@ def test_dc_killed_mid_transition(cluster):
     nodes = {holder(c, others[1], f"s{k}") for k in range(3)}
     assert len(nodes) == 1 and dc not in nodes
     assert c.status(others[0])["dc"] != dc
+
+
+@pytest.mark.parametrize("policy", ["stop", "freeze"])
+def test_minority_follows_no_quorum_policy(cluster, policy):
+    """Without fencing, a node cut off alone has no quorum: with `stop` it
+    stops its resource, with `freeze` it leaves it running."""
+    c = cluster
+    c.load(1, "property stonith-enabled=false\nproperty dc-deadtime=2s\n"
+              f"property no-quorum-policy={policy}\n"
+              "primitive api vigil:process params command=\"/bin/sleep 100000\" "
+              "op monitor interval=5s\n")
+    node = wait_until(lambda: holder(c, 1, "api"), timeout=60, what="api to start")
+    src = idx(c, node)
+    pidfile = os.path.join(c.cc.node_dir(src), "vigil", "process", "api.pid")
+    pid = int(open(pidfile).read().split()[0])
+    c.isolate(src)
+    wait_until(lambda: not c.status(src)["quorate"], timeout=60, what="quorum loss")
+    if policy == "stop":
+        wait_until(lambda: not os.path.exists(f"/proc/{pid}"), timeout=30,
+                   what="the minority to stop api")
+    else:
+        time.sleep(3)
+        assert os.path.exists(f"/proc/{pid}")
+    c.reconnect(src)
