@@ -752,25 +752,37 @@ void ctl_op_applied(struct controller *ctl, const char *node, int transition, in
 		ctl_request_schedule(ctl, "%s reported a %s", node, failed ? "failure" : "result");
 }
 
-void ctl_fence_applied(struct controller *ctl, const char *node)
+/* The running fence action for `node`, if any. */
+static struct tr_action *fence_action_for(struct controller *ctl, const char *node)
 {
 	struct transition *tr = ctl->tr;
 
-	if (ctl->is_dc && tr)
-		for (int i = 0; i < tr->nacts; i++)
-			if (tr->acts[i].fence && !strcmp(tr->acts[i].node, node))
-				tr_action_finished(ctl, &tr->acts[i], false);
+	if (!ctl->is_dc || !tr)
+		return NULL;
+	for (int i = 0; i < tr->nacts; i++)
+		if (tr->acts[i].fence && tr->acts[i].state == TA_RUNNING &&
+		    !strcmp(tr->acts[i].node, node))
+			return &tr->acts[i];
+	return NULL;
+}
+
+void ctl_fence_applied(struct controller *ctl, const char *node)
+{
+	struct tr_action *a;
+
+	/* Finishing an action may end (and free) the transition: look the
+	 * next one up again each time. */
+	while ((a = fence_action_for(ctl, node)))
+		tr_action_finished(ctl, a, false);
 	ctl_state_changed(ctl, "a node was fenced");
 }
 
 void ctl_fence_failed(struct controller *ctl, const char *node)
 {
-	struct transition *tr = ctl->tr;
+	struct tr_action *a;
 
-	if (ctl->is_dc && tr)
-		for (int i = 0; i < tr->nacts; i++)
-			if (tr->acts[i].fence && !strcmp(tr->acts[i].node, node))
-				tr_action_finished(ctl, &tr->acts[i], true);
+	while ((a = fence_action_for(ctl, node)))
+		tr_action_finished(ctl, a, true);
 }
 
 static bool deps_done(const struct transition *tr, const struct tr_action *a)
@@ -1046,6 +1058,22 @@ static void arm_recheck(struct controller *ctl, const struct sched_cluster *c)
 		ev_timer_stop(ctl->loop, &ctl->recheck);
 }
 
+/* votequorum and CPG report separately: a node that just joined may know
+ * the new members before its quorum view includes them (and says "no
+ * quorum" meanwhile). Decide only on a quorum view that has every member. */
+static bool quorum_current(const struct controller *ctl)
+{
+	for (int m = 0; m < ctl->nmembers; m++) {
+		bool found = false;
+
+		for (int i = 0; i < ctl->ncnodes && !found; i++)
+			found = ctl->cnodes[i].id == ctl->members[m].id;
+		if (!found)
+			return false;
+	}
+	return true;
+}
+
 /* Every member has probed every resource (or has no way to). */
 static bool all_probed(struct controller *ctl, const struct sched_cluster *c)
 {
@@ -1097,6 +1125,11 @@ static void run_scheduler(struct controller *ctl)
 	if (!c) {
 		log_err("Cannot read the cluster state: %s", err);
 		return;
+	}
+	if (!quorum_current(ctl)) {
+		log_debug("Not deciding now: quorum information is older than the membership");
+		sched_cluster_free(c);
+		return;  /* the quorum callback brings us back */
 	}
 	if (!all_probed(ctl, c)) {
 		log_debug("Not deciding now: probes are not complete");

@@ -344,7 +344,8 @@ const char *sched_rsc_params_digest(struct sched_rsc *r)
 	if (r->digest)
 		return r->digest;
 	sorted = xmalloc((r->params.n + 1) * sizeof(*sorted));
-	memcpy(sorted, r->params.v, r->params.n * sizeof(*sorted));
+	if (r->params.n)
+		memcpy(sorted, r->params.v, r->params.n * sizeof(*sorted));
 	qsort(sorted, r->params.n, sizeof(*sorted), attr_cmp);
 	for (int i = 0; i < r->params.n; i++)
 		for (int k = 0; k < 2; k++)
