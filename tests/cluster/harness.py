@@ -61,7 +61,7 @@ def pids_in_netns(inode):
 
 
 class VigilCluster:
-    def __init__(self, n, token_ms=1000, fast=False, tag=None):
+    def __init__(self, n, token_ms=1000, fast=False, tag=None, two_node=False):
         """fast: Corosync's token settings for quick failover (token_ms,
         no per-node coefficient, 2 retransmits before loss)."""
         self.n = n
@@ -69,7 +69,7 @@ class VigilCluster:
         if fast:
             kw = {"token_coefficient_ms": 0}
         self.cc = CorosyncCluster(n, token_ms=token_ms, tag=tag or f"vigil-cl-{os.getpid()}",
-                                  **kw)
+                                  two_node=two_node, **kw)
         self.fast = fast
         self.vigild = {}
         self.holder = None

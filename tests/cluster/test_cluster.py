@@ -293,3 +293,50 @@ def test_minority_follows_no_quorum_policy(cluster, policy):
         time.sleep(3)
         assert os.path.exists(f"/proc/{pid}")
     c.reconnect(src)
+
+
+def test_two_node_fence_race_leaves_one_survivor():
+    """Two nodes (Corosync's two_node) lose each other: both keep quorum
+    and race to fence. The device for n1 waits (pcmk_delay_base), so n1
+    fences n2 first and exactly one node survives, with the resource."""
+    c = VigilCluster(2, two_node=True)
+    try:
+        c.start()
+        c.load(1, "property stonith-enabled=true\nproperty dc-deadtime=2s\n"
+                  f"primitive fence-n1 stonith:fence_vigiltest params {c.fence_params()} "
+                  "pcmk_host_list=n1 pcmk_delay_base=3s\n"
+                  f"primitive fence-n2 stonith:fence_vigiltest params {c.fence_params()} "
+                  "pcmk_host_list=n2\n"
+                  "primitive api vigil:process params command=\"/bin/sleep 100000\" "
+                  "op monitor interval=5s\n"
+                  "location api-on-n2 api 100: n2\n")
+        wait_until(lambda: holder(c, 1, "api") == "n2", timeout=60, what="api on n2")
+        c.isolate(2)
+        wait_until(lambda: c.vigild[2].poll() is not None, timeout=60,
+                   what="n2 to be fenced")
+        wait_until(lambda: holder(c, 1, "api") == "n1", timeout=60, what="api on n1")
+        assert c.vigild[1].poll() is None
+        assert "Node n2 was fenced" in c.log(1)
+    finally:
+        logs = [c.log(1), c.log(2)]
+        c.remove()
+    for log in logs:
+        assert "Sanitizer" not in log and "runtime error:" not in log, log
+
+
+def test_partitions_merge_on_the_newest_configuration(cluster):
+    """Without fencing, a node cut off misses a change; when it comes back
+    it takes the cluster's newer configuration."""
+    c = cluster
+    c.load(1, "property stonith-enabled=false\nproperty dc-deadtime=2s\n"
+              "property no-quorum-policy=freeze\n")
+    for i in (1, 2, 3):
+        wait_until(lambda i=i: c.status(i)["config_version"] == 1, what=f"v1 on n{i}")
+    c.isolate(3)
+    wait_until(lambda: not c.status(3)["quorate"], timeout=60, what="n3 alone")
+    c.load(1, "primitive d ocf:heartbeat:Dummy op monitor interval=5s\n", mode="update")
+    assert c.status(3)["config_version"] == 1
+    c.reconnect(3)
+    wait_until(lambda: c.status(3)["config_version"] == 2, timeout=60,
+               what="n3 to take version 2")
+    assert "primitive d " in c.ctl(3, "configure", "show").stdout

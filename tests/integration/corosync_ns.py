@@ -52,7 +52,7 @@ nodelist {{
 
 quorum {{
 	provider: corosync_votequorum
-}}
+{quorum_extra}}}
 
 logging {{
 	to_stderr: yes
@@ -83,7 +83,7 @@ class CorosyncCluster:
     and mount namespaces."""
 
     def __init__(self, n, token_ms=1000, token_coefficient_ms=None, consensus_ms=None,
-                 subnet=None, cluster_name="vigiltest", debug=False, tag=None):
+                 subnet=None, cluster_name="vigiltest", debug=False, tag=None, two_node=False):
         """token_ms is totem.token. Corosync adds token_coefficient (650 ms
         by default) per node beyond two, and waits consensus (1.2 x the
         token) before forming a new membership: pass token_coefficient_ms=0
@@ -94,6 +94,7 @@ class CorosyncCluster:
         self.token_coefficient_ms = token_coefficient_ms
         self.consensus_ms = consensus_ms
         self.cluster_name = cluster_name
+        self.two_node = two_node
         self.debug = debug
         self.tag = tag or "vigil-cc-%d" % os.getpid()
         # 198.18.X.0/24: any X works (each cluster has its own bridge);
@@ -143,6 +144,7 @@ class CorosyncCluster:
             extra += "\tconsensus: %d\n" % self.consensus_ms
         conf = CONF.format(cluster_name=self.cluster_name, token_ms=self.token_ms,
                            totem_extra=extra, nodes=nodes,
+                           quorum_extra="\ttwo_node: 1\n" if self.two_node else "",
                            debug="on" if self.debug else "off")
         for i in range(1, self.n + 1):
             ns = self.ns(i)
