@@ -95,7 +95,8 @@ unit: $(UNIT_BINS)
 # Integration tests start the programs built here; they find them through
 # VIGIL_BUILD so the sanitizer pass tests the sanitizer build.
 integration: all
-	VIGIL_BUILD=$(CURDIR)/$(B) /usr/bin/python3 -m pytest -q -x tests/integration tests/cluster
+	VIGIL_BUILD=$(CURDIR)/$(B) /usr/bin/python3 -m pytest -q -x tests/integration
+	VIGIL_BUILD=$(CURDIR)/$(B) /usr/bin/python3 -m pytest -q -x tests/cluster
 
 scheduler-tests: all
 	@if [ -x tests/scheduler/run ]; then VIGIL_BUILD=$(CURDIR)/$(B) tests/scheduler/run; fi
