@@ -51,6 +51,7 @@ enum exec_call_state {
 
 struct exec_child;
 struct exec_proc;
+struct exec_out_notify;
 struct exec_announce;
 struct exec_meta;
 
@@ -96,6 +97,8 @@ struct executor {
 	int next_id;
 	struct exec_child *orphans;      /* cancelled agents being killed */
 	struct exec_proc *procs;         /* vigil:process pids being watched */
+	struct exec_out_notify *out_notify; /* inotify on their output files
+					  * (exec_process.c), or NULL */
 	struct exec_announce *announces; /* vigil:vip announcements after a start */
 	struct exec_meta *meta;          /* meta-data cache */
 };
@@ -179,7 +182,8 @@ bool exec_agent_path(const struct executor *ex, enum exec_class cls, const char 
 void exec_process_start(struct exec_call *call);
 /* A cancelled call no longer waits on its process. */
 void exec_process_cancel(struct exec_call *call);
-/* executor_free(): stop watching (the processes keep running). */
+/* executor_free(): stop watching and following their output (the
+ * processes keep running and writing to their files). */
 void exec_procs_free(struct executor *ex);
 
 /* Split a command line into words as a POSIX shell would (whitespace;

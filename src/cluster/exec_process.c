@@ -5,15 +5,20 @@
  * death signal, and a signal to vigild's group does not reach it). Its
  * pid and start time go to STATE_DIR/process/RSC.pid, so a restarted
  * vigild finds it again and is not fooled by a reused pid. While its pid
- * is watched (started here, or a recurring monitor found it running), its
- * death completes the recurring monitors of the resource at once with
- * "not running": a crash is reported in milliseconds, not at the next
+ * is watched (started here, or a monitor found it running), its death
+ * completes the recurring monitors of the resource at once with "not
+ * running": a crash is reported in milliseconds, not at the next
  * interval.
  *
- * Its stdout and stderr are a pipe read by vigild and logged line by
- * line. The default SIGPIPE disposition is restored for it, so once
- * vigild is gone (a restart) the process dies the next time it writes
- * there; long-running services should log elsewhere (syslog, a file).
+ * Its stdout and stderr are STATE_DIR/process/RSC.out, opened O_APPEND:
+ * a write there never fails for want of a reader, so the process keeps
+ * running and logging while vigild is down or restarting. vigild follows
+ * the file (inotify, or a poll timer without it) and logs each complete
+ * line as "RSC: line"; a vigild that finds the process already running
+ * follows from the file's current end. Once everything is read and the
+ * file is over PROC_OUT_MAX, vigild empties it (a line written at that
+ * very moment can be lost). A stop removes the file with the pid file
+ * once the process is gone; after a crash both stay.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -25,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -36,6 +42,22 @@
 
 #define PROC_LINE_MAX 1024
 #define PROC_MAX_GROUPS 256
+#define PROC_OUT_MAX (1024 * 1024)             /* RSC.out emptied beyond this,
+						* once all of it is read */
+#define PROC_OUT_BEHIND_MAX (4 * PROC_OUT_MAX) /* unread output dropped beyond
+						* this (written faster than
+						* it can be logged) */
+#define PROC_READ_BUDGET 65536                 /* bytes logged per round: a
+						* chatty process does not
+						* hold the loop */
+#define PROC_POLL_MS 500                       /* following without inotify */
+
+/* One inotify instance per executor for all the output files. */
+struct exec_out_notify {
+	struct executor *ex;
+	int fd;                        /* -1: unavailable, output is polled */
+	struct ev_io io;
+};
 
 /* A watched process of a resource. */
 struct exec_proc {
@@ -46,9 +68,13 @@ struct exec_proc {
 	unsigned long long starttime;
 	int pidfd;
 	struct ev_io pid_io;
-	int out_fd;                    /* its stdout + stderr, -1 if adopted */
-	struct ev_io out_io;
-	struct strbuf line;
+	int out_fd;                    /* RSC.out, read and truncated here;
+					* -1 if not followed */
+	off_t out_off;                 /* read up to here */
+	int out_wd;                    /* inotify watch on out_fd, or -1 */
+	bool out_changed;              /* an inotify event this round */
+	struct ev_timer out_timer;     /* more to read at once, or polling */
+	struct strbuf line;            /* the last line, until its newline */
 	struct exec_call *stopping;    /* a stop waiting for its death */
 };
 
@@ -246,13 +272,23 @@ static bool pidfile_read(const struct executor *ex, const char *rsc, pid_t *pid,
 	return true;
 }
 
-static void pidfile_remove(const struct executor *ex, const char *rsc)
+static char *outfile_path(const struct executor *ex, const char *rsc)
 {
-	char *path = pidfile_path(ex, rsc);
+	return xasprintf("%s/process/%s.out", ex->state_dir, rsc);
+}
 
+static void unlink_quietly(char *path)
+{
 	if (unlink(path) < 0 && errno != ENOENT)
 		log_warning("Cannot remove %s: %s", path, strerror(errno));
 	free(path);
+}
+
+/* After a stop: the pid file and the output file. */
+static void proc_files_remove(const struct executor *ex, const char *rsc)
+{
+	unlink_quietly(pidfile_path(ex, rsc));
+	unlink_quietly(outfile_path(ex, rsc));
 }
 
 /* The same process (not a later one with its pid), and not a zombie. */
@@ -282,36 +318,198 @@ static void proc_log_line(struct exec_proc *p)
 	sb_reset(&p->line);
 }
 
-static void proc_read(struct exec_proc *p)
+/* Empty the output file and read it from its start again. The writer has
+ * O_APPEND: its next write goes to the new end, offset 0. */
+static void proc_out_truncate(struct exec_proc *p)
 {
+	if (ftruncate(p->out_fd, 0) < 0)
+		log_warning("Cannot empty the output file of %s: %s", p->rsc, strerror(errno));
+	else
+		p->out_off = 0;
+}
+
+/* Log the complete lines the process appended to its output file since
+ * the last round, keeping a partial last line for later. `drain` (it
+ * died): all there is, up to PROC_OUT_BEHIND_MAX; otherwise at most
+ * PROC_READ_BUDGET bytes, and a 0 ms timer comes back for the rest. */
+static void proc_follow(struct exec_proc *p, bool drain)
+{
+	size_t budget = drain ? PROC_OUT_BEHIND_MAX : PROC_READ_BUDGET;
 	char buf[4096];
+	struct stat st;
+	ssize_t n = 0;
 
-	while (p->out_fd >= 0) {
-		ssize_t n = read(p->out_fd, buf, sizeof(buf));
-
-		if (n > 0) {
-			for (ssize_t i = 0; i < n; i++) {
-				if (buf[i] == '\n' || p->line.len >= PROC_LINE_MAX)
-					proc_log_line(p);
-				if (buf[i] != '\n')
-					sb_append(&p->line, buf + i, 1);
-			}
-			continue;
+	if (p->out_fd < 0)
+		return;
+	if (fstat(p->out_fd, &st) == 0) {
+		if (st.st_size < p->out_off) {
+			/* Emptied by someone else (logrotate's copytruncate). */
+			p->out_off = 0;
+		} else if (st.st_size - p->out_off > PROC_OUT_BEHIND_MAX) {
+			log_warning("Output of %s: %lld bytes not logged, written faster than "
+				    "they can be logged", p->rsc, (long long)(st.st_size - p->out_off));
+			proc_log_line(p);
+			proc_out_truncate(p);
 		}
+	}
+	while (budget > 0) {
+		n = pread(p->out_fd, buf, MIN(sizeof(buf), budget), p->out_off);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		proc_log_line(p);
-		ev_io_stop(p->ex->loop, &p->out_io);
-		close(p->out_fd);
-		p->out_fd = -1;
+		if (n <= 0)
+			break;
+		p->out_off += n;
+		budget -= (size_t)n;
+		for (ssize_t i = 0; i < n; i++) {
+			if (buf[i] == '\n' || p->line.len >= PROC_LINE_MAX)
+				proc_log_line(p);
+			if (buf[i] != '\n')
+				sb_append(&p->line, buf + i, 1);
+		}
+	}
+	/* Everything is read: keep the file bounded. A line the process
+	 * writes between the read above and this truncate is lost (it
+	 * would take a lock the process knows nothing of to avoid it). */
+	if (n == 0 && p->out_off > PROC_OUT_MAX)
+		proc_out_truncate(p);
+	if (budget == 0)
+		ev_timer_start(p->ex->loop, &p->out_timer, 0);
+	else if (p->out_wd < 0)
+		ev_timer_start(p->ex->loop, &p->out_timer, PROC_POLL_MS);
+}
+
+static void proc_out_timer_cb(struct ev_loop *loop, struct ev_timer *t)
+{
+	proc_follow(t->data, false);
+}
+
+static void out_notify_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	struct exec_out_notify *n = io->data;
+	union {
+		struct inotify_event ev;
+		char bytes[4096];
+	} buf;
+	ssize_t len;
+
+	/* Several events of one file make one round of reading. */
+	for (;;) {
+		len = read(n->fd, &buf, sizeof(buf));
+		if (len < 0 && errno == EINTR)
+			continue;
+		if (len <= 0)
+			break;
+		for (char *q = buf.bytes; q < buf.bytes + len;) {
+			const struct inotify_event *e = (const struct inotify_event *)q;
+
+			for (struct exec_proc *p = n->ex->procs; p; p = p->next) {
+				if (e->mask & IN_Q_OVERFLOW) {
+					p->out_changed = true;
+				} else if (p->out_wd == e->wd && (e->mask & IN_IGNORED)) {
+					/* The watch is gone (its file system was
+					 * unmounted): polled from now on. */
+					p->out_wd = -1;
+					p->out_changed = true;
+				} else if (p->out_wd == e->wd) {
+					p->out_changed = true;
+				}
+			}
+			q += sizeof(*e) + e->len;
+		}
+	}
+	for (struct exec_proc *p = n->ex->procs; p; p = p->next) {
+		if (p->out_changed)
+			proc_follow(p, false);
+		p->out_changed = false;
 	}
 }
 
-static void proc_out_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+/* The executor's inotify instance, made at first use. */
+static struct exec_out_notify *out_notify(struct executor *ex)
 {
-	proc_read(io->data);
+	struct exec_out_notify *n = ex->out_notify;
+
+	if (n)
+		return n;
+	n = xcalloc(1, sizeof(*n));
+	n->ex = ex;
+	ev_io_init(&n->io, out_notify_cb, n);
+	n->fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (n->fd >= 0 && ev_io_start(ex->loop, &n->io, n->fd, EPOLLIN) < 0) {
+		close(n->fd);
+		n->fd = -1;
+	}
+	if (n->fd < 0)
+		log_warning("Cannot watch the output of vigil:process resources (%s): "
+			    "polling it every %d ms", strerror(errno), PROC_POLL_MS);
+	ex->out_notify = n;
+	return n;
+}
+
+/* Follow the output file open as `fd` (-1: none) from offset `off`. */
+static void proc_out_attach(struct exec_proc *p, int fd, off_t off)
+{
+	struct exec_out_notify *n;
+	char path[64];
+
+	p->out_fd = fd;
+	p->out_off = off;
+	p->out_wd = -1;
+	if (fd < 0)
+		return;
+	n = out_notify(p->ex);
+	if (n->fd >= 0) {
+		/* Through the fd: the very file the process writes. */
+		snprintf(path, sizeof(path), "/proc/self/fd/%d", fd);
+		p->out_wd = inotify_add_watch(n->fd, path, IN_MODIFY);
+		if (p->out_wd < 0)
+			log_warning("Cannot watch the output of %s (%s): polling it every %d ms",
+				    p->rsc, strerror(errno), PROC_POLL_MS);
+	}
+	/* What it wrote before the watch was there brings no event. */
+	ev_timer_start(p->ex->loop, &p->out_timer, 0);
+}
+
+/* Stop following, logging a partial last line. */
+static void proc_out_detach(struct exec_proc *p)
+{
+	struct executor *ex = p->ex;
+	bool shared = false;
+
+	proc_log_line(p);
+	ev_timer_stop(ex->loop, &p->out_timer);
+	if (p->out_wd >= 0) {
+		/* One inode, one watch descriptor: another process of the
+		 * resource may still use it. */
+		for (struct exec_proc *q = ex->procs; q; q = q->next)
+			shared |= q != p && q->out_wd == p->out_wd;
+		if (!shared)
+			inotify_rm_watch(ex->out_notify->fd, p->out_wd);
+		p->out_wd = -1;
+	}
+	if (p->out_fd >= 0)
+		close(p->out_fd);
+	p->out_fd = -1;
+}
+
+/* The output file of the resource, for reading from its current end:
+ * the fd (O_RDWR, to truncate it) and the end, or a negative errno. */
+static int proc_out_open(const struct executor *ex, const char *rsc, off_t *end)
+{
+	char *path = outfile_path(ex, rsc);
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+	struct stat st;
+
+	if (fd < 0) {
+		fd = -errno;
+	} else if (fstat(fd, &st) < 0) {
+		close(fd);
+		fd = -EIO;
+	} else {
+		*end = st.st_size;
+	}
+	free(path);
+	return fd;
 }
 
 /* Unlink and free (the process itself is not touched). */
@@ -320,19 +518,16 @@ static void proc_free(struct exec_proc *p)
 	struct executor *ex = p->ex;
 	struct exec_proc **pp;
 
+	proc_out_detach(p);
 	for (pp = &ex->procs; *pp; pp = &(*pp)->next) {
 		if (*pp == p) {
 			*pp = p->next;
 			break;
 		}
 	}
-	proc_log_line(p);
 	ev_io_stop(ex->loop, &p->pid_io);
-	ev_io_stop(ex->loop, &p->out_io);
 	if (p->pidfd >= 0)
 		close(p->pidfd);
-	if (p->out_fd >= 0)
-		close(p->out_fd);
 	sb_free(&p->line);
 	free(p->rsc);
 	ev_free_later(ex->loop, p);
@@ -375,7 +570,7 @@ static void proc_pid_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	else
 		snprintf(how, sizeof(how), "exited");
 	snprintf(reason, sizeof(reason), "process %d %s", (int)p->pid, how);
-	proc_read(p);
+	proc_follow(p, true);
 	if (stop)
 		log_info("Process %s (pid %d) %s", p->rsc, (int)p->pid, how);
 	else
@@ -391,14 +586,17 @@ static void proc_pid_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	if (!proc_find(ex, rsc))
 		notify_monitors(ex, rsc, reason);
 	if (stop) {
-		pidfile_remove(ex, rsc);
+		proc_files_remove(ex, rsc);
 		exec_call_finish(stop, EXEC_DONE, OCF_SUCCESS, NULL);
 	}
 	free(rsc);
 }
 
+/* Watch the process through `pidfd` and follow its output file, open
+ * as `out_fd` (-1: none), from `out_off`. Both fds are taken. */
 static struct exec_proc *proc_watch(struct executor *ex, const char *rsc, pid_t pid,
-				    unsigned long long starttime, int pidfd, int out_fd)
+				    unsigned long long starttime, int pidfd, int out_fd,
+				    off_t out_off)
 {
 	struct exec_proc *p = xcalloc(1, sizeof(*p));
 
@@ -407,23 +605,24 @@ static struct exec_proc *proc_watch(struct executor *ex, const char *rsc, pid_t 
 	p->pid = pid;
 	p->starttime = starttime;
 	p->pidfd = pidfd;
-	p->out_fd = out_fd;
 	ev_io_init(&p->pid_io, proc_pid_cb, p);
-	ev_io_init(&p->out_io, proc_out_cb, p);
+	ev_timer_init(&p->out_timer, proc_out_timer_cb, p);
 	if (ev_io_start(ex->loop, &p->pid_io, pidfd, EPOLLIN) < 0)
 		log_err("Cannot watch process %s (pid %d): %s", rsc, (int)pid, strerror(errno));
-	if (out_fd >= 0 && ev_io_start(ex->loop, &p->out_io, out_fd, EPOLLIN) < 0)
-		log_err("Cannot read the output of %s: %s", rsc, strerror(errno));
 	p->next = ex->procs;
 	ex->procs = p;
+	proc_out_attach(p, out_fd, out_off);
 	return p;
 }
 
-/* Watch a process started by an earlier vigild. NULL if it is gone. */
+/* Watch a process started by an earlier vigild, following its output
+ * from now on (what it wrote before is not logged again). NULL if it is
+ * gone. */
 static struct exec_proc *proc_adopt(struct executor *ex, const char *rsc, pid_t pid,
 				    unsigned long long starttime)
 {
-	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+	int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), out_fd;
+	off_t end = 0;
 
 	if (pidfd < 0)
 		return NULL;
@@ -432,7 +631,8 @@ static struct exec_proc *proc_adopt(struct executor *ex, const char *rsc, pid_t 
 		close(pidfd);
 		return NULL;
 	}
-	return proc_watch(ex, rsc, pid, starttime, pidfd, -1);
+	out_fd = proc_out_open(ex, rsc, &end);
+	return proc_watch(ex, rsc, pid, starttime, pidfd, MAX(out_fd, -1), end);
 }
 
 /* The resource's running process, from memory or from its pid file. */
@@ -559,15 +759,52 @@ static int cmd_prepare(const struct exec_call *call, struct proc_cmd *cmd, char 
 	return OCF_SUCCESS;
 }
 
+/* The output file as the process's stdout and stderr (`*wfd`, O_APPEND:
+ * exec_spawn() dups it to 1 and 2 without close-on-exec) and as vigild
+ * reads it (`*rfd`, from `*end`). 0 or a negative errno, with a message. */
+static int out_open(const struct executor *ex, const char *rsc, int *wfd, int *rfd, off_t *end,
+		    char *err, size_t errlen)
+{
+	char *dir = xasprintf("%s/process", ex->state_dir), *path = outfile_path(ex, rsc);
+	int ret;
+
+	*wfd = *rfd = -1;
+	ret = mkdir_p(dir);
+	if (ret < 0)
+		goto fail;
+	*wfd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (*wfd < 0) {
+		ret = -errno;
+		goto fail;
+	}
+	ret = proc_out_open(ex, rsc, end);
+	if (ret < 0)
+		goto fail;
+	*rfd = ret;
+	ret = 0;
+	goto out;
+fail:
+	snprintf(err, errlen, "cannot open %s: %s", path, strerror(-ret));
+	if (*wfd >= 0)
+		close(*wfd);
+	*wfd = -1;
+out:
+	free(dir);
+	free(path);
+	return ret;
+}
+
 static void process_start(struct exec_call *call)
 {
 	struct executor *ex = call->ex;
 	const char *rsc = call->op.rsc;
 	struct exec_spawn sp = { 0 };
+	struct exec_proc *dead;
 	struct proc_cmd cmd;
 	unsigned long long starttime = 0;
 	char err[PATH_MAX + 256];
-	int out[2], pidfd, r;
+	int out_w, out_r, pidfd, r;
+	off_t out_end;
 	pid_t pid;
 
 	if (find_running(ex, rsc, &pid, &starttime)) {
@@ -580,18 +817,28 @@ static void process_start(struct exec_call *call)
 		exec_call_finish(call, EXEC_DONE, r, err);
 		return;
 	}
-	if (pipe2(out, O_CLOEXEC) < 0) {
-		snprintf(err, sizeof(err), "pipe: %s", strerror(errno));
+	/* A process that died unnoticed (its pidfd not read yet) is done
+	 * with the file before the new one writes to it. */
+	dead = proc_find(ex, rsc);
+	if (dead) {
+		proc_follow(dead, true);
+		proc_out_detach(dead);
+	}
+	if (out_open(ex, rsc, &out_w, &out_r, &out_end, err, sizeof(err)) < 0) {
 		cmd_free(&cmd);
 		exec_call_finish(call, EXEC_ERROR, OCF_ERR_GENERIC, err);
 		return;
 	}
-	fcntl(out[0], F_SETFL, O_NONBLOCK);
+	/* Its own file: a process may open its output by name again
+	 * (nginx's error_log /dev/stderr), as it could a pipe. */
+	if (cmd.set_user && fchown(out_w, cmd.uid, cmd.gid) < 0)
+		log_warning("Cannot give the output file of %s to uid %d: %s", rsc, (int)cmd.uid,
+			    strerror(errno));
 	sp.path = cmd.path;
 	sp.argv = cmd.argv;
 	sp.envp = cmd.env.v;
 	sp.stdin_fd = -1;
-	sp.out_fd = out[1];
+	sp.out_fd = out_w;
 	sp.new_session = true;
 	sp.cwd = exec_call_param(call, "cwd");
 	sp.set_user = cmd.set_user;
@@ -600,17 +847,17 @@ static void process_start(struct exec_call *call)
 	sp.groups = cmd.groups;
 	sp.ngroups = cmd.ngroups;
 	r = exec_spawn(&sp, &pid, &pidfd, err, sizeof(err));
-	close(out[1]);
+	close(out_w);
 	cmd_free(&cmd);
 	if (r != 0) {
-		close(out[0]);
+		close(out_r);
 		exec_call_finish(call, r > 0 ? EXEC_DONE : EXEC_ERROR,
 				 r > 0 ? OCF_ERR_INSTALLED : OCF_ERR_GENERIC, err);
 		return;
 	}
 	/* Not reaped yet, so /proc/PID is there even if it died already. */
 	exec_proc_stat(pid, NULL, NULL, &starttime);
-	proc_watch(ex, rsc, pid, starttime, pidfd, out[0]);
+	proc_watch(ex, rsc, pid, starttime, pidfd, out_r, out_end);
 	if (pidfile_write(ex, rsc, pid, starttime, err, sizeof(err)) < 0) {
 		/* Untracked after a restart is worse than not started. */
 		kill(-pid, SIGKILL);
@@ -634,9 +881,10 @@ static void process_monitor(struct exec_call *call)
 		exec_call_finish(call, EXEC_DONE, OCF_NOT_RUNNING, pid > 0 ? reason : NULL);
 		return;
 	}
-	/* A recurring monitor holds a pidfd: the death is the report. */
-	if (call->op.interval_ms > 0 && !proc_find(ex, call->op.rsc) &&
-	    !proc_adopt(ex, call->op.rsc, pid, starttime)) {
+	/* Found running (by the probe after a vigild restart, say): watched
+	 * from now on, its death is the report of its recurring monitors,
+	 * and its output is followed. */
+	if (!proc_find(ex, call->op.rsc) && !proc_adopt(ex, call->op.rsc, pid, starttime)) {
 		snprintf(reason, sizeof(reason), "process %d is not running", (int)pid);
 		exec_call_finish(call, EXEC_DONE, OCF_NOT_RUNNING, reason);
 		return;
@@ -675,7 +923,7 @@ static void process_stop(struct exec_call *call)
 	pid_t pid;
 
 	if (!find_running(ex, call->op.rsc, &pid, &starttime)) {
-		pidfile_remove(ex, call->op.rsc);
+		proc_files_remove(ex, call->op.rsc);
 		exec_call_finish(call, EXEC_DONE, OCF_SUCCESS, NULL);
 		return;
 	}
@@ -683,7 +931,7 @@ static void process_stop(struct exec_call *call)
 	if (!p)
 		p = proc_adopt(ex, call->op.rsc, pid, starttime);
 	if (!p) {
-		pidfile_remove(ex, call->op.rsc);
+		proc_files_remove(ex, call->op.rsc);
 		exec_call_finish(call, EXEC_DONE, OCF_SUCCESS, NULL);
 		return;
 	}
@@ -736,6 +984,17 @@ void exec_process_cancel(struct exec_call *call)
 
 void exec_procs_free(struct executor *ex)
 {
-	while (ex->procs)
+	struct exec_out_notify *n = ex->out_notify;
+
+	while (ex->procs) {
+		proc_follow(ex->procs, false);
 		proc_free(ex->procs);
+	}
+	if (n) {
+		ev_io_stop(ex->loop, &n->io);
+		if (n->fd >= 0)
+			close(n->fd);
+		ev_free_later(ex->loop, n);
+		ex->out_notify = NULL;
+	}
 }

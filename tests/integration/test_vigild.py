@@ -287,3 +287,30 @@ def test_changed_parameters_restart_the_resource(vd, tmp_path):
     assert not alive(pid)
     with open(f"/proc/{new}/cmdline") as f:
         assert f.read().split("\0")[:2] == ["/bin/sleep", "999"]
+
+
+def test_logging_process_survives_vigild_restart(vd, tmp_path):
+    """Its output goes to a file, not a pipe to vigild: a process that logs
+    keeps running through a kill -9 of vigild, and the new vigild logs its
+    new lines."""
+    vd.load("t.crm", BASE + "primitive talker vigil:process params "
+            "command=\"/bin/sh -c 'while :; do echo tick; sleep 0.05; done'\"\n")
+    vd.wait_role("talker", "Started")
+    pid = wait_until(lambda: vd.pid_of("talker"), what="pid file")
+    wait_until(lambda: "talker: tick" in vd.log(), what="its output in the log")
+    vd.kill9()
+    time.sleep(0.5)
+    mark = len(vd.log())
+    vd.start()
+    vd.wait_idle()
+    wait_until(lambda: vd.log()[mark:].count("talker: tick") >= 3,
+               what=f"its output in the new vigild's log:\n{vd.log()[mark:]}")
+    after = vd.log()[mark:]
+    assert vd.pid_of("talker") == pid and alive(pid), after
+    assert initiated(after, "talker", "start") == [], after
+    out = vd.state / "process" / "talker.out"
+    assert out.exists()
+    vd.ctl("resource", "stop", "talker")
+    vd.wait_role("talker", "Stopped")
+    assert not alive(pid)
+    assert not out.exists() and vd.pid_of("talker") is None

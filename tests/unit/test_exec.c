@@ -7,9 +7,11 @@
 #include "cluster/exec.h"
 #include "cluster/exec_int.h"
 #include "lib/ev.h"
+#include "lib/log.h"
 #include "lib/util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <ftw.h>
 #include <net/if.h>
 #include <sched.h>
@@ -17,6 +19,7 @@
 #include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 
 #define GUARD_MS 10000
 
@@ -1076,6 +1079,258 @@ static void test_process_stubborn_stop(void)
 	fini(ex);
 }
 
+/* ---- vigil:process output ---- */
+
+/* From here on, log lines go to a datagram socket the test reads (and
+ * not to stderr). */
+static int log_capture(void)
+{
+	static struct log_target *target;
+	struct sockaddr_un sa = { .sun_family = AF_UNIX };
+	int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), size = 1 << 20;
+	char err[128];
+
+	CHECK(fd >= 0);
+	snprintf(sa.sun_path, sizeof(sa.sun_path), "%s/log.sock", tmp);
+	CHECK(bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == 0);
+	setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size));
+	target = log_target_new(sa.sun_path, 3, LOG_LVL_NOTICE, err, sizeof(err));
+	CHECK(target != NULL);
+	log_set_targets(&target, 1);
+	log_set_stderr(false);
+	return fd;
+}
+
+/* The messages logged since the last call, one a line. */
+static const char *log_read(int fd)
+{
+	static char text[65536];
+	char buf[2048], *msg;
+	size_t used = 0;
+	ssize_t n;
+
+	text[0] = 0;
+	while ((n = recv(fd, buf, sizeof(buf) - 1, 0)) > 0) {
+		buf[n] = 0;
+		msg = strstr(buf, "]: ");
+		if (msg && used + strlen(msg) + 1 < sizeof(text))
+			used += (size_t)snprintf(text + used, sizeof(text) - used, "%s\n", msg + 3);
+	}
+	return text;
+}
+
+/* The N of each "RSC: line N" line in `text`, in order; how many. */
+static int line_numbers(const char *text, const char *rsc, int *nums, int max)
+{
+	char *key = xasprintf("%s: line ", rsc);
+	int n = 0;
+
+	for (const char *p = text; (p = strstr(p, key)) && n < max; p++)
+		nums[n++] = atoi(p + strlen(key));
+	free(key);
+	return n;
+}
+
+static long long file_size(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 ? (long long)st.st_size : -1;
+}
+
+/* The first number in the last complete line of a file, -1 if none. */
+static long last_line_number(const char *path)
+{
+	char buf[4096], *end, *line;
+	long long size = file_size(path);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	CHECK(fd >= 0);
+	n = pread(fd, buf, sizeof(buf) - 1, MAX(size - (long long)sizeof(buf) + 1, 0));
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	end = strrchr(buf, '\n');
+	if (!end)
+		return -1;
+	*end = 0;
+	line = strrchr(buf, '\n');
+	line = line ? line + 1 : buf;
+	line += strcspn(line, "0123456789");
+	return *line ? strtol(line, NULL, 10) : -1;
+}
+
+/* Run the loop until `want` "RSC: line N" lines are logged (at most
+ * GUARD_MS); their numbers in `nums`, how many. */
+static int wait_lines(int logfd, const char *rsc, int *nums, int max, int want)
+{
+	int n = 0;
+
+	for (int i = 0; i < GUARD_MS / 20 && n < want; i++) {
+		run_for(20);
+		n += line_numbers(log_read(logfd), rsc, nums + n, max - n);
+	}
+	return n;
+}
+
+#define LINES_CMD "/bin/sh -c 'i=0; while :; do echo line $i; i=$((i+1)); sleep 0.05; done'"
+
+/* The output goes to a file, not a pipe to vigild: the process keeps
+ * writing (no SIGPIPE, no EPIPE) while no executor runs, and the next
+ * one follows it from the end. */
+static void test_process_output_outlives_executor(void)
+{
+	struct sched_attrs params = { 0 };
+	int logfd, nums[256], n, i;
+	struct executor *ex;
+	struct exec_op op;
+	long long size;
+	struct stat st;
+	long last;
+	char *out;
+	struct got s;
+	pid_t pid;
+
+	init();
+	logfd = log_capture();
+	ex = new_executor();
+	out = xasprintf("%s/state/process/p6.out", tmp);
+	sched_attrs_set(&params, "command", LINES_CMD);
+	op = process_op("p6", "start", &params);
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, 0);
+	pid = pidfile_pid("p6");
+	CHECK(stat(out, &st) == 0);
+	CHECK_INT(st.st_mode & 0777, 0600);
+
+	n = wait_lines(logfd, "p6", nums, (int)ARRAY_SIZE(nums), 3);
+	CHECK(n >= 3);
+	for (i = 0; i < n; i++)
+		CHECK_INT(nums[i], i);
+
+	/* vigild exits. */
+	executor_free(ex);
+	run_for(1);
+	log_read(logfd);
+	size = file_size(out);
+	usleep(400 * 1000);
+	CHECK(!pid_gone(pid));
+	CHECK(file_size(out) > size);
+
+	/* The next vigild's probe finds it: what it wrote meanwhile is not
+	 * logged, what it writes from now on is. */
+	last = last_line_number(out);
+	CHECK(last >= n);
+	ex = new_executor();
+	op.action = "monitor";
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_SUCCESS);
+	n = wait_lines(logfd, "p6", nums, (int)ARRAY_SIZE(nums), 3);
+	CHECK(n >= 3);
+	CHECK(nums[0] > last);
+	for (i = 0; i < n; i++)
+		CHECK_INT(nums[i], nums[0] + i);
+	CHECK(!pid_gone(pid));
+
+	/* A stop removes both files, once the process is gone. */
+	op.action = "stop";
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_SUCCESS);
+	CHECK(pid_gone(pid));
+	CHECK(!pidfile_exists("p6"));
+	CHECK(!exists(out));
+
+	/* stderr too, also opened by name by a process of another user; a
+	 * last line without its newline is logged when the process dies;
+	 * after a crash the file stays. */
+	sched_attrs_set(&params, "command",
+			"/bin/sh -c 'echo out; echo err >>/dev/stderr; printf partial; exec sleep 1000'");
+	sched_attrs_set(&params, "user", "nobody");
+	op = process_op("p7", "start", &params);
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, 0);
+	pid = pidfile_pid("p7");
+	free(out);
+	out = xasprintf("%s/state/process/p7.out", tmp);
+	for (i = 0; i < 200 && file_size(out) < (long long)strlen("out\nerr\npartial"); i++)
+		run_for(10);
+	run_for(50);
+	{
+		const char *text = log_read(logfd);
+
+		CHECK_CONTAINS(text, "p7: out\n");
+		CHECK_CONTAINS(text, "p7: err\n");
+		CHECK(strstr(text, "p7: out\n") < strstr(text, "p7: err\n"));
+		CHECK(!strstr(text, "partial"));
+	}
+	kill(pid, SIGKILL);
+	for (i = 0; i < 200 && !pid_gone(pid); i++)
+		run_for(10);
+	run_for(50);
+	CHECK_CONTAINS(log_read(logfd), "p7: partial\n");
+	CHECK(exists(out));
+	CHECK(pidfile_exists("p7"));
+
+	free(out);
+	close(logfd);
+	sched_attrs_clear(&params);
+	fini(ex);
+}
+
+/* A process writing fast: once vigild has read everything past 1 MiB the
+ * file is emptied, and the process writes on from its start. */
+static void test_process_output_bounded(void)
+{
+	struct sched_attrs params = { 0 };
+	long long size, prev = 0, peak = 0, written = 0;
+	int logfd, nums[256], n, i, truncations = 0, max_logged = -1;
+	struct executor *ex;
+	struct exec_op op;
+	char *out;
+	struct got s;
+
+	init();
+	logfd = log_capture();
+	ex = new_executor();
+	out = xasprintf("%s/state/process/p8.out", tmp);
+	/* Bursts of 32 lines of 1 KiB, 10 ms apart: a few MB/s. */
+	sched_attrs_set(&params, "command",
+			"/bin/sh -c 'l=$(printf %01000d 0); i=0; while :; do "
+			"for j in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16 "
+			"17 18 19 20 21 22 23 24 25 26 27 28 29 30 31 32; do "
+			"echo line $i $l; i=$((i+1)); done; sleep 0.01; done'");
+	op = process_op("p8", "start", &params);
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, 0);
+	pidfile_pid("p8");
+	for (i = 0; i < 3000 && (written < 3 << 20 || truncations < 2); i++) {
+		run_for(5);
+		size = file_size(out);
+		CHECK(size >= 0);
+		truncations += size < prev;
+		peak = MAX(peak, size);
+		prev = size;
+		written = MAX(written, last_line_number(out) * 1012LL);
+		n = line_numbers(log_read(logfd), "p8", nums, (int)ARRAY_SIZE(nums));
+		if (n)
+			max_logged = MAX(max_logged, nums[n - 1]);
+	}
+	fprintf(stderr, "  %lld bytes written, %d truncations, file at most %lld bytes\n",
+		written, truncations, peak);
+	CHECK(written >= 3 << 20);
+	CHECK(truncations >= 2);
+	CHECK(peak < (1 << 20) + (512 << 10));
+	/* Still followed after the truncations. */
+	CHECK(max_logged > (3 << 20) / 1012 - 200);
+
+	free(out);
+	close(logfd);
+	sched_attrs_clear(&params);
+	fini(ex);
+}
+
 /* ---- stonith, vip, meta-data ---- */
 
 static void test_stonith(void)
@@ -1283,6 +1538,8 @@ int main(void)
 	RUN(test_process_settings);
 	RUN(test_process_restart);
 	RUN(test_process_stubborn_stop);
+	RUN(test_process_output_outlives_executor);
+	RUN(test_process_output_bounded);
 	RUN(test_stonith);
 	RUN(test_stateful);
 	RUN(test_vip_params);
