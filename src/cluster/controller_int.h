@@ -72,9 +72,11 @@ struct history_entry {
 /* A vigilctl request waiting for its change to be delivered. */
 struct waiter {
 	struct waiter *next;
+	struct controller *ctl;
 	unsigned id;
 	struct ctl_conn *conn;
 	char *success;           /* printed when it applies */
+	struct ev_timer timeout; /* the cluster must deliver within this */
 };
 
 /* An operation this node runs for the designated controller. */

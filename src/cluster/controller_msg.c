@@ -65,6 +65,32 @@ static const char *nz(const char *s)
 /* ---------------------------------------------------------------- */
 /* Waiters: vigilctl requests answered on delivery */
 
+#define WAITER_TIMEOUT_MS 30000
+
+static void waiter_unlink_free(struct controller *ctl, struct waiter *w)
+{
+	for (struct waiter **pp = &ctl->waiters; *pp; pp = &(*pp)->next)
+		if (*pp == w) {
+			*pp = w->next;
+			break;
+		}
+	ev_timer_stop(ctl->loop, &w->timeout);
+	free(w->success);
+	free(w);
+}
+
+/* The cluster did not deliver in time (Corosync stuck or gone): say so
+ * rather than keep the client waiting. The change may still apply. */
+static void waiter_timeout(struct ev_loop *loop, struct ev_timer *t)
+{
+	struct waiter *w = t->data;
+
+	ctl_conn_reply(w->conn, 1, "",
+		       "the cluster did not deliver the change within 30 s; check 'vigilctl status' "
+		       "and 'configure history' before trying again\n");
+	waiter_unlink_free(w->ctl, w);
+}
+
 static unsigned add_waiter(struct controller *ctl, struct ctl_conn *conn, const char *success)
 {
 	struct waiter *w;
@@ -73,9 +99,12 @@ static unsigned add_waiter(struct controller *ctl, struct ctl_conn *conn, const 
 	if (!conn)
 		return ctl->req_seq;
 	w = xcalloc(1, sizeof(*w));
+	w->ctl = ctl;
 	w->id = ctl->req_seq;
 	w->conn = conn;
 	w->success = xstrdup(success ? success : "");
+	ev_timer_init(&w->timeout, waiter_timeout, w);
+	ev_timer_start(ctl->loop, &w->timeout, WAITER_TIMEOUT_MS);
 	w->next = ctl->waiters;
 	ctl->waiters = w;
 	return w->id;
@@ -94,7 +123,6 @@ static void answer(struct controller *ctl, const char *req, int rc, const char *
 
 		if (w->id != id)
 			continue;
-		*pp = w->next;
 		if (rc == 0) {
 			char *out = xasprintf("%s%s", w->success, extra ? extra : "");
 
@@ -103,8 +131,7 @@ static void answer(struct controller *ctl, const char *req, int rc, const char *
 		} else {
 			ctl_conn_reply(w->conn, rc, "", extra ? extra : "");
 		}
-		free(w->success);
-		free(w);
+		waiter_unlink_free(ctl, w);
 		return;
 	}
 }
@@ -114,10 +141,8 @@ void msg_free_waiters(struct controller *ctl)
 	while (ctl->waiters) {
 		struct waiter *w = ctl->waiters;
 
-		ctl->waiters = w->next;
 		ctl_conn_reply(w->conn, 1, "", "vigild is stopping; the change may not be applied\n");
-		free(w->success);
-		free(w);
+		waiter_unlink_free(ctl, w);
 	}
 }
 

@@ -7,8 +7,9 @@
  *   vigil:process  a long-running command vigild starts and watches through
  *            a pidfd: its death is reported the moment it happens. It
  *            outlives vigild (own session, pid file with its start time);
- *            its stdout/stderr is a pipe to vigild, so after vigild exits
- *            a write there gets SIGPIPE.
+ *            its stdout/stderr go to STATE_DIR/process/RSC.out, which
+ *            vigild follows and logs, so writing never fails when vigild
+ *            is gone.
  *   vigil:vip      a virtual IP address (netlink, gratuitous ARP / NA): bad
  *            parameters are rc 6, except for a stop (nothing to remove:
  *            rc 0); the arp_count - 1 announcements after the first go on
