@@ -208,14 +208,17 @@ static int mkdir_p(const char *dir)
 	return ret;
 }
 
-/* Atomically: a crash leaves the old file or the new one, never half. */
+/* Atomically: a crash of vigild leaves the old file or the new one, never
+ * half. Not fsync'd: the file only matters while the machine runs (after a
+ * power loss the process is gone, and the start time rules out a reused
+ * pid), and a restart must not wait for the disk. */
 static int pidfile_write(const struct executor *ex, const char *rsc, pid_t pid,
 			 unsigned long long starttime, char *err, size_t errlen)
 {
 	char *dir = xasprintf("%s/process", ex->state_dir);
 	char *path = pidfile_path(ex, rsc), *tmp = xasprintf("%s.tmp", path);
 	char line[64];
-	int fd, len, ret = 0, dfd;
+	int fd, len, ret = 0;
 
 	len = snprintf(line, sizeof(line), "%d %llu\n", (int)pid, starttime);
 	if (mkdir_p(dir) < 0 ||
@@ -224,7 +227,7 @@ static int pidfile_write(const struct executor *ex, const char *rsc, pid_t pid,
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		goto out;
 	}
-	if (write(fd, line, (size_t)len) != len || fsync(fd) < 0) {
+	if (write(fd, line, (size_t)len) != len) {
 		ret = -errno;
 		snprintf(err, errlen, "cannot write %s: %s", tmp, strerror(errno));
 		close(fd);
@@ -237,11 +240,6 @@ static int pidfile_write(const struct executor *ex, const char *rsc, pid_t pid,
 		snprintf(err, errlen, "cannot rename %s: %s", tmp, strerror(errno));
 		unlink(tmp);
 		goto out;
-	}
-	dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (dfd >= 0) {
-		fsync(dfd);
-		close(dfd);
 	}
 out:
 	free(dir);
