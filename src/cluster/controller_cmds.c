@@ -44,9 +44,19 @@ static int fail(struct cmd_ctx *x, int rc, const char *msg)
 static int commit(struct cmd_ctx *x, struct crm_conf *conf, const char *origin)
 {
 	char err[2048], *text;
-	struct xml_node *cib = ctl_config_check(x->ctl, conf, origin, true, err, sizeof(err));
+	struct xml_node *cib;
 	int rc;
 
+	/* Only a quorate partition (there is at most one) accepts changes, so
+	 * two partitions never accept different versions with one number,
+	 * and no accepted change is lost when they merge. */
+	if (!x->ctl->quorate) {
+		crm_conf_free(conf);
+		sb_reset(x->out);
+		return fail(x, RC_ERROR, "this partition has no quorum: configuration changes are "
+			    "refused until it has");
+	}
+	cib = ctl_config_check(x->ctl, conf, origin, true, err, sizeof(err));
 	if (!cib) {
 		crm_conf_free(conf);
 		sb_reset(x->out);

@@ -336,6 +336,12 @@ def test_partitions_merge_on_the_newest_configuration(cluster):
     wait_until(lambda: not c.status(3)["quorate"], timeout=60, what="n3 alone")
     c.load(1, "primitive d ocf:heartbeat:Dummy op monitor interval=5s\n", mode="update")
     assert c.status(3)["config_version"] == 1
+    # The node without quorum accepts no change of its own.
+    path = os.path.join(c.cc.tmp, "minority.crm")
+    with open(path, "w") as f:
+        f.write("primitive e ocf:heartbeat:Dummy\n")
+    r = c.ctl(3, "configure", "load", "update", path, check=False)
+    assert r.returncode == 1 and "no quorum" in r.stderr, r.stderr
     c.reconnect(3)
     wait_until(lambda: c.status(3)["config_version"] == 2, timeout=60,
                what="n3 to take version 2")

@@ -253,6 +253,11 @@ def test_configuration_history_and_versions(vd, tmp_path):
     vd.wait_role("d", "Started")
     h = vd.ctl("history").stdout
     assert "d start on n1" in h, h
+    # Each decision's input is kept: simulate replays why d was started.
+    inputs = sorted((vd.state / "pe").glob("pe-input-*.xml"))
+    assert inputs
+    r = vd.ctl("simulate", "--cib", str(inputs[-1]))
+    assert "Start      d" in r.stdout, r.stdout
 
 
 def test_move_ban_clear_and_standby(vd, tmp_path):
