@@ -369,8 +369,10 @@ static void apply_op(struct controller *ctl, const struct fields *f)
 		log_warning("Operation %s_%s_%lld on %s failed: rc=%d%s%s%s", r.rsc, r.task,
 			    r.interval_ms, node, r.rc, r.op_status == 2 ? " (timed out)" : "",
 			    r.reason ? ": " : "", r.reason ? r.reason : "");
+		/* What outlives a restart of vigild is the fail counts: the
+		 * history itself is probed again at start. */
+		ctl_status_save(ctl);
 	}
-	ctl_status_save(ctl);
 	ctl_op_applied(ctl, node, transition, idx, failed, pending);
 }
 
