@@ -151,7 +151,8 @@ void log_vmsg(enum log_level level, const char *fmt, va_list ap)
 		localtime_r(&ts.tv_sec, &tm);
 		strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
 		fprintf(stderr, "[%s] %s.%03ld (%d) : %s\n",
-			level <= LOG_LVL_ERR ? "ALERT" : level == LOG_LVL_WARNING ? "WARNING" : "NOTICE",
+			level <= LOG_LVL_ERR ? "ALERT" : level == LOG_LVL_WARNING ? "WARNING" :
+			level == LOG_LVL_NOTICE ? "NOTICE" : level == LOG_LVL_INFO ? "INFO" : "DEBUG",
 			date, ts.tv_nsec / 1000000, (int)getpid(), line);
 	}
 	for (int i = 0; i < logger.ntargets; i++)
