@@ -110,9 +110,16 @@ check: setup
 # Fuzz targets: clang + libFuzzer, each run for FUZZ_SECONDS.
 FUZZ_SECONDS ?= 30
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,build-fuzz/%,$(FUZZ_SRC))
-build-fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(PROXY_SRC) $(CLUSTER_SRC) $(CLI_SRC)
+FUZZ_CFLAGS := $(CPPFLAGS) $(CSTD) -g -O1 -fsanitize=fuzzer-no-link,address,undefined
+# Every source is compiled once for all targets, then each target links.
+FUZZ_OBJ := $(patsubst src/%.c,build-fuzz/obj/%.o,$(LIB_SRC) $(PROXY_SRC) $(CLUSTER_SRC) $(CLI_SRC))
+.SECONDARY: $(FUZZ_OBJ)
+build-fuzz/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
+build-fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p build-fuzz
-	clang $(CPPFLAGS) $(CSTD) -g -O1 -fsanitize=fuzzer,address,undefined -o $@ $^ $(LDLIBS) $(CLUSTER_LDLIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(CLUSTER_LDLIBS)
 # A failing target fails the run; its output and the crashing input (in
 # build-fuzz/) are kept.
 fuzz: setup $(FUZZ_BINS)
@@ -129,4 +136,4 @@ demo: setup all
 clean:
 	rm -rf build build-san build-fuzz
 
--include $(shell find $(B)/obj $(B)/tests -name '*.d' 2>/dev/null)
+-include $(shell find $(B)/obj $(B)/tests build-fuzz/obj -name '*.d' 2>/dev/null)
