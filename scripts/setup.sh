@@ -7,7 +7,7 @@ PACKAGES="build-essential clang libclang-rt-14-dev make pkg-config
 python3 python3-pytest iproute2 procps socat
 haproxy nginx-light wrk
 corosync libcorosync-common-dev libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev
-resource-agents pacemaker-cli-utils"
+resource-agents pacemaker-cli-utils keepalived"
 
 missing=""
 for p in $PACKAGES; do
