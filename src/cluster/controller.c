@@ -769,12 +769,20 @@ static struct tr_action *fence_action_for(struct controller *ctl, const char *no
 void ctl_fence_applied(struct controller *ctl, const char *node)
 {
 	struct tr_action *a;
+	bool expected = false;
 
 	/* Finishing an action may end (and free) the transition: look the
 	 * next one up again each time. */
-	while ((a = fence_action_for(ctl, node)))
+	while ((a = fence_action_for(ctl, node))) {
+		expected = true;
 		tr_action_finished(ctl, a, false);
-	ctl_state_changed(ctl, "a node was fenced");
+	}
+	/* The transition's own fencing goes on with its recovery; a fencing
+	 * it did not ask for is news to decide on. */
+	if (!expected)
+		ctl_state_changed(ctl, "a node was fenced");
+	else if (!ev_timer_active(&ctl->refresh))
+		ev_timer_start(ctl->loop, &ctl->refresh, 0);
 }
 
 void ctl_fence_failed(struct controller *ctl, const char *node)
@@ -941,6 +949,14 @@ static struct transition *tr_build(struct controller *ctl, const struct sched_cl
 	}
 	free(map);
 	return tr;
+}
+
+static bool tr_has_work(const struct transition *tr)
+{
+	for (int i = 0; i < tr->nacts; i++)
+		if (!tr->acts[i].pseudo)
+			return true;
+	return false;
 }
 
 /* The DC lost its role or a member left: actions that will never report
@@ -1153,7 +1169,10 @@ static void run_scheduler(struct controller *ctl)
 		return;
 	}
 	tr = tr_build(ctl, c);
-	if (!tr->nacts) {
+	if (!tr_has_work(tr)) {
+		/* Nothing to execute (pseudo actions only, e.g. what no-quorum
+		 * blocks): no transition, or finishing it would decide again
+		 * at once, forever. */
 		tr_free(tr);
 		arm_recheck(ctl, c);
 		restarts_check(ctl, c);

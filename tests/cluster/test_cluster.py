@@ -279,7 +279,8 @@ def test_minority_follows_no_quorum_policy(cluster, policy):
     c.load(1, "property stonith-enabled=false\nproperty dc-deadtime=2s\n"
               f"property no-quorum-policy={policy}\n"
               "primitive api vigil:process params command=\"/bin/sleep 100000\" "
-              "op monitor interval=5s\n")
+              "op monitor interval=5s\n"
+              "group g api\n")
     node = wait_until(lambda: holder(c, 1, "api"), timeout=60, what="api to start")
     src = idx(c, node)
     pidfile = os.path.join(c.cc.node_dir(src), "vigil", "process", "api.pid")
@@ -292,6 +293,11 @@ def test_minority_follows_no_quorum_policy(cluster, policy):
     else:
         time.sleep(3)
         assert os.path.exists(f"/proc/{pid}")
+    # Once settled, a node without quorum does not decide again and again
+    # (a transition of blocked, pseudo-only actions used to loop).
+    before = c.log(src).count("Transition ")
+    time.sleep(2)
+    assert c.log(src).count("Transition ") - before <= 2
     c.reconnect(src)
 
 
@@ -346,3 +352,28 @@ def test_partitions_merge_on_the_newest_configuration(cluster):
     wait_until(lambda: c.status(3)["config_version"] == 2, timeout=60,
                what="n3 to take version 2")
     assert "primitive d " in c.ctl(3, "configure", "show").stdout
+
+
+def test_node_without_quorum_settles(cluster):
+    """A node cut off, holding nothing, would fence the others and start
+    the group, but without quorum it may do neither: only pseudo actions
+    remain, and it must not decide again and again (it used to loop,
+    hundreds of transitions a second)."""
+    c = cluster
+    # Fencing waits 30 s (pcmk_delay_base), so the lone node lives long
+    # enough to be watched.
+    c.load(1, "property stonith-enabled=true\nproperty dc-deadtime=2s\n"
+              f"primitive fence stonith:fence_vigiltest params {c.fence_params()} "
+              "pcmk_delay_base=30s\n"
+              "primitive api vigil:process params command=\"/bin/sleep 100000\" "
+              "op monitor interval=5s\ngroup g api\n")
+    node = wait_until(lambda: holder(c, 1, "api"), timeout=60, what="api to start")
+    lone = next(i for i in (1, 2, 3) if c.name(i) != node)
+    c.isolate(lone)
+    wait_until(lambda: not c.status(lone)["quorate"], timeout=60, what="quorum loss")
+    time.sleep(2)
+    before = c.log(lone).count("Transition ")
+    time.sleep(2)
+    assert c.log(lone).count("Transition ") - before <= 2
+    assert c.vigild[lone].poll() is None
+    assert c.ctl(lone, "status").returncode == 0
