@@ -199,11 +199,6 @@ static void prepare_op(struct controller *ctl, const struct sched_cluster *c,
 /* ---------------------------------------------------------------- */
 /* Running operations: results become messages */
 
-static const char *rc_name(int rc)
-{
-	return exec_rc_name(rc);
-}
-
 /* Broadcast a result: every node records it when it is delivered. */
 static void report_result(struct controller *ctl, const struct exec_op *op,
 			  const struct exec_result *res, int target_rc, const char *digest,
@@ -281,7 +276,7 @@ static void monitor_done(void *arg, const struct exec_op *op, const struct exec_
 	/* Failed: stop watching; recovery decides what happens, and the
 	 * monitor comes back with the resource. */
 	log_warning("%s monitor failed on %s: %s", m->rsc, ctl->node,
-		    res->reason ? res->reason : rc_name(res->rc));
+		    res->reason ? res->reason : exec_rc_name(res->rc));
 	exec_cancel(ctl->ex, m->call_id);
 	monitor_unlink(ctl, m);
 	monitor_free(m);
@@ -395,7 +390,7 @@ static void probe_done(void *arg, const struct exec_op *op, const struct exec_re
 
 	report_result(ctl, op, res, OCF_NOT_RUNNING, NULL, -1, -1);
 	if (res->status == EXEC_DONE && res->rc != OCF_NOT_RUNNING)
-		log_notice("Probe of %s on %s: %s (rc=%d)", op->rsc, ctl->node, rc_name(res->rc),
+		log_notice("Probe of %s on %s: %s (rc=%d)", op->rsc, ctl->node, exec_rc_name(res->rc),
 			   res->rc);
 	ctl->probes_running--;
 }
@@ -562,10 +557,10 @@ static void fence_done(void *arg, const struct exec_op *op, const struct exec_re
 		log_notice("Node %s was fenced by %s", j->target, j->device);
 		msg_send_fenced(ctl, j->target);
 	} else {
-		char *why = xasprintf("%s: %s", j->device, res->reason ? res->reason : rc_name(res->rc));
+		char *why = xasprintf("%s: %s", j->device, res->reason ? res->reason : exec_rc_name(res->rc));
 
 		log_err("Fencing of %s with %s failed: %s", j->target, j->device,
-			res->reason ? res->reason : rc_name(res->rc));
+			res->reason ? res->reason : exec_rc_name(res->rc));
 		msg_send_fence_failed(ctl, j->target, why);
 		free(why);
 		ctl_fence_failed(ctl, j->target);

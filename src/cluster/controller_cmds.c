@@ -169,8 +169,7 @@ static void failed_actions(struct cmd_ctx *x, bool json)
 						   "exitreason='%s', last-rc-change='%s', exec=%sms\n",
 						   xml_get(lr, "id"), xml_get(op, "operation"),
 						   xml_get(op, "interval") ? : "0", xml_get(st, "uname"),
-						   rc == 0 ? "ok" : rc == 7 ? "not running" : rc == 5 ? "not installed" :
-						   rc == 6 ? "not configured" : rc == 8 ? "promoted" : "error",
+						   exec_rc_name(rc),
 						   rc, xml_get(op, "call-id") ? : "?", op_status_name(status),
 						   reason ? reason : "", date, xml_get(op, "exec-time") ? : "0");
 				}
@@ -836,19 +835,19 @@ static int cmd_history(struct cmd_ctx *x)
 
 static int cmd_cib(struct cmd_ctx *x)
 {
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f;
+	struct sched_cluster *c;
+	char err[1024], *text;
 
 	if (x->argc != 1)
 		return usage(x, "cib");
-	ctl_self_state(x->ctl);
-	xml_set(x->ctl->cib, "have-quorum", "1");
-	f = open_memstream(&buf, &len);
-	xml_write(f, x->ctl->cib, 0);
-	fclose(f);
-	sb_puts(x->out, buf);
-	free(buf);
+	/* Unpacking fills in what the scheduler sees (quorum, DC, nodes). */
+	c = ctl_unpack(x->ctl, err, sizeof(err));
+	if (!c)
+		return fail(x, RC_ERROR, err);
+	sched_cluster_free(c);
+	text = xml_to_string(x->ctl->cib);
+	sb_puts(x->out, text);
+	free(text);
 	return RC_OK;
 }
 

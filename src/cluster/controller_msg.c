@@ -282,21 +282,10 @@ void msg_send_fenced(struct controller *ctl, const char *node)
 	send_msg(ctl, &sb);
 }
 
-static char *xml_text(const struct xml_node *x)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	xml_write(f, x, 0);
-	fclose(f);
-	return buf;
-}
-
 static void send_hello(struct controller *ctl)
 {
 	struct strbuf sb = STRBUF_INIT;
-	char *text = xml_text(ctl_self_state(ctl));
+	char *text = xml_to_string(ctl_self_state(ctl));
 
 	/* Status first: when a member's hello arrives, its status is in. */
 	ipc_put_str(&sb, "nodestatus");

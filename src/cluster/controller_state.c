@@ -388,21 +388,10 @@ int ctl_state_load(struct controller *ctl, char *err, size_t errlen)
 	return 0;
 }
 
-static char *xml_text(const struct xml_node *x)
-{
-	char *buf = NULL;
-	size_t len = 0;
-	FILE *f = open_memstream(&buf, &len);
-
-	xml_write(f, x, 0);
-	fclose(f);
-	return buf;
-}
-
 void ctl_status_save(struct controller *ctl)
 {
 	char *path = xasprintf("%s/status.xml", ctl->state_dir), err[512];
-	char *text = xml_text(ctl->status);
+	char *text = xml_to_string(ctl->status);
 
 	/* Atomic but not fsync'd: it is rewritten after every result, and
 	 * what ran is probed again at start anyway. A kill -9 loses nothing
@@ -421,7 +410,7 @@ void ctl_save_pe_input(struct controller *ctl, long long now)
 	ctl->pe_seq++;
 	snprintf(buf, sizeof(buf), "%lld", now);
 	xml_set(ctl->cib, "execution-date", buf);
-	text = xml_text(ctl->cib);
+	text = xml_to_string(ctl->cib);
 	path = xasprintf("%s/pe/pe-input-%d.xml", ctl->state_dir, ctl->pe_seq);
 	/* Debugging data: atomic, not fsync'd. */
 	if (store_write(path, text, strlen(text), STORE_NO_TRAILER, err, sizeof(err)))

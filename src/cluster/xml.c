@@ -93,6 +93,19 @@ void xml_remove(struct xml_node *n)
 	xml_free(n);
 }
 
+char *xml_to_string(const struct xml_node *n)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+
+	if (!f)
+		abort();  /* out of memory, as xmalloc would */
+	xml_write(f, n, 0);
+	fclose(f);
+	return buf;
+}
+
 void xml_append(struct xml_node *parent, struct xml_node *n)
 {
 	n->parent = parent;

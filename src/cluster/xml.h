@@ -55,6 +55,8 @@ void xml_append(struct xml_node *parent, struct xml_node *n);
 
 /* Write `n` indented by two spaces per level. */
 void xml_write(FILE *out, const struct xml_node *n, int depth);
+/* The same, as a string from malloc(). */
+char *xml_to_string(const struct xml_node *n);
 
 #define xml_foreach(child, parent, nm) \
 	for ((child) = xml_child((parent), (nm)); (child); (child) = xml_next((child), (nm)))
