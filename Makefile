@@ -12,6 +12,7 @@
 #                       etc.: Pacemaker's helper commands for OCF agents
 #   tests/unit/test_*.c -> build/tests/test_*   (each links every library)
 #   tests/fuzz/fuzz_*.c -> build/fuzz/fuzz_*    (clang libFuzzer, `make fuzz`)
+#   tests/cluster/fence_vigiltest.c -> build/fence/fence_vigiltest
 
 CC      ?= gcc
 CSTD    := -std=gnu11
@@ -58,6 +59,8 @@ ifneq ($(wildcard src/helpers/main.c),)
 PROGS += $(B)/vigil-helper $(addprefix $(B)/helpers/,$(HELPER_NAMES))
 endif
 UNIT_BINS := $(patsubst tests/unit/%.c,$(B)/tests/%,$(UNIT_SRC))
+# The fence agent of the test hosts (tests/cluster), found by vigild there.
+PROGS += $(B)/fence/fence_vigiltest
 
 .PHONY: all check unit integration scheduler-tests fuzz demo setup clean
 all: $(PROGS)
@@ -84,6 +87,10 @@ $(B)/vigil-helper: $(B)/obj/helpers/main.o $(CLUSTER_A) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CLUSTER_LDLIBS)
 $(B)/helpers/%: $(B)/vigil-helper
 	@mkdir -p $(dir $@); ln -sf ../vigil-helper $@
+
+$(B)/fence/fence_vigiltest: tests/cluster/fence_vigiltest.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(ALL_A)
 	@mkdir -p $(dir $@)

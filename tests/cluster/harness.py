@@ -1,6 +1,6 @@
 """An N-node Vigil cluster on one machine: network namespaces joined by a
 bridge (198.18.0.0/15), Corosync and vigild per node (each in its own
-mount namespace), and a fence agent (fence_vigiltest, next to this file)
+mount namespace), and a fence agent (fence_vigiltest.c here, built as build/fence/fence_vigiltest)
 that powers a node off by taking its bridge port down and killing every
 process in its network namespace.
 
@@ -31,6 +31,7 @@ BUILD = os.environ.get("VIGIL_BUILD") or os.path.join(HERE, "..", "..", "build")
 VIGILD = os.path.join(BUILD, "vigild")
 VIGILCTL = os.path.join(BUILD, "vigilctl")
 FENCE_AGENT = "fence_vigiltest"
+FENCE_DIR = os.path.join(BUILD, "fence")
 
 
 def wait_until(pred, timeout=30.0, step=0.05, what="condition"):
@@ -129,7 +130,7 @@ class VigilCluster:
                                   "--state-dir", os.path.join(self.cc.node_dir(i), "vigil"),
                                   "--socket", self.sock(i),
                                   "--helper-dir", os.path.join(BUILD, "helpers"),
-                                  "--fence-dir", HERE, "--log-level", "info"],
+                                  "--fence-dir", FENCE_DIR, "--log-level", "info"],
                               stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.vigild[i] = p
@@ -149,7 +150,7 @@ class VigilCluster:
     def power_off(self, i):
         """What the fence agent does: the node's bridge port down, then
         every process in its network namespace killed."""
-        r = subprocess.run([os.path.join(HERE, FENCE_AGENT)], input=(
+        r = subprocess.run([os.path.join(FENCE_DIR, FENCE_AGENT)], input=(
             f"action=off\nport={self.name(i)}\n{self.fence_params()}\n"),
             capture_output=True, text=True, timeout=30)
         assert r.returncode == 0, r.stderr
