@@ -147,7 +147,7 @@ int cfg_kw_log_format(struct cfgparse *p, char **args, int argc, const struct cf
 		snprintf(err, errlen, "'%s' expects exactly one argument (a format string in quotes).", args[0]);
 		return CFG_ERR;
 	}
-	if (http_log_format_check(args[1], ferr, sizeof(ferr)) < 0) {
+	if (http_log_format_check(px, args[1], ferr, sizeof(ferr)) < 0) {
 		snprintf(err, errlen, "failed to parse log-format : %s.", ferr);
 		return CFG_ERR;
 	}
@@ -540,6 +540,17 @@ void cfg_http_post_parse(struct cfgparse *p)
 {
 	struct pxconf *c = p->conf;
 
+	/* log-format samples, parsed for each proxy before references are
+	 * resolved (a format inherited from defaults names the proxy's own
+	 * stick table) */
+	for (int i = 0; i < c->nproxies; i++) {
+		struct proxy *px = c->proxies[i];
+		char ferr[768];
+
+		if (px->mode == PX_MODE_HTTP && px->log_format &&
+		    http_log_format_compile(px, ferr, sizeof(ferr)) < 0)
+			cfg_alert_raw(p, "%s '%s': failed to parse log-format : %s.", cfg_proxy_kind(px), px->id, ferr);
+	}
 	sample_resolve_all(c, report_alert, p);
 	for (int i = 0; i < c->nproxies; i++) {
 		struct proxy *px = c->proxies[i];

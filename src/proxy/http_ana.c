@@ -507,6 +507,25 @@ static void reply_error(struct hstream *s, int status, const char *term)
 
 /* ---- logging ---- */
 
+/* Once an exchange is over its heads are no longer in the buffers (they
+ * were consumed, and the buffers may hold the next request): what the log
+ * line may read of them (the method, for %[method]) points at the copy of
+ * the request line instead, and the header arrays are emptied. */
+static void txn_detach_heads(struct htx *tx)
+{
+	struct http_head *req = &tx->txn.req;
+	const char *l = tx->request_line, *sp = strchr(l, ' ');
+
+	req->meth.p = l;
+	req->meth.len = sp ? (size_t)(sp - l) : strlen(l);
+	req->uri.p = req->vsn.p = "";
+	req->uri.len = req->vsn.len = 0;
+	req->nhdrs = 0;
+	tx->txn.rsp.nhdrs = 0;
+	tx->txn.rsp.reason.p = "";
+	tx->txn.rsp.reason.len = 0;
+}
+
 static void log_txn(struct hstream *s)
 {
 	struct htx *tx = s->tx;
@@ -539,6 +558,8 @@ static void log_txn(struct hstream *s)
 	info.retries = tx->retries;
 	info.request_line = tx->request_line;
 	info.txn = tx->head_seen ? &tx->txn : NULL;
+	if (tx->head_seen)
+		txn_detach_heads(tx);
 	http_log_format(s->fe, &info, &line);
 	for (int i = 0; i < s->fe->nlogs; i++)
 		log_send(s->fe->logs[i], LOG_LVL_INFO, sb_str(&line));

@@ -12,8 +12,10 @@
 
 #include <time.h>
 
-#include "proxy/http_rules.h"
+#include "proxy/http_rules_int.h"
+#include "proxy/sample.h"
 #include "lib/addr.h"
+#include "lib/util.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -66,6 +68,16 @@ struct lf_out {
 	bool last_sep;
 	const struct proxy *fe;
 	const struct http_log_info *info;
+	struct sample_expr *const *exprs; /* the format's %[...] blocks, in order */
+	int nexprs, iexpr;
+};
+
+/* What the walker does with a %[...] block when it does not print: check
+ * it against `px` (collect == NULL) or also keep it. */
+struct lf_compile {
+	struct proxy *px;
+	struct sample_expr ***exprs;  /* OUT: grown with xrealloc() */
+	int *nexprs;
 };
 
 static bool lf_lookup(const char *name, size_t len, enum lf_var *var)
@@ -248,6 +260,55 @@ static void put_req_part(struct lf_out *o, int part, unsigned opts, int which)
 		put_encoded(o, q, q ? len - (size_t)(q - p) : 0, opts);
 }
 
+/* %hr / %hs: "{v1|v2}" (HAProxy's format, values encoded), %hrl / %hsl:
+ * "v1 v2"; nothing at all when the proxy captures nothing. */
+static void put_captures(struct lf_out *o, enum lf_var v, unsigned opts)
+{
+	const struct http_txn *txn = o->info->txn;
+	const struct http_rules *R = o->fe->http.rules;
+	bool req = v == LF_HR || v == LF_HRL, list = v == LF_HRL || v == LF_HSL;
+	int ncfg = R ? (req ? R->nreq_caps : R->nrsp_caps) : 0;
+	int n = txn ? (req ? txn->ncaptures : txn->nrsp_captures) : 0;
+
+	if (!ncfg)
+		return;
+	if (opts & LF_OPT_QUOTE)
+		sb_puts(o->sb, "\"");
+	if (!list)
+		sb_puts(o->sb, "{");
+	for (int i = 0; i < ncfg; i++) {
+		const struct http_str *c = i < n ? (req ? &txn->captures[i] : &txn->rsp_captures[i]) : NULL;
+
+		if (i)
+			sb_puts(o->sb, list ? " " : "|");
+		if (c && c->len)
+			put_encoded(o, c->p, c->len, 0);
+		else if (list)
+			sb_puts(o->sb, "-");
+	}
+	if (!list)
+		sb_puts(o->sb, "}");
+	if (opts & LF_OPT_QUOTE)
+		sb_puts(o->sb, "\"");
+}
+
+/* %[expr]: the next compiled expression, printed as text ("-" when the
+ * sample does not exist, "" quoted), not encoded: HAProxy prints sample
+ * strings as they are. */
+static void put_sample(struct lf_out *o, unsigned opts)
+{
+	const struct sample_expr *e = o->iexpr < o->nexprs ? o->exprs[o->iexpr] : NULL;
+	struct smp smp;
+
+	o->iexpr++;
+	/* the fetches allowed here read the transaction, never change it */
+	if (!e || !sample_eval(e, (struct http_txn *)o->info->txn, 0, &smp)) {
+		put_text(o, NULL, 0, opts);
+		return;
+	}
+	put_text(o, smp.p, smp.len, opts);
+}
+
 static long sum_timers(const struct http_log_info *in)
 {
 	if (in->tr < 0 || in->tw < 0 || in->tc < 0 || in->trs < 0 || in->ta < 0)
@@ -305,7 +366,8 @@ static void lf_emit_var(struct lf_out *o, enum lf_var v, unsigned opts)
 	case LF_UP: put_int(o, 0, opts); break;
 	case LF_CC: case LF_CS: put_str(o, NULL, opts); break;
 	case LF_HR: case LF_HRL: case LF_HS: case LF_HSL:
-		return; /* no captures: prints nothing, not even "-" */
+		put_captures(o, v, opts);
+		break;
 	case LF_REQ:
 		put_encoded(o, in->request_line ? in->request_line : "<BADREQ>",
 			    strlen(in->request_line ? in->request_line : "<BADREQ>"), opts);
@@ -333,7 +395,7 @@ static void lf_emit_var(struct lf_out *o, enum lf_var v, unsigned opts)
 		put_str(o, host, opts);
 		break;
 	case LF_RT: case LF_LC: put_int(o, 0, opts); break;
-	case LF_SAMPLE: put_str(o, NULL, opts & ~LF_OPT_QUOTE); break;
+	case LF_SAMPLE: put_sample(o, opts); break;
 	}
 	o->last_sep = false;
 }
@@ -361,8 +423,65 @@ static unsigned lf_parse_opts(const char **pp)
 	return opts;
 }
 
-/* The walker. With o == NULL only checks. */
-static int lf_walk(const char *fmt, struct lf_out *o, char *err, size_t errlen)
+/* Fetches HAProxy 2.6 refuses in a log format: the request and the
+ * response are gone when the line is written ("may not be reliably used
+ * here"); captures (capture.req.hdr) are the way to log headers. */
+static const struct {
+	const char *name, *needs;
+} lf_unavailable[] = {
+	{ "req.hdr", "HTTP request headers" }, { "req.fhdr", "HTTP request headers" },
+	{ "req.hdr_cnt", "HTTP request headers" }, { "path", "HTTP request headers" },
+	{ "url", "HTTP request headers" }, { "base", "HTTP request headers" },
+	{ "query", "HTTP request headers" }, { "url_param", "HTTP request headers" },
+	{ "urlp", "HTTP request headers" }, { "req.cook", "HTTP request headers" },
+	{ "cook", "HTTP request headers" }, { "http_auth", "HTTP request headers" },
+	{ "http_auth_group", "HTTP request headers" }, { "req.ver", "HTTP request headers" },
+	{ "req_ver", "HTTP request headers" }, { "req.host", "HTTP request headers" },
+	{ "res.hdr", "HTTP response headers" }, { "shdr", "HTTP response headers" },
+	{ "res.hdr_cnt", "HTTP response headers" },
+	{ "hdr", "HTTP request headers,HTTP response headers" },
+	{ "hdr_cnt", "HTTP request headers,HTTP response headers" },
+};
+
+/* One %[...] block (`s`, `len` bytes, without the brackets): parsed
+ * against the proxy, refused if HAProxy refuses it, kept if asked. */
+static int lf_compile_expr(const struct lf_compile *cc, const char *s, size_t len, char *err, size_t errlen)
+{
+	char expr[1024], perr[512];
+	struct sample_expr *e;
+
+	if (len >= sizeof(expr)) {
+		snprintf(err, errlen, "sample expression <%.*s...> is too long", 64, s);
+		return -EINVAL;
+	}
+	memcpy(expr, s, len);
+	expr[len] = 0;
+	e = sample_expr_parse(cc->px, expr, perr, sizeof(perr));
+	if (!e) {
+		/* HAProxy quotes the format from the expression on */
+		snprintf(err, errlen, "failed to parse sample expression <%s> : %s", s, perr);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < ARRAY_SIZE(lf_unavailable); i++) {
+		if (strcmp(sample_expr_fetch_name(e), lf_unavailable[i].name) == 0) {
+			snprintf(err, errlen, "sample fetch <%s> may not be reliably used here because it needs '%s' which is not available here",
+				 s, lf_unavailable[i].needs);
+			sample_expr_free(e);
+			return -EINVAL;
+		}
+	}
+	if (!cc->exprs) {
+		sample_expr_free(e);
+		return 0;
+	}
+	*cc->exprs = xrealloc(*cc->exprs, sizeof(**cc->exprs) * (size_t)(*cc->nexprs + 1));
+	(*cc->exprs)[(*cc->nexprs)++] = e;
+	return 0;
+}
+
+/* The walker. With o == NULL only checks (and compiles the %[...] blocks
+ * when cc is given). */
+static int lf_walk(const char *fmt, struct lf_out *o, const struct lf_compile *cc, char *err, size_t errlen)
 {
 	const char *p = fmt;
 
@@ -413,6 +532,8 @@ static int lf_walk(const char *fmt, struct lf_out *o, char *err, size_t errlen)
 				snprintf(err, errlen, "missing ']' after '%%[' in '%s'", fmt);
 				return -EINVAL;
 			}
+			if (cc && lf_compile_expr(cc, p + 1, (size_t)(end - p - 1), err, errlen) < 0)
+				return -EINVAL;
 			if (o)
 				lf_emit_var(o, LF_SAMPLE, opts);
 			p = end + 1;
@@ -438,22 +559,43 @@ static int lf_walk(const char *fmt, struct lf_out *o, char *err, size_t errlen)
 	return 0;
 }
 
-int http_log_format_check(const char *fmt, char *err, size_t errlen)
+int http_log_format_check(struct proxy *px, const char *fmt, char *err, size_t errlen)
 {
-	return lf_walk(fmt, NULL, err, errlen);
+	struct lf_compile cc = { .px = px };
+
+	return lf_walk(fmt, NULL, &cc, err, errlen);
+}
+
+int http_log_format_compile(struct proxy *px, char *err, size_t errlen)
+{
+	struct http_rules *R;
+	struct lf_compile cc = { .px = px };
+
+	if (!px->log_format)
+		return 0;
+	R = http_rules_of(px);
+	cc.exprs = &R->log_exprs;
+	cc.nexprs = &R->nlog_exprs;
+	return lf_walk(px->log_format, NULL, &cc, err, errlen);
 }
 
 void http_log_format(const struct proxy *fe, const struct http_log_info *info, struct strbuf *out)
 {
 	struct lf_out o = { .sb = out, .last_sep = true, .fe = fe, .info = info };
+	const struct http_rules *R = fe->http.rules;
 	const char *fmt = HTTP_LOG_FORMAT_HTTP;
 	char err[256];
 
-	if (fe->log_format)
+	if (fe->log_format) {
 		fmt = fe->log_format;
-	else if ((fe->options & PXO_TCPLOG) && !(fe->options & PXO_HTTPLOG))
+		if (R) {
+			o.exprs = R->log_exprs;
+			o.nexprs = R->nlog_exprs;
+		}
+	} else if ((fe->options & PXO_TCPLOG) && !(fe->options & PXO_HTTPLOG)) {
 		fmt = HTTP_LOG_FORMAT_TCP;
+	}
 	/* A stored format was checked by the parser; a bad one prints what
 	 * precedes the error. */
-	(void)lf_walk(fmt, &o, err, sizeof(err));
+	(void)lf_walk(fmt, &o, NULL, err, sizeof(err));
 }

@@ -17,9 +17,16 @@
 #define HTTP_LOG_FORMAT_TCP \
 	"%ci:%cp [%t] %ft %b/%s %Tw/%Tc/%Tt %B %ts %ac/%fc/%bc/%sc/%rc %sq/%bq"
 
-/* Check a `log-format` string: 0 if every %-variable is known, or -EINVAL
- * with a message in err, e.g. "no such format variable 'foo'. If you
- * wanted to emit the '%' character verbatim, you need to use '%%'". */
-int http_log_format_check(const char *fmt, char *err, size_t errlen);
+struct proxy;
+
+/* Check a `log-format` string of proxy `px`: 0 if every %-variable is
+ * known and every %[sample] parses and may be used in a log line, or
+ * -EINVAL with a message in err, e.g. "no such format variable 'foo'. If
+ * you wanted to emit the '%' character verbatim, you need to use '%%'". */
+int http_log_format_check(struct proxy *px, const char *fmt, char *err, size_t errlen);
+/* Parse px->log_format's %[sample] blocks for the proxy that logs with it
+ * (once per proxy after parsing: a format from `defaults` is parsed
+ * against each proxy that inherits it). 0 or -EINVAL with a message. */
+int http_log_format_compile(struct proxy *px, char *err, size_t errlen);
 
 #endif

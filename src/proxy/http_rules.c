@@ -90,6 +90,9 @@ void http_rules_free(struct proxy *px)
 	free(R->ck_name);
 	free(R->ck_domain);
 	free_errs(R);
+	for (int i = 0; i < R->nlog_exprs; i++)
+		sample_expr_free(R->log_exprs[i]);
+	free(R->log_exprs);
 	for (int i = 0; i < R->nreq_caps; i++)
 		free(R->req_caps[i].name);
 	for (int i = 0; i < R->nrsp_caps; i++)
@@ -426,6 +429,19 @@ static bool stats_authorized(const struct px_stats_cfg *st, const struct http_tx
 	return false;
 }
 
+/* A captured value outlives the buffer it was read from (the log line
+ * is written after the exchange): it goes to the arena; empty if full. */
+static struct http_str capture_keep(struct http_txn *txn, struct http_str v)
+{
+	struct http_str kept = { "", 0 };
+
+	if (v.len && (kept.p = http_txn_store(txn, v.p, v.len)) != NULL)
+		kept.len = v.len;
+	else
+		kept.p = "";
+	return kept;
+}
+
 static void capture_headers(struct proxy *px, struct http_txn *txn)
 {
 	struct http_rules *R = px->http.rules;
@@ -437,7 +453,7 @@ static void capture_headers(struct proxy *px, struct http_txn *txn)
 
 		if (http_hdr_get(&txn->req, R->req_caps[i].name, -1, &v) && v.len > (size_t)R->req_caps[i].len)
 			v.len = (size_t)R->req_caps[i].len;
-		txn->captures[txn->ncaptures++] = v;
+		txn->captures[txn->ncaptures++] = capture_keep(txn, v);
 	}
 }
 
@@ -635,7 +651,7 @@ bool http_rsp_rules_run(struct proxy *px, struct http_txn *txn)
 
 			if (http_hdr_get(&txn->rsp, R->rsp_caps[i].name, -1, &v) && v.len > (size_t)R->rsp_caps[i].len)
 				v.len = (size_t)R->rsp_caps[i].len;
-			txn->rsp_captures[txn->nrsp_captures++] = v;
+			txn->rsp_captures[txn->nrsp_captures++] = capture_keep(txn, v);
 		}
 	}
 	return run_rsp_list(px, R ? R->rsp : NULL, R ? R->nrsp : 0, txn);

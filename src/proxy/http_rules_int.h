@@ -100,6 +100,9 @@ struct http_rules {
 	struct http_capture req_caps[8], rsp_caps[8];
 	int nreq_caps, nrsp_caps;
 	struct pxconf *conf;       /* for use_backend formats; set after parsing */
+	/* the log-format's %[...] expressions, in order (http_log.c), owned */
+	struct sample_expr **log_exprs;
+	int nlog_exprs;
 };
 
 /* Get (creating) the rules of px. */

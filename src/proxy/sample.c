@@ -21,7 +21,7 @@ enum fetch {
 	F_HDR, F_HDR_CNT, F_RES_HDR, F_RES_HDR_CNT, F_PATH, F_URL, F_BASE, F_METHOD,
 	F_QUERY, F_URL_PARAM, F_REQ_COOK, F_STATUS, F_SRC, F_DST, F_SRC_PORT, F_DST_PORT,
 	F_SSL_FC, F_HTTP_AUTH, F_HTTP_AUTH_GROUP, F_VAR, F_TRUE, F_FALSE, F_STR, F_INT,
-	F_SC, F_SRC_CTR, F_REQ_VER, F_HOST,
+	F_SC, F_SRC_CTR, F_REQ_VER, F_HOST, F_CAP_REQ, F_CAP_RES,
 };
 
 static const struct fetch_def {
@@ -52,6 +52,8 @@ static const struct fetch_def {
 	{ "req.ver", F_REQ_VER, SMP_T_STR, true, 0, 0 },
 	{ "req_ver", F_REQ_VER, SMP_T_STR, true, 0, 0 },
 	{ "req.host", F_HOST, SMP_T_STR, true, 0, 0 },
+	{ "capture.req.hdr", F_CAP_REQ, SMP_T_STR, true, 1, 1 },
+	{ "capture.res.hdr", F_CAP_RES, SMP_T_STR, true, 1, 1 },
 	{ "src", F_SRC, SMP_T_IP, false, 0, 0 },
 	{ "dst", F_DST, SMP_T_IP, false, 0, 0 },
 	{ "src_port", F_SRC_PORT, SMP_T_INT, false, 0, 0 },
@@ -354,6 +356,15 @@ struct sample_expr *sample_expr_parse(struct proxy *px, const char *s, char *err
 	    strncmp(e->args[0], "proc.", 5) != 0) {
 		snprintf(err, errlen, "fetch method 'var' : invalid variable name '%s'", e->args[0]);
 		goto fail;
+	}
+	if (e->def->f == F_CAP_REQ || e->def->f == F_CAP_RES) {
+		long long k;
+
+		if (parse_int(e->args[0], 0, 1000, &k)) {
+			snprintf(err, errlen, "fetch method '%s' : failed to parse '%s' as type signed integer at position 1",
+				 name, e->args[0]);
+			goto fail;
+		}
 	}
 	if (e->def->f == F_SC || e->def->f == F_SRC_CTR || e->def->f == F_HTTP_AUTH ||
 	    e->def->f == F_HTTP_AUTH_GROUP) {
@@ -842,6 +853,18 @@ static bool fetch(const struct sample_expr *e, struct http_txn *txn, int occ, st
 		set_int(o, (long long)stkctr_get(txn->sc_table[e->sc], txn->sc_entry[e->sc], e->data,
 						  stkctr_now_ms()));
 		return true;
+	case F_CAP_REQ:
+	case F_CAP_RES: {
+		/* `capture request|response header` slot N, in declaration order */
+		const struct http_str *caps = e->def->f == F_CAP_REQ ? txn->captures : txn->rsp_captures;
+		int ncaps = e->def->f == F_CAP_REQ ? txn->ncaptures : txn->nrsp_captures;
+		long long k;
+
+		if (parse_int(e->args[0], 0, 1000, &k) || k >= ncaps)
+			return false;
+		set_str(o, caps[k].p, caps[k].len);
+		return true;
+	}
 	case F_SRC_CTR: {
 		unsigned char key[STKCTR_KEY_MAX];
 		size_t klen = addr_key(txn ? txn->src : NULL, key);
