@@ -21,6 +21,8 @@ WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes \
 OPT     ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Isrc
 LDLIBS  += -lpthread -lm
+# TLS in vigil-proxy (src/proxy/ssl*.c): OpenSSL from Debian's libssl-dev.
+SSL_LDLIBS := -lssl -lcrypto
 # Corosync 3 (vigild's cluster layer), from Debian's -dev packages.
 CLUSTER_LDLIBS := -lcpg -lvotequorum -lcmap -lcorosync_common
 
@@ -77,7 +79,7 @@ $(CLUSTER_A): $(call obj,$(CLUSTER_SRC) $(CLI_SRC))
 	@mkdir -p $(dir $@); rm -f $@; $(AR) rcs $@ $^
 
 $(B)/vigil-proxy: $(B)/obj/proxy/main.o $(PROXY_A) $(LIB_A)
-	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(SSL_LDLIBS)
 $(B)/vigilctl: $(B)/obj/cli/main.o $(CLUSTER_A) $(LIB_A)
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS) $(CLUSTER_LDLIBS)
 
@@ -94,7 +96,7 @@ $(B)/fence/fence_vigiltest: tests/cluster/fence_vigiltest.c
 
 $(B)/tests/%: tests/unit/%.c tests/unit/unit.h $(ALL_A)
 	@mkdir -p $(dir $@)
-	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS) $(CLUSTER_LDLIBS)
+	$(CC) $(CPPFLAGS) -Itests/unit $(CFLAGS) $(LDFLAGS) -o $@ $< $(ALL_A) $(LDLIBS) $(CLUSTER_LDLIBS) $(SSL_LDLIBS)
 
 unit: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
@@ -126,7 +128,7 @@ build-fuzz/obj/%.o: src/%.c
 	clang $(FUZZ_CFLAGS) -MMD -MP -c -o $@ $<
 build-fuzz/%: tests/fuzz/%.c $(FUZZ_OBJ)
 	@mkdir -p build-fuzz
-	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(CLUSTER_LDLIBS)
+	clang $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $^ $(LDLIBS) $(CLUSTER_LDLIBS) $(SSL_LDLIBS)
 # A failing target fails the run; its output and the crashing input (in
 # build-fuzz/) are kept.
 fuzz: setup $(FUZZ_BINS)

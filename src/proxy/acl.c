@@ -445,7 +445,7 @@ static struct acl_expr *smp_expr_parse(struct proxy *px, char **args, const char
 			snprintf(fetch, sizeof(fetch), "%.*s", (int)nlen, w);
 			if (strncmp(fetch, "ssl_", 4) == 0 || strncmp(fetch, "req_ssl", 7) == 0 ||
 			    strncmp(fetch, "req.ssl", 7) == 0)
-				snprintf(err, errlen, "ACL criterion '%s' needs TLS ('ssl'), which is not supported by vigil-proxy yet", fetch);
+				snprintf(err, errlen, "ACL criterion '%s' is not supported by vigil-proxy yet", fetch);
 			else if (matches_prefixes(fetch, http_fetches) || matches_prefixes(fetch, track_fetches))
 				snprintf(err, errlen, "ACL criterion '%s' is not supported by vigil-proxy yet", fetch);
 			else if (strstr(serr, "unknown fetch method"))

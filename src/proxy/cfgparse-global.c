@@ -1,6 +1,7 @@
 /* cfgparse-global: the `global` section, and `log` lines (shared with
  * proxies). */
 #include "proxy/cfgparse.h"
+#include "proxy/ssl.h"
 #include "lib/addr.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -404,13 +405,6 @@ static int kw_ignored(struct cfgparse *p, char **args, int argc, const struct cf
 	return CFG_WARN;
 }
 
-static int kw_tls_ignored(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
-			  char *err, size_t errlen)
-{
-	snprintf(err, errlen, "'%s' : TLS is not supported yet; ignored.", args[0]);
-	return CFG_WARN;
-}
-
 static int kw_accept(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
 		     char *err, size_t errlen)
 {
@@ -467,19 +461,19 @@ const struct cfg_kw cfg_global_kws[] = {
 	{ "spread-checks",     GS, CFG_T_FN, kw_accept, 0, 0, 0 },
 	{ "ulimit-n",          GS, CFG_T_FN, kw_accept, 0, 0, 0 },
 	{ "cpu-map",           GS, CFG_T_FN, kw_ignored, 0, 0, 0 },
-	{ "ca-base",           GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "crt-base",          GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "ssl-default-bind-ciphers",        GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "ssl-default-bind-ciphersuites",   GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "ssl-default-bind-options",        GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "ssl-default-bind-curves",         GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "ssl-default-bind-sigalgs",        GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "ssl-default-server-ciphers",      GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "ssl-default-server-ciphersuites", GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "ssl-default-server-options",      GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "ssl-default-server-curves",       GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "ssl-dh-param-file",               GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
-	{ "ssl-server-verify",               GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
+	{ "ca-base",           GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "crt-base",          GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "ssl-default-bind-ciphers",        GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "ssl-default-bind-ciphersuites",   GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "ssl-default-bind-options",        GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "ssl-default-bind-curves",         GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "ssl-default-bind-sigalgs",        GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "ssl-default-server-ciphers",      GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "ssl-default-server-ciphersuites", GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "ssl-default-server-options",      GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "ssl-default-server-curves",       GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "ssl-dh-param-file",               GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+	{ "ssl-server-verify",               GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
 	{ "setenv",            GS, CFG_T_FN, kw_env, 0, 0, 0 },
 	{ "presetenv",         GS, CFG_T_FN, kw_env, 0, 0, 0 },
 	{ "resetenv",          GS, CFG_T_FN, kw_env, 0, 0, 0 },
@@ -487,17 +481,33 @@ const struct cfg_kw cfg_global_kws[] = {
 	{ "default-path",      GS, CFG_T_FN, kw_ignored, 0, 0, 0 },
 	{ "zero-warning",      GS, CFG_T_FN, kw_accept, 0, 0, 0 },
 	{ "quiet",             GS, CFG_T_FN, kw_accept, 0, 0, 0 },
-	{ "maxsslconn",        GS, CFG_T_FN, kw_tls_ignored, 0, 0, 0 },
+	{ "maxsslconn",        GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
 	{ "nbproc",            GS, CFG_T_FN, kw_removed, 0, 0, 0 },
 	{ NULL, 0, 0, NULL, 0, 0, 0 },
 };
 
-/* A `global` line: tune.ssl.* is accepted with the TLS warning. */
+/* A `global` line: tune.ssl.* and the other ssl-default-* go to the TLS
+ * module, which knows which ones it uses. */
 int cfg_parse_global_line(struct cfgparse *p, char **args, int argc)
 {
 	if (str_starts_with(args[0], "tune.ssl.") || str_starts_with(args[0], "ssl-default-")) {
-		cfg_warn(p, "'%s' : TLS is not supported yet; ignored.", args[0]);
-		return CFG_WARN;
+		static const struct cfg_kw tls_kw[] = {
+			{ "", GS, CFG_T_FN, ssl_global_kw, 0, 0, 0 },
+			{ NULL, 0, 0, NULL, 0, 0, 0 },
+		};
+		char err[512];
+		int rc;
+
+		for (int i = 0; cfg_global_kws[i].name; i++)
+			if (strcmp(cfg_global_kws[i].name, args[0]) == 0)
+				return cfg_dispatch(p, cfg_global_kws, &p->conf->global, args, argc);
+		err[0] = 0;
+		rc = ssl_global_kw(p, args, argc, &tls_kw[0], err, sizeof(err));
+		if (rc == CFG_ERR)
+			cfg_alert(p, "%s", err);
+		else if (rc == CFG_WARN)
+			cfg_warn(p, "%s", err);
+		return rc;
 	}
 	return cfg_dispatch(p, cfg_global_kws, &p->conf->global, args, argc);
 }

@@ -4,6 +4,7 @@
 #include "proxy/acl.h"
 #include "proxy/stick.h"
 #include "proxy/stick_counters.h"
+#include "proxy/ssl.h"
 #include "lib/addr.h"
 #include "lib/util.h"
 
@@ -242,6 +243,8 @@ static int parse_connect(struct cfgparse *p, char **args, int argc, bool http, c
 {
 	const char *who = http ? "http-check connect" : "tcp-check connect";
 	int port = 0, i;
+	bool ssl = false;
+	struct tcpcheck_rule *r;
 
 	for (i = 2; i < argc; i++) {
 		if (strcmp(args[i], "port") == 0) {
@@ -254,8 +257,11 @@ static int parse_connect(struct cfgparse *p, char **args, int argc, bool http, c
 			}
 			port = (int)n;
 			i++;
-		} else if (!strcmp(args[i], "ssl") || !strcmp(args[i], "sni") || !strcmp(args[i], "alpn")) {
-			snprintf(err, errlen, "'%s' : TLS ('%s') is not supported by vigil-proxy yet", who, args[i]);
+		} else if (!strcmp(args[i], "ssl")) {
+			ssl = true;
+		} else if (!strcmp(args[i], "sni") || !strcmp(args[i], "alpn")) {
+			snprintf(err, errlen, "'%s' : '%s' is not supported by vigil-proxy yet (the server's 'check-sni'/'check-alpn' are)",
+				 who, args[i]);
 			return CFG_ERR;
 		} else if (!strcmp(args[i], "comment") || !strcmp(args[i], "default") || !strcmp(args[i], "linger")) {
 			if (!strcmp(args[i], "comment"))
@@ -265,7 +271,9 @@ static int parse_connect(struct cfgparse *p, char **args, int argc, bool http, c
 			return CFG_ERR;
 		}
 	}
-	add_rule(p, TCPCHK_CONNECT)->port = port;
+	r = add_rule(p, TCPCHK_CONNECT);
+	r->port = port;
+	r->ssl = ssl;
 	return CFG_OK;
 }
 
@@ -832,25 +840,12 @@ static const char *const bind_kws[] = {
 	"prefer-client-ciphers", "expose-fd", NULL,
 };
 
-static bool is_tls_bind_kw(const char *k)
-{
-	static const char *const tls[] = { "ssl", "crt", "crt-list", "ca-file", "crl-file", "alpn",
-		"npn", "ciphers", "ciphersuites", "verify", "ssl-min-ver", "ssl-max-ver", "no-sslv3",
-		"no-tlsv10", "no-tlsv11", "no-tlsv12", "no-tlsv13", "no-tls-tickets", "strict-sni",
-		"allow-0rtt", "curves", "ecdhe", "generate-certificates", "prefer-client-ciphers", NULL };
-	int i;
-
-	for (i = 0; tls[i]; i++)
-		if (strcmp(k, tls[i]) == 0)
-			return true;
-	return false;
-}
-
 static int kw_bind(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
 		   char *err, size_t errlen)
 {
 	struct proxy *px = p->cur->px;
 	struct listener opts;
+	struct ssl_bind *tls = NULL;
 	int first = px->nlisteners, i;
 	char *specs, *spec, *save = NULL;
 	char aerr[256];
@@ -865,9 +860,13 @@ static int kw_bind(struct cfgparse *p, char **args, int argc, const struct cfg_k
 		const char *o = args[i], *v = i + 1 < argc ? args[i + 1] : NULL;
 		long long n;
 
-		if (is_tls_bind_kw(o)) {
-			snprintf(err, errlen, "'bind %s' : TLS ('%s') is not supported by vigil-proxy yet", args[1], o);
+		int tn = ssl_bind_parse_kw(p, &tls, args, i, argc, err, errlen);
+
+		if (tn < 0)
 			goto fail_opts;
+		if (tn > 0) {
+			i += tn - 1;
+			continue;
 		}
 		if (!strcmp(o, "transparent")) {
 			opts.transparent = true;
@@ -926,6 +925,9 @@ static int kw_bind(struct cfgparse *p, char **args, int argc, const struct cfg_k
 		}
 	}
 
+	if (tls && ssl_bind_finish(p, tls, args[1], err, errlen) < 0)
+		goto fail_opts;
+
 	specs = xstrdup(args[1]);
 	for (spec = strtok_r(specs, ",", &save); spec; spec = strtok_r(NULL, ",", &save)) {
 		struct addr a;
@@ -963,6 +965,10 @@ static int kw_bind(struct cfgparse *p, char **args, int argc, const struct cfg_k
 			l->name = opts.name ? xstrdup(opts.name) : NULL;
 			l->interface = opts.interface ? xstrdup(opts.interface) : NULL;
 			l->fd = -1;
+			if (tls && tls->ssl) {
+				l->ssl = tls;
+				tls->refs++;
+			}
 			px->listeners[px->nlisteners++] = l;
 			if (addr_is_unix(&a) || port >= a.port_end)
 				break;
@@ -971,6 +977,8 @@ static int kw_bind(struct cfgparse *p, char **args, int argc, const struct cfg_k
 	free(specs);
 	free(opts.name);
 	free(opts.interface);
+	if (tls && tls->refs == 0)
+		ssl_bind_put(tls);
 	return CFG_OK;
 fail_addr:
 	free(specs);
@@ -985,6 +993,10 @@ fail_addr:
 fail_opts:
 	free(opts.name);
 	free(opts.interface);
+	if (tls) {
+		tls->refs = 0;   /* the listeners using it are gone */
+		ssl_bind_put(tls);
+	}
 	return CFG_ERR;
 }
 

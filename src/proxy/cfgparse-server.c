@@ -1,5 +1,6 @@
 /* cfgparse-server: `server` and `default-server` lines. */
 #include "proxy/cfgparse.h"
+#include "proxy/ssl.h"
 #include "lib/addr.h"
 #include "lib/util.h"
 
@@ -23,10 +24,12 @@ void cfg_server_defaults(struct server *s)
 void cfg_server_copy_template(struct server *dst, const struct server *tmpl)
 {
 	free(dst->cookie);
+	ssl_srv_free(dst->ssl);
 	*dst = *tmpl;
 	dst->id = NULL;
 	dst->px = NULL;
 	dst->cookie = tmpl->cookie ? xstrdup(tmpl->cookie) : NULL;
+	dst->ssl = ssl_srv_dup(tmpl->ssl);
 	memset(&dst->addr, 0, sizeof(dst->addr));
 	dst->addr_port_given = false;
 }
@@ -318,6 +321,13 @@ int cfg_parse_server(struct cfgparse *p, char **args, int argc, bool is_default,
 		size_t j;
 		int rc;
 
+		rc = ssl_srv_parse_kw(p, s, args, i, argc, err, errlen);
+		if (rc < 0)
+			goto fail;
+		if (rc > 0) {
+			i += rc - 1;
+			continue;
+		}
 		for (j = 0; j < ARRAY_SIZE(srv_kws); j++)
 			if (strcmp(srv_kws[j].name, args[i]) == 0)
 				k = &srv_kws[j];
@@ -365,12 +375,15 @@ int cfg_parse_server(struct cfgparse *p, char **args, int argc, bool is_default,
 	s->health = s->check_enabled ? s->rise : 0;
 	s->check_status = s->check_enabled ? HCHK_INI : HCHK_UNKNOWN;
 	s->op_state = (s->admin & SRV_ADMF_CMAINT) ? SRV_ST_STOPPED : SRV_ST_RUNNING;
+	if (ssl_srv_finish(p, s, err, errlen) < 0)
+		goto fail;
 	add_server(p, px, s);
 	return CFG_OK;
 fail:
 	if (!is_default) {
 		free(s->id);
 		free(s->cookie);
+		ssl_srv_free(s->ssl);
 		free(s);
 	}
 	return CFG_ERR;

@@ -2,6 +2,7 @@
  * the post-parse checks. Section keywords live in cfgparse-global.c,
  * cfgparse-proxy.c and cfgparse-server.c. */
 #include "proxy/cfgparse.h"
+#include "proxy/ssl.h"
 #include "proxy/stick.h"
 #include "proxy/acl.h"
 #include "proxy/http_rules.h"
@@ -246,6 +247,7 @@ static void pxstate_free(struct cfg_pxstate *st, bool with_proxy)
 	free(st->defsrv.cookie);
 	free(st->defsrv.id);
 	if (with_proxy && st->px) {
+	ssl_srv_free(st->defsrv.ssl);
 		/* a defaults section: only what it can hold */
 		cfg_check_free(&st->px->check);
 		http_rules_free(st->px);

@@ -17,6 +17,7 @@
  * content 'x' at step 2", HTTP reason phrases, MySQL versions and errors.
  */
 #include "proxy/check.h"
+#include "proxy/ssl.h"
 #include "lib/addr.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -166,7 +167,7 @@ static void close_conn(struct server_check *c)
 {
 	ev_io_stop(c->loop, &c->io);
 	if (c->fd >= 0) {
-		close(c->fd);
+		xprt_close(c->fd);
 		c->fd = -1;
 	}
 }
@@ -223,7 +224,7 @@ static enum eval_ret advance(struct server_check *c);
 
 /* Start a connection for a run or a tcp-check `connect` rule (`port` 0:
  * the check's default port). */
-static void open_conn(struct server_check *c, int port)
+static void open_conn(struct server_check *c, int port, bool ssl)
 {
 	struct server *srv = c->srv;
 	uint32_t tcheck = c->px->timeouts.check, tconn = c->px->timeouts.connect;
@@ -269,6 +270,11 @@ static void open_conn(struct server_check *c, int port)
 	r = connect(fd, (struct sockaddr *)&a.ss, a.len);
 	if (r < 0 && errno != EINPROGRESS) {
 		fail_errno(c, HCHK_L4CON, errno);
+		return;
+	}
+	/* check-ssl, `ssl` without a check port, or `connect ssl` */
+	if ((ssl || ssl_srv_check_tls(srv)) && (r = ssl_sock_attach_check(fd, srv)) < 0) {
+		fail_errno(c, HCHK_SOCKERR, -r);
 		return;
 	}
 	if (ev_io_start(c->loop, &c->io, fd, EPOLLOUT) < 0) {
@@ -319,7 +325,7 @@ static bool flush_out(struct server_check *c, bool *done)
 {
 	*done = false;
 	while (c->out && c->out_off < c->out_len) {
-		ssize_t n = send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
+		ssize_t n = xprt_send(c->fd, c->out + c->out_off, c->out_len - c->out_off, MSG_NOSIGNAL);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -341,7 +347,7 @@ static bool flush_out(struct server_check *c, bool *done)
 static void read_in(struct server_check *c)
 {
 	while (!c->eof && c->in_len + 1 < c->in_cap) {
-		ssize_t n = recv(c->fd, c->in + c->in_len, c->in_cap - 1 - c->in_len, 0);
+		ssize_t n = xprt_recv(c->fd, c->in + c->in_len, c->in_cap - 1 - c->in_len, 0);
 
 		if (n > 0) {
 			c->in_len += (size_t)n;
@@ -413,7 +419,7 @@ static enum eval_ret tcpchk_run(struct server_check *c)
 
 		switch (r->action) {
 		case TCPCHK_CONNECT:
-			open_conn(c, r->port);
+			open_conn(c, r->port, r->ssl);
 			return EVAL_WAIT;
 		case TCPCHK_SEND: {
 			bool done;
@@ -755,17 +761,23 @@ static void io_cb(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 	struct server_check *c = io->data;
 
 	if (c->phase == CK_CONNECTING) {
-		int err = 0;
-		socklen_t len = sizeof(err);
+		char why[256];
+		uint32_t want;
+		int r = xprt_connect_step(c->fd, events, &want, why, sizeof(why));
 
-		if (getsockopt(c->fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-			err = errno;
-		if (err) {
-			fail_errno(c, HCHK_L4CON, err);
+		if (r == 0) {
+			ev_io_set(loop, &c->io, want);
 			return;
 		}
-		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		if (r < 0 && why[0]) {
+			/* the TLS handshake failed: HAProxy's layer 6 */
+			finish(c, false, HCHK_L6RSP, 0, why);
 			return;
+		}
+		if (r < 0) {
+			fail_errno(c, HCHK_L4CON, errno);
+			return;
+		}
 		on_connected(c);
 		return;
 	}
@@ -794,6 +806,7 @@ static void sched_cb(struct ev_loop *loop, struct ev_timer *t)
 	const struct check_cfg *cfg = cfg_of(c);
 	bool maint;
 	int port = 0;
+	bool ssl = false;
 
 	pthread_mutex_lock(&c->px->lock);
 	maint = (c->srv->admin & SRV_ADMF_MAINT) != 0;
@@ -813,6 +826,7 @@ static void sched_cb(struct ev_loop *loop, struct ev_timer *t)
 			continue;
 		if (cfg->rules[i].action == TCPCHK_CONNECT) {
 			port = cfg->rules[i].port;
+			ssl = cfg->rules[i].ssl;
 			if (cfg->type == CHK_TCPCHK)
 				c->step = i;
 		}
@@ -820,7 +834,7 @@ static void sched_cb(struct ev_loop *loop, struct ev_timer *t)
 	}
 	if (!c->px->timeouts.check)
 		ev_timer_start(loop, &c->tmo, check_inter(c->srv));
-	open_conn(c, port);
+	open_conn(c, port, ssl);
 }
 
 /* ---- setup ---- */

@@ -26,6 +26,7 @@
 #include "proxy/lb.h"
 #include "proxy/prom.h"
 #include "proxy/queue.h"
+#include "proxy/ssl.h"
 #include "proxy/stats_http.h"
 #include "proxy/stream.h"
 #include "proxy/worker.h"
@@ -180,7 +181,7 @@ static ssize_t dir_recv(struct hstream *s, struct hdir *d, int fd)
 	}
 	if (d->it == size)
 		return -EAGAIN;
-	n = recv(fd, d->in + d->it, size - d->it, 0);
+	n = xprt_recv(fd, d->in + d->it, size - d->it, 0);
 	if (n > 0)
 		d->it += (size_t)n;
 	else if (n == 0)
@@ -213,7 +214,7 @@ static ssize_t dir_send(struct hstream *s, struct hdir *d, int fd, uint64_t *cou
 	}
 	if (!msg.msg_iovlen)
 		return 0;
-	n = sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+	n = xprt_sendmsg(fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n <= 0)
 		return n < 0 ? -errno : 0;
 	if (counted)
@@ -270,6 +271,7 @@ static struct htx *tx_get(struct hstream *s)
 	tx->rspm.maxhdr = MIN(s->w->conf->global.maxhdr, HTTP_MAX_HDRS);
 	tx->txn.src = (struct sockaddr *)&s->cli_addr;
 	tx->txn.dst = (struct sockaddr *)&s->fe_addr;
+	tx->txn.ssl = ssl_sock_of_fd(s->cli_io.fd);
 	tx->txn.fe = s->fe;
 	tx->status = -1;
 	tx->t_start = ev_now_ms(s->w->loop);
@@ -303,7 +305,7 @@ static void sc_close(struct srvconn *sc)
 
 	if (fd >= 0) {
 		ev_io_stop(sc->w->loop, &sc->io);
-		close(fd);
+		xprt_close(fd);
 	}
 	free(sc);
 }
@@ -626,8 +628,9 @@ static void srv_connect(struct hstream *s, struct server *srv)
 	if (dst.ss_family != AF_UNIX)
 		set_nodelay(fd);
 	if ((connect(fd, (struct sockaddr *)&dst, dlen) < 0 && errno != EINPROGRESS) ||
+	    (srv->ssl && srv->ssl->ssl && ssl_sock_attach_server(fd, srv, &s->tx->txn) < 0) ||
 	    ev_io_start(s->w->loop, &sc->io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
-		close(fd);
+		xprt_close(fd);
 		goto fail;
 	}
 	s->tx->t_connect = 0;
@@ -1296,7 +1299,7 @@ static void hs_process(struct hstream *s)
 			if (!s->lingering) {
 				s->lingering = true;
 				s->linger_since = ev_now_ms(s->w->loop);
-				shutdown(s->cli_io.fd, SHUT_WR);
+				xprt_shutw(s->cli_io.fd);
 			}
 			if (s->req.in)
 				in_consume(s->w, &s->req, in_len(&s->req));
@@ -1452,16 +1455,6 @@ static void cli_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 		arm_timer(s);
 }
 
-static bool connect_ok(int fd)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	return err == 0;
-}
-
 static void srv_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 {
 	struct hstream *s = io->data;
@@ -1474,9 +1467,13 @@ static void srv_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 	if (ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR))
 		sc->hup = true;
 	if (s->st == HS_CONNECTING && !sc->connected) {
-		if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		uint32_t want;
+		/* TCP connected, and the TLS handshake done for `ssl` servers */
+		int r = xprt_connect_step(io->fd, ev, &want, NULL, 0);
+
+		if (r == 0)
 			return;
-		if ((ev & (EPOLLERR | EPOLLHUP)) || !connect_ok(io->fd)) {
+		if (r < 0) {
 			connect_failed(s, false);
 			goto out;
 		}
@@ -1504,7 +1501,7 @@ static void hs_close(struct hstream *s)
 	ev_timer_stop(w->loop, &s->timer);
 	if (fd >= 0) {
 		ev_io_stop(w->loop, &s->cli_io);
-		close(fd);
+		xprt_close(fd);
 	}
 	if (s->req.in)
 		worker_put_buf(w, s->req.in);
@@ -1561,7 +1558,7 @@ void http_accept(struct worker *w, struct listener *li, int fd, const struct soc
 	atomic_fetch_add(&w->conf->rt.cum_conn, 1);
 	set_nodelay(fd);
 	if (ev_io_start(w->loop, &s->cli_io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
-		close(fd);
+		xprt_close(fd);
 		hs_close(s);
 		return;
 	}

@@ -23,6 +23,7 @@
 
 struct proxy;
 struct server;
+struct ssl_sock;
 struct stkctr_table;
 struct stkctr_entry;
 
@@ -52,6 +53,7 @@ struct http_txn {
 	size_t arena_used;
 	/* the connection, for src/dst criteria */
 	const struct sockaddr *src, *dst;
+	const struct ssl_sock *ssl;          /* client TLS (ssl.h); NULL = plain */
 	struct proxy *fe, *be;
 	struct server *srv;
 	/* filled by rules */

@@ -24,6 +24,9 @@ struct stream;
 struct pendconn;
 struct worker;
 struct log_target;
+struct ssl_bind;
+struct ssl_global;
+struct ssl_srv;
 
 enum px_mode { PX_MODE_TCP, PX_MODE_HTTP };
 
@@ -86,6 +89,7 @@ struct tcpcheck_rule {
 	regex_t re;           /* compiled for the R* expects */
 	bool negate;          /* `expect ! string ...` */
 	int port;             /* connect port; 0 = default */
+	bool ssl;             /* connect ... ssl: the check speaks TLS */
 };
 
 struct check_cfg {
@@ -147,6 +151,7 @@ struct server {
 	bool shutdown_on_down;     /* on-marked-down shutdown-sessions */
 	bool send_proxy, send_proxy_v2;
 	char *cookie;              /* cookie value, HTTP mode only; from malloc() */
+	struct ssl_srv *ssl;       /* TLS settings (ssl.h); owned; NULL = none */
 
 	/* runtime: guarded by px->lock, written by the checking thread and
 	 * the runtime API */
@@ -182,6 +187,8 @@ struct listener {
 	char *name;                /* bind ... name NAME, or NULL */
 	char *interface;           /* bind ... interface IF, or NULL */
 	int maxconn;
+	struct ssl_bind *ssl;      /* `ssl` and its options (ssl.h), shared by the
+				      listeners of one bind line; NULL = plain */
 };
 
 /* A `use_backend NAME [if|unless COND]` rule; conditions are evaluated by
@@ -342,6 +349,7 @@ struct px_global {
 	bool nosplice;
 	uint32_t hard_stop_after_ms; /* 0 = never */
 	char *node;                /* shown in show info; default hostname */
+	struct ssl_global *ssl;    /* ca-base, ssl-default-*, ... (ssl.h); owned */
 };
 
 /* Process-wide figures for `show info`; written by the worker. */

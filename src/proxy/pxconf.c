@@ -5,6 +5,7 @@
 #include "proxy/userlist.h"
 #include "proxy/stick.h"
 #include "proxy/proxy.h"
+#include "proxy/ssl.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -52,12 +53,14 @@ static void proxy_release(const struct pxconf *c, struct proxy *px)
 		free(px->listeners[i]->name);
 		free(px->listeners[i]->interface);
 		free(px->listeners[i]);
+		ssl_bind_put(px->listeners[i]->ssl);
 	}
 	free(px->listeners);
 	for (i = 0; i < px->nservers; i++) {
 		free(px->servers[i]->id);
 		free(px->servers[i]->cookie);
 		free(px->servers[i]);
+		ssl_srv_free(px->servers[i]->ssl);
 	}
 	free(px->servers);
 	for (i = 0; i < px->nswitch_rules; i++) {
@@ -107,6 +110,7 @@ void pxconf_free(struct pxconf *c)
 	free(c->global.node);
 	for (i = 0; i < c->nfiles; i++)
 		free(c->files[i]);
+	ssl_global_free(c->global.ssl);
 	free(c->files);
 	free(c);
 }

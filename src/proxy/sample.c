@@ -5,6 +5,7 @@
 #include "proxy/proxy.h"
 #include "proxy/stick_counters.h"
 #include "proxy/userlist.h"
+#include "proxy/ssl.h"
 #include "lib/util.h"
 
 #include <arpa/inet.h>
@@ -22,6 +23,8 @@ enum fetch {
 	F_QUERY, F_URL_PARAM, F_REQ_COOK, F_STATUS, F_SRC, F_DST, F_SRC_PORT, F_DST_PORT,
 	F_SSL_FC, F_HTTP_AUTH, F_HTTP_AUTH_GROUP, F_VAR, F_TRUE, F_FALSE, F_STR, F_INT,
 	F_SC, F_SRC_CTR, F_REQ_VER, F_HOST, F_CAP_REQ, F_CAP_RES,
+	F_SSL_FC_SNI, F_SSL_FC_PROTO, F_SSL_FC_ALPN, F_SSL_FC_CIPHER, F_SSL_C_VERIFY,
+	F_SSL_C_USED, F_SSL_C_S_DN, F_SSL_C_I_DN,
 };
 
 static const struct fetch_def {
@@ -58,7 +61,17 @@ static const struct fetch_def {
 	{ "dst", F_DST, SMP_T_IP, false, 0, 0 },
 	{ "src_port", F_SRC_PORT, SMP_T_INT, false, 0, 0 },
 	{ "dst_port", F_DST_PORT, SMP_T_INT, false, 0, 0 },
-	{ "ssl_fc", F_SSL_FC, SMP_T_BOOL, false, 0, 0 },
+	/* TLS of the client connection (ssl.h); read from the transaction,
+	 * so HTTP proxies only for now */
+	{ "ssl_fc", F_SSL_FC, SMP_T_BOOL, true, 0, 0 },
+	{ "ssl_fc_sni", F_SSL_FC_SNI, SMP_T_STR, true, 0, 0 },
+	{ "ssl_fc_protocol", F_SSL_FC_PROTO, SMP_T_STR, true, 0, 0 },
+	{ "ssl_fc_alpn", F_SSL_FC_ALPN, SMP_T_STR, true, 0, 0 },
+	{ "ssl_fc_cipher", F_SSL_FC_CIPHER, SMP_T_STR, true, 0, 0 },
+	{ "ssl_c_verify", F_SSL_C_VERIFY, SMP_T_INT, true, 0, 0 },
+	{ "ssl_c_used", F_SSL_C_USED, SMP_T_BOOL, true, 0, 0 },
+	{ "ssl_c_s_dn", F_SSL_C_S_DN, SMP_T_STR, true, 0, 0 },
+	{ "ssl_c_i_dn", F_SSL_C_I_DN, SMP_T_STR, true, 0, 0 },
 	{ "http_auth", F_HTTP_AUTH, SMP_T_BOOL, true, 1, 1 },
 	{ "http_auth_group", F_HTTP_AUTH_GROUP, SMP_T_STR, true, 1, 1 },
 	{ "var", F_VAR, SMP_T_STR, false, 1, 2 },
@@ -814,6 +827,23 @@ static bool fetch(const struct sample_expr *e, struct http_txn *txn, int occ, st
 			return false;
 		return true;
 	case F_SSL_FC:
+		return ssl_smp_fc(txn ? txn->ssl : NULL, o);
+	case F_SSL_FC_SNI:
+		return ssl_smp_fc_sni(txn ? txn->ssl : NULL, o);
+	case F_SSL_FC_PROTO:
+		return ssl_smp_fc_protocol(txn ? txn->ssl : NULL, o);
+	case F_SSL_FC_ALPN:
+		return ssl_smp_fc_alpn(txn ? txn->ssl : NULL, o);
+	case F_SSL_FC_CIPHER:
+		return ssl_smp_fc_cipher(txn ? txn->ssl : NULL, o);
+	case F_SSL_C_VERIFY:
+		return ssl_smp_c_verify(txn ? txn->ssl : NULL, o);
+	case F_SSL_C_USED:
+		return ssl_smp_c_used(txn ? txn->ssl : NULL, o);
+	case F_SSL_C_S_DN:
+		return ssl_smp_c_s_dn(txn ? txn->ssl : NULL, o);
+	case F_SSL_C_I_DN:
+		return ssl_smp_c_i_dn(txn ? txn->ssl : NULL, o);
 	case F_FALSE:
 		set_int(o, 0);
 		return true;

@@ -18,6 +18,7 @@
 #include "proxy/stream.h"
 #include "proxy/acl.h"
 #include "proxy/lb.h"
+#include "proxy/ssl.h"
 #include "proxy/stick.h"
 #include "proxy/worker.h"
 #include "lib/log.h"
@@ -146,7 +147,7 @@ static ssize_t chan_recv(struct worker *w, struct channel *c, int fd, bool *shor
 		c->tail -= c->head;
 		c->head = 0;
 	}
-	n = recv(fd, c->buf + c->tail, size - c->tail, 0);
+	n = xprt_recv(fd, c->buf + c->tail, size - c->tail, 0);
 	if (n > 0) {
 		*short_read = (size_t)n < size - c->tail;
 		c->tail += (size_t)n;
@@ -169,7 +170,7 @@ static ssize_t chan_send(struct worker *w, struct channel *c, int fd, bool *shor
 		}
 		return n >= 0 ? n : -errno;
 	}
-	n = send(fd, c->buf + c->head, c->tail - c->head, MSG_NOSIGNAL | MSG_DONTWAIT);
+	n = xprt_send(fd, c->buf + c->head, c->tail - c->head, MSG_NOSIGNAL | MSG_DONTWAIT);
 	if (n > 0) {
 		*short_write = (size_t)n < c->tail - c->head;
 		c->head += (size_t)n;
@@ -233,7 +234,7 @@ static int pump_dir(struct stream *s, struct channel *c, int from, bool *from_rd
 	} while (progress);
 
 	if (to >= 0 && c->shut_rd && chan_len(c) == 0 && !c->shut_wr) {
-		shutdown(to, SHUT_WR);
+		xprt_shutw(to);
 		c->shut_wr = true;
 	}
 	if (chan_len(c) == 0)
@@ -423,7 +424,7 @@ static void close_srv_side(struct stream *s)
 		int fd = s->srv_io.fd;
 
 		ev_io_stop(s->w->loop, &s->srv_io);
-		close(fd);
+		xprt_close(fd);
 	}
 	s->srv_rd = s->srv_wr = s->srv_hup = false;
 }
@@ -453,7 +454,7 @@ static void stream_close(struct stream *s)
 		int fd = s->cli_io.fd;
 
 		ev_io_stop(w->loop, &s->cli_io);
-		close(fd);
+		xprt_close(fd);
 	}
 	release_server(s);
 	if (s->be)
@@ -486,16 +487,6 @@ static void on_cli_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 	stream_pump(s);
 }
 
-static bool connect_succeeded(struct stream *s)
-{
-	int err = 0;
-	socklen_t len = sizeof(err);
-
-	if (getsockopt(s->srv_io.fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
-		err = errno;
-	return err == 0;
-}
-
 static void write_proxy_header(struct stream *s);
 static void server_taken(struct stream *s, struct server *srv);
 
@@ -510,9 +501,13 @@ static void on_srv_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 	if (ev & (EPOLLOUT | EPOLLHUP | EPOLLERR))
 		s->srv_wr = true;
 	if (s->state == SS_CONNECTING) {
-		if (!(ev & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+		uint32_t want;
+		int r = xprt_connect_step(io->fd, ev, &want, NULL, 0);
+
+		/* TCP connected, and the TLS handshake done for `ssl` servers */
+		if (r == 0)
 			return;
-		if ((ev & (EPOLLERR | EPOLLHUP)) || !connect_succeeded(s)) {
+		if (r < 0) {
 			connect_failed(s, false);
 			return;
 		}
@@ -653,8 +648,15 @@ static void stream_connect(struct stream *s)
 		close(fd);
 		goto fail;
 	}
+	if (s->srv->ssl && s->srv->ssl->ssl) {
+		if (ssl_sock_attach_server(fd, s->srv, NULL) < 0) {
+			close(fd);
+			goto fail;
+		}
+		s->req.splice = s->rsp.splice = false;
+	}
 	if (ev_io_start(s->w->loop, &s->srv_io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
-		close(fd);
+		xprt_close(fd);
 		goto fail;
 	}
 	arm_timer(s);
@@ -846,7 +848,7 @@ void stream_accept(struct worker *w, struct listener *li, int fd, const struct s
 
 	if (fe->mode != PX_MODE_TCP || ev_io_start(w->loop, &s->cli_io, fd,
 						   EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
-		close(fd);
+		xprt_close(fd);
 		memcpy(s->term, "PR", 3);
 		stream_close(s);
 		return;
@@ -871,7 +873,7 @@ void stream_accept(struct worker *w, struct listener *li, int fd, const struct s
 	atomic_fetch_add(&s->be->cur_sess, 1);
 	/* Splicing pays off for bulk transfers; HAProxy enables it only with
 	 * the splice options, and so do we. */
-	if (!w->conf->global.nosplice) {
+	if (!w->conf->global.nosplice && !xprt_is_tls(fd)) {
 		unsigned o = fe->options | s->be->options;
 
 		s->req.splice = o & (PXO_SPLICE_REQ | PXO_SPLICE_AUTO);

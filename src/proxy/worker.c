@@ -3,6 +3,7 @@
 #include "proxy/check.h"
 #include "proxy/cli.h"
 #include "proxy/http_ana.h"
+#include "proxy/ssl.h"
 #include "proxy/stream.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -144,6 +145,7 @@ static void mailbox_drain(struct ev_loop *loop, void *arg)
 			/* keep-alive clients between requests are closed now;
 			 * busy ones after their current exchange */
 			http_close_idle_clients(w);
+			ssl_sock_kill_handshakes(w);
 			worker_maybe_exit(w);
 			break;
 		case WMSG_HARD_STOP:
@@ -155,6 +157,7 @@ static void mailbox_drain(struct ev_loop *loop, void *arg)
 			worker_stop_accepting(w);
 			stream_kill_all(w);
 			http_kill_all(w);
+			ssl_sock_kill_handshakes(w);
 			ev_loop_stop(loop);
 			break;
 		}
@@ -251,7 +254,9 @@ static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 			}
 			return;
 		}
-		if (li->fe->mode == PX_MODE_HTTP)
+		if (li->ssl)
+			ssl_sock_accept(w, li, fd, (struct sockaddr *)&peer, plen);
+		else if (li->fe->mode == PX_MODE_HTTP)
 			http_accept(w, li, fd, (struct sockaddr *)&peer, plen);
 		else
 			stream_accept(w, li, fd, (struct sockaddr *)&peer, plen);

@@ -1,0 +1,652 @@
+/* ssl_sock: TLS connections (see ssl.h).
+ *
+ * Every socket with TLS has a struct ssl_sock, found from its fd through a
+ * process-wide table (fds are unique in the process; each entry is only
+ * written by the thread that owns the socket, before it hands the fd to
+ * anyone and before it closes it).
+ *
+ * Accept side, per connection (function performing each transition):
+ *   HANDSHAKE -> engine    hs_step(): SSL_do_handshake() returned 1; the
+ *                          socket goes to stream_accept()/http_accept()
+ *   HANDSHAKE -> closed    hs_fail(): handshake error, `timeout client`,
+ *                          or the worker stopping
+ * The handshake runs on a level-triggered watcher of its own, asking for
+ * what OpenSSL wants (WANT_READ -> EPOLLIN, WANT_WRITE -> EPOLLOUT).
+ *
+ * Data: xprt_recv() reads until OpenSSL wants more from the socket or the
+ * buffer is full, so a short read means what a short recv() means (the
+ * kernel had no more: a new edge will come), which the edge-triggered
+ * engines rely on. xprt_sendmsg() writes until done or the socket is full;
+ * partial writes are on, and a retry always starts with the bytes that
+ * could not be written, as OpenSSL requires.
+ */
+#include "proxy/ssl.h"
+#include "proxy/http_ana.h"
+#include "proxy/http_txn.h"
+#include "proxy/sample.h"
+#include "proxy/stream.h"
+#include "proxy/worker.h"
+#include "lib/log.h"
+#include "lib/util.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
+
+#define FD_TABLE_MAX (1 << 20)
+
+struct ssl_sock {
+	SSL *ssl;
+	int fd;
+	bool tcp_ok;               /* server side: connect() completed */
+	bool hs_done;
+	bool failed;               /* fatal error seen: no close_notify */
+	bool shut_sent;
+	/* accept side, during the handshake only */
+	struct worker *w;
+	struct listener *li;
+	struct ev_io io;
+	struct ev_timer timer;
+	struct sockaddr_storage peer;
+	socklen_t plen;
+	struct timespec accept_date;
+	struct ssl_sock *prev, *next;  /* this thread's handshakes */
+};
+
+static _Atomic(struct ssl_sock *) *fd_table;
+static int fd_table_cap;
+static pthread_once_t fd_table_once = PTHREAD_ONCE_INIT;
+static __thread struct ssl_sock *handshakes;
+
+static void fd_table_init(void)
+{
+	struct rlimit rl;
+	rlim_t n = 65536;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0)
+		n = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > FD_TABLE_MAX ? FD_TABLE_MAX : rl.rlim_max;
+	fd_table_cap = (int)n;
+	fd_table = xcalloc((size_t)n, sizeof(*fd_table));
+}
+
+static struct ssl_sock *sock_get(int fd)
+{
+	if (fd < 0 || fd >= fd_table_cap || !fd_table)
+		return NULL;
+	return atomic_load_explicit(&fd_table[fd], memory_order_acquire);
+}
+
+static int sock_set(int fd, struct ssl_sock *ss)
+{
+	pthread_once(&fd_table_once, fd_table_init);
+	if (fd < 0 || fd >= fd_table_cap)
+		return -EMFILE;
+	atomic_store_explicit(&fd_table[fd], ss, memory_order_release);
+	return 0;
+}
+
+struct ssl_sock *ssl_sock_of_fd(int fd)
+{
+	return sock_get(fd);
+}
+
+bool xprt_is_tls(int fd)
+{
+	return sock_get(fd) != NULL;
+}
+
+static void sock_free(struct ssl_sock *ss)
+{
+	SSL_free(ss->ssl);
+	free(ss);
+}
+
+/* ---- accept side ---- */
+
+static void hs_unlink(struct ssl_sock *ss)
+{
+	if (ss->prev)
+		ss->prev->next = ss->next;
+	else
+		handshakes = ss->next;
+	if (ss->next)
+		ss->next->prev = ss->prev;
+	ss->prev = ss->next = NULL;
+}
+
+/* HAProxy's line for a failed handshake, on the frontend's log targets. */
+static void hs_log(struct ssl_sock *ss, const char *why)
+{
+	struct proxy *fe = ss->li->fe;
+	char line[512], cli[ADDR_STRLEN], date[64];
+	struct tm tm;
+	int port = 0;
+
+	if (fe->nlogs == 0)
+		return;
+	localtime_r(&ss->accept_date.tv_sec, &tm);
+	strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S", &tm);
+	addr_host_str((struct sockaddr *)&ss->peer, cli, sizeof(cli));
+	if (ss->peer.ss_family == AF_INET)
+		port = ntohs(((struct sockaddr_in *)&ss->peer)->sin_port);
+	else if (ss->peer.ss_family == AF_INET6)
+		port = ntohs(((struct sockaddr_in6 *)&ss->peer)->sin6_port);
+	snprintf(line, sizeof(line), "%s:%d [%s.%03ld] %s/%s: SSL handshake failure (%s)", cli, port, date,
+		 ss->accept_date.tv_nsec / 1000000, fe->id, ss->li->name ? ss->li->name : ss->li->spec, why);
+	for (int i = 0; i < fe->nlogs; i++)
+		log_send(fe->logs[i], LOG_LVL_INFO, line);
+}
+
+static void hs_end(struct ssl_sock *ss)
+{
+	struct worker *w = ss->w;
+
+	ev_timer_stop(w->loop, &ss->timer);
+	ev_io_stop(w->loop, &ss->io);
+	hs_unlink(ss);
+	w->nstreams--;
+}
+
+static void hs_fail(struct ssl_sock *ss, const char *why)
+{
+	struct worker *w = ss->w;
+
+	atomic_fetch_add(&ss->li->ssl->hs_failed, 1);
+	atomic_fetch_add(&ss->li->fe->cnt.failed_req, 1);
+	hs_log(ss, why);
+	hs_end(ss);
+	close(ss->fd);
+	SSL_free(ss->ssl);
+	ev_free_later(w->loop, ss);
+	worker_stream_closed(w);
+}
+
+static void hs_step(struct ssl_sock *ss)
+{
+	struct worker *w = ss->w;
+	struct listener *li = ss->li;
+	char why[256];
+	int r, e, fd = ss->fd;
+
+	ERR_clear_error();
+	r = SSL_do_handshake(ss->ssl);
+	if (r == 1) {
+		ss->hs_done = true;
+		atomic_fetch_add(&li->ssl->hs_done, 1);
+		hs_end(ss);
+		/* the engine owns the socket from here; the TLS state
+		 * follows the fd */
+		if (sock_set(fd, ss) < 0) {
+			close(fd);
+			sock_free(ss);
+			worker_stream_closed(w);
+			return;
+		}
+		ss->w = NULL;
+		if (li->fe->mode == PX_MODE_HTTP)
+			http_accept(w, li, fd, (struct sockaddr *)&ss->peer, ss->plen);
+		else
+			stream_accept(w, li, fd, (struct sockaddr *)&ss->peer, ss->plen);
+		return;
+	}
+	e = SSL_get_error(ss->ssl, r);
+	if (e == SSL_ERROR_WANT_READ) {
+		ev_io_set(w->loop, &ss->io, EPOLLIN);
+		return;
+	}
+	if (e == SSL_ERROR_WANT_WRITE) {
+		ev_io_set(w->loop, &ss->io, EPOLLOUT);
+		return;
+	}
+	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+		snprintf(why, sizeof(why), "%s", errno ? strerror(errno) : "connection closed during handshake");
+	else
+		ssl_errors(why, sizeof(why));
+	hs_fail(ss, why);
+}
+
+static void hs_io(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	hs_step(io->data);
+}
+
+static void hs_timeout(struct ev_loop *loop, struct ev_timer *t)
+{
+	hs_fail(t->data, "timeout");
+}
+
+void ssl_sock_accept(struct worker *w, struct listener *li, int fd,
+		     const struct sockaddr *peer, socklen_t plen)
+{
+	struct ssl_sock *ss = xcalloc(1, sizeof(*ss));
+
+	ss->fd = fd;
+	ss->w = w;
+	ss->li = li;
+	memcpy(&ss->peer, peer, plen);
+	ss->plen = plen;
+	clock_gettime(CLOCK_REALTIME, &ss->accept_date);
+	ss->ssl = SSL_new(ssl_bind_default_ctx(li->ssl));
+	ev_io_init(&ss->io, hs_io, ss);
+	ev_timer_init(&ss->timer, hs_timeout, ss);
+	if (!ss->ssl || !SSL_set_fd(ss->ssl, fd)) {
+		ERR_clear_error();
+		close(fd);
+		sock_free(ss);
+		return;
+	}
+	SSL_set_accept_state(ss->ssl);
+	/* counted as a stream so that a stopping worker waits for it */
+	w->nstreams++;
+	ss->next = handshakes;
+	if (handshakes)
+		handshakes->prev = ss;
+	handshakes = ss;
+	if (ev_io_start(w->loop, &ss->io, fd, EPOLLIN) < 0) {
+		hs_fail(ss, "cannot poll the socket");
+		return;
+	}
+	/* HAProxy bounds the handshake with `timeout client` */
+	if (li->fe->timeouts.client)
+		ev_timer_start(w->loop, &ss->timer, li->fe->timeouts.client);
+	hs_step(ss);
+}
+
+void ssl_sock_kill_handshakes(struct worker *w)
+{
+	while (handshakes) {
+		struct ssl_sock *ss = handshakes;
+
+		hs_end(ss);
+		close(ss->fd);
+		SSL_free(ss->ssl);
+		ev_free_later(w->loop, ss);
+		worker_stream_closed(w);
+	}
+}
+
+/* ---- server side ---- */
+
+static int attach_client(int fd, SSL_CTX *ctx, const char *sni, const char *verifyhost)
+{
+	struct ssl_sock *ss;
+
+	if (!ctx)
+		return -EINVAL;
+	ss = xcalloc(1, sizeof(*ss));
+	ss->fd = fd;
+	ss->ssl = SSL_new(ctx);
+	if (!ss->ssl || !SSL_set_fd(ss->ssl, fd)) {
+		ERR_clear_error();
+		sock_free(ss);
+		return -ENOMEM;
+	}
+	SSL_set_connect_state(ss->ssl);
+	if (sni && *sni)
+		SSL_set_tlsext_host_name(ss->ssl, sni);
+	/* with verification on, the name checked is verifyhost, or the SNI
+	 * sent, as HAProxy does */
+	if (SSL_get_verify_mode(ss->ssl) & SSL_VERIFY_PEER) {
+		const char *host = verifyhost ? verifyhost : sni;
+
+		if (host && *host)
+			SSL_set1_host(ss->ssl, host);
+	}
+	ERR_clear_error();
+	if (sock_set(fd, ss) < 0) {
+		sock_free(ss);
+		return -EMFILE;
+	}
+	return 0;
+}
+
+int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn)
+{
+	const struct ssl_srv *s = srv->ssl;
+	char sni[256] = "";
+
+	if (s->sni) {
+		struct smp *o = xmalloc(sizeof(*o));
+
+		if (sample_eval(s->sni, txn, 0, o) && !o->is_int)
+			snprintf(sni, sizeof(sni), "%.*s", (int)o->len, o->p);
+		free(o);
+	}
+	return attach_client(fd, s->ctx, sni, s->verifyhost);
+}
+
+int ssl_sock_attach_check(int fd, struct server *srv)
+{
+	struct ssl_srv *s = srv->ssl;
+
+	/* a `connect ssl` rule written after the server line: the context
+	 * is built at the first check (checks run on one thread) */
+	if (!s || !s->ctx) {
+		char err[512];
+
+		if (!s)
+			s = srv->ssl = xcalloc(1, sizeof(*s));
+		s->ctx = ssl_srv_build(s, s->g, err, sizeof(err));
+		if (!s->ctx) {
+			log_err("server %s/%s: cannot set up TLS for checks: %s", srv->px->id, srv->id, err);
+			return -EINVAL;
+		}
+	}
+
+	return attach_client(fd, s ? s->ctx : NULL, s ? s->check_sni : NULL, s ? s->verifyhost : NULL);
+}
+
+int xprt_connect_step(int fd, uint32_t events, uint32_t *want, char *why, size_t whylen)
+{
+	struct ssl_sock *ss = sock_get(fd);
+	int r, e;
+
+	if (why && whylen)
+		why[0] = 0;
+	*want = EPOLLOUT;
+	if (!ss || !ss->tcp_ok) {
+		int err = 0;
+		socklen_t len = sizeof(err);
+
+		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
+			return 0;
+		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+			err = errno;
+		if (err || (events & (EPOLLERR | EPOLLHUP))) {
+			errno = err ? err : ECONNREFUSED;
+			return -1;
+		}
+		if (!ss)
+			return 1;
+		ss->tcp_ok = true;
+	}
+	ERR_clear_error();
+	r = SSL_do_handshake(ss->ssl);
+	if (r == 1) {
+		ss->hs_done = true;
+		return 1;
+	}
+	e = SSL_get_error(ss->ssl, r);
+	if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+		*want = e == SSL_ERROR_WANT_READ ? EPOLLIN : EPOLLOUT;
+		return 0;
+	}
+	ss->failed = true;
+	if (why && whylen) {
+		if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
+			snprintf(why, whylen, "SSL handshake failure (%s)",
+				 errno ? strerror(errno) : "connection closed");
+		else {
+			char ebuf[200];
+
+			snprintf(why, whylen, "SSL handshake failure (%s)", ssl_errors(ebuf, sizeof(ebuf)));
+		}
+	}
+	ERR_clear_error();
+	errno = ECONNABORTED;
+	return -1;
+}
+
+/* ---- transport ---- */
+
+ssize_t xprt_recv(int fd, void *buf, size_t len, int flags)
+{
+	struct ssl_sock *ss = sock_get(fd);
+	size_t got = 0;
+
+	if (!ss)
+		return recv(fd, buf, len, flags);
+	while (got < len) {
+		size_t n = 0;
+		int e;
+
+		ERR_clear_error();
+		if (SSL_read_ex(ss->ssl, (char *)buf + got, len - got, &n)) {
+			got += n;
+			continue;
+		}
+		e = SSL_get_error(ss->ssl, 0);
+		if (got)
+			break;
+		if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
+			errno = EAGAIN;
+			return -1;
+		}
+		if (e == SSL_ERROR_ZERO_RETURN)
+			return 0;
+		if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0 && errno == 0)
+			return 0;   /* EOF without close_notify */
+		ss->failed = true;
+		ERR_clear_error();
+		errno = ECONNRESET;
+		return -1;
+	}
+	return (ssize_t)got;
+}
+
+static ssize_t ssl_write_buf(struct ssl_sock *ss, const char *p, size_t len, bool *blocked)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		size_t n = 0;
+		int e;
+
+		ERR_clear_error();
+		if (SSL_write_ex(ss->ssl, p + done, len - done, &n)) {
+			done += n;
+			continue;
+		}
+		e = SSL_get_error(ss->ssl, 0);
+		if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
+			*blocked = true;
+			break;
+		}
+		ss->failed = true;
+		ERR_clear_error();
+		if (done)
+			break;
+		errno = e == SSL_ERROR_SYSCALL && errno ? errno : EPIPE;
+		return -1;
+	}
+	return (ssize_t)done;
+}
+
+ssize_t xprt_sendmsg(int fd, const struct msghdr *msg, int flags)
+{
+	struct ssl_sock *ss = sock_get(fd);
+	size_t total = 0;
+	bool blocked = false;
+
+	if (!ss)
+		return sendmsg(fd, msg, flags);
+	for (size_t i = 0; i < msg->msg_iovlen && !blocked; i++) {
+		const struct iovec *v = &msg->msg_iov[i];
+		ssize_t n = ssl_write_buf(ss, v->iov_base, v->iov_len, &blocked);
+
+		if (n < 0) {
+			if (total)
+				break;
+			return -1;
+		}
+		total += (size_t)n;
+		if ((size_t)n < v->iov_len)
+			break;
+	}
+	if (!total && blocked) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return (ssize_t)total;
+}
+
+ssize_t xprt_send(int fd, const void *buf, size_t len, int flags)
+{
+	struct ssl_sock *ss = sock_get(fd);
+	bool blocked = false;
+	ssize_t n;
+
+	if (!ss)
+		return send(fd, buf, len, flags);
+	n = ssl_write_buf(ss, buf, len, &blocked);
+	if (n == 0 && blocked) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return n;
+}
+
+/* close_notify, then the TCP FIN. A full socket buffer loses the alert,
+ * which peers take as a plain EOF: no reason to wait for room. */
+int xprt_shutw(int fd)
+{
+	struct ssl_sock *ss = sock_get(fd);
+
+	if (ss && ss->hs_done && !ss->failed && !ss->shut_sent) {
+		ss->shut_sent = true;
+		ERR_clear_error();
+		SSL_shutdown(ss->ssl);
+		ERR_clear_error();
+	}
+	return shutdown(fd, SHUT_WR);
+}
+
+int xprt_close(int fd)
+{
+	struct ssl_sock *ss = sock_get(fd);
+
+	if (ss) {
+		if (ss->hs_done && !ss->failed && !ss->shut_sent) {
+			ERR_clear_error();
+			SSL_shutdown(ss->ssl);
+			ERR_clear_error();
+		}
+		atomic_store_explicit(&fd_table[fd], NULL, memory_order_release);
+		sock_free(ss);
+	}
+	return close(fd);
+}
+
+/* ---- sample fetches ---- */
+
+static bool smp_str(struct smp *o, const char *s, size_t len)
+{
+	if (len >= sizeof(o->buf))
+		len = sizeof(o->buf) - 1;
+	memcpy(o->buf, s, len);
+	o->buf[len] = 0;
+	o->p = o->buf;
+	o->len = len;
+	o->is_int = false;
+	return true;
+}
+
+static bool smp_int(struct smp *o, long long v)
+{
+	int n = snprintf(o->buf, sizeof(o->buf), "%lld", v);
+
+	o->num = v;
+	o->is_int = true;
+	o->p = o->buf;
+	o->len = (size_t)n;
+	return true;
+}
+
+bool ssl_smp_fc(const struct ssl_sock *ss, struct smp *o)
+{
+	return smp_int(o, ss != NULL);
+}
+
+bool ssl_smp_fc_sni(const struct ssl_sock *ss, struct smp *o)
+{
+	const char *n = ss ? SSL_get_servername(ss->ssl, TLSEXT_NAMETYPE_host_name) : NULL;
+
+	return n ? smp_str(o, n, strlen(n)) : false;
+}
+
+bool ssl_smp_fc_protocol(const struct ssl_sock *ss, struct smp *o)
+{
+	const char *v = ss ? SSL_get_version(ss->ssl) : NULL;
+
+	return v ? smp_str(o, v, strlen(v)) : false;
+}
+
+bool ssl_smp_fc_alpn(const struct ssl_sock *ss, struct smp *o)
+{
+	const unsigned char *p = NULL;
+	unsigned len = 0;
+
+	if (!ss)
+		return false;
+	SSL_get0_alpn_selected(ss->ssl, &p, &len);
+	return p && len ? smp_str(o, (const char *)p, len) : false;
+}
+
+bool ssl_smp_fc_cipher(const struct ssl_sock *ss, struct smp *o)
+{
+	const char *c = ss ? SSL_get_cipher_name(ss->ssl) : NULL;
+
+	return c ? smp_str(o, c, strlen(c)) : false;
+}
+
+bool ssl_smp_c_verify(const struct ssl_sock *ss, struct smp *o)
+{
+	return ss ? smp_int(o, SSL_get_verify_result(ss->ssl)) : false;
+}
+
+bool ssl_smp_c_used(const struct ssl_sock *ss, struct smp *o)
+{
+	X509 *x = ss ? SSL_get0_peer_certificate(ss->ssl) : NULL;
+
+	return ss ? smp_int(o, x != NULL) : false;
+}
+
+/* A DN as HAProxy prints it by default: "/C=FR/O=Org/CN=name". */
+static bool smp_dn(X509_NAME *name, struct smp *o)
+{
+	size_t off = 0;
+
+	if (!name)
+		return false;
+	for (int i = 0; i < X509_NAME_entry_count(name); i++) {
+		X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+		ASN1_STRING *d = X509_NAME_ENTRY_get_data(e);
+		int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+		const char *sn = nid != NID_undef ? OBJ_nid2sn(nid) : "?";
+		int n = snprintf(o->buf + off, sizeof(o->buf) - off, "/%s=%.*s", sn,
+				 ASN1_STRING_length(d), (const char *)ASN1_STRING_get0_data(d));
+
+		if (n < 0 || (size_t)n >= sizeof(o->buf) - off)
+			return false;
+		off += (size_t)n;
+	}
+	o->p = o->buf;
+	o->len = off;
+	o->is_int = false;
+	return true;
+}
+
+bool ssl_smp_c_s_dn(const struct ssl_sock *ss, struct smp *o)
+{
+	X509 *x = ss ? SSL_get0_peer_certificate(ss->ssl) : NULL;
+
+	return x ? smp_dn(X509_get_subject_name(x), o) : false;
+}
+
+bool ssl_smp_c_i_dn(const struct ssl_sock *ss, struct smp *o)
+{
+	X509 *x = ss ? SSL_get0_peer_certificate(ss->ssl) : NULL;
+
+	return x ? smp_dn(X509_get_issuer_name(x), o) : false;
+}
