@@ -28,6 +28,8 @@ struct cluster;
 struct cluster_member {
 	uint32_t id;          /* Corosync node id (1 for the local layer) */
 	char name[64];        /* node name: nodelist name, else ring0_addr */
+	bool node_down;       /* in a `left` list: its node left the Corosync
+				 membership (not only vigild) */
 };
 
 struct cluster_events {

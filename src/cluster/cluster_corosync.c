@@ -190,8 +190,10 @@ static void cc_from_cpg(const struct cluster_member *names, int nnames,
 	qsort(list, n, sizeof(*list), cc_cmp_addr);
 	for (size_t i = 0; i < n; i++) {
 		cc_member(names, nnames, self, list[i].nodeid, &out[i]);
-		if (failed)
+		if (failed) {
 			failed[i] = list[i].reason != CPG_REASON_LEAVE;
+			out[i].node_down = list[i].reason == CPG_REASON_NODEDOWN;
+		}
 	}
 }
 

@@ -530,6 +530,8 @@ void ctl_run_remote(struct controller *ctl, struct remote_op *ro)
 /* ---------------------------------------------------------------- */
 /* Fencing (the DC's) */
 
+static void fence_actions_finished(struct controller *ctl, const char *node, bool failed);
+
 struct fence_job {
 	struct controller *ctl;
 	char *target;
@@ -556,6 +558,11 @@ static void fence_done(void *arg, const struct exec_op *op, const struct exec_re
 	if (res->status == EXEC_DONE && res->rc == OCF_SUCCESS) {
 		log_notice("Node %s was fenced by %s", j->target, j->device);
 		msg_send_fenced(ctl, j->target);
+		ctl->fenced_unconfirmed++;
+		/* The recovery goes on at once, without waiting for that
+		 * message to come back: whatever is sent from now on (the
+		 * starts it allows) is delivered after it, on every node. */
+		fence_actions_finished(ctl, j->target, false);
 	} else {
 		char *why = xasprintf("%s: %s", j->device, res->reason ? res->reason : exec_rc_name(res->rc));
 
@@ -761,17 +768,33 @@ static struct tr_action *fence_action_for(struct controller *ctl, const char *no
 	return NULL;
 }
 
-void ctl_fence_applied(struct controller *ctl, const char *node)
+/* The running transition asked to fence `node` (whether that action is
+ * still running or already done). */
+static bool tr_fences(const struct controller *ctl, const char *node)
+{
+	const struct transition *tr = ctl->tr;
+
+	for (int i = 0; ctl->is_dc && tr && i < tr->nacts; i++)
+		if (tr->acts[i].fence && !strcmp(tr->acts[i].node, node))
+			return true;
+	return false;
+}
+
+static void fence_actions_finished(struct controller *ctl, const char *node, bool failed)
 {
 	struct tr_action *a;
-	bool expected = false;
 
 	/* Finishing an action may end (and free) the transition: look the
 	 * next one up again each time. */
-	while ((a = fence_action_for(ctl, node))) {
-		expected = true;
-		tr_action_finished(ctl, a, false);
-	}
+	while ((a = fence_action_for(ctl, node)))
+		tr_action_finished(ctl, a, failed);
+}
+
+void ctl_fence_applied(struct controller *ctl, const char *node)
+{
+	bool expected = tr_fences(ctl, node);
+
+	fence_actions_finished(ctl, node, false);
 	/* The transition's own fencing goes on with its recovery; a fencing
 	 * it did not ask for is news to decide on. */
 	if (!expected)
@@ -782,10 +805,7 @@ void ctl_fence_applied(struct controller *ctl, const char *node)
 
 void ctl_fence_failed(struct controller *ctl, const char *node)
 {
-	struct tr_action *a;
-
-	while ((a = fence_action_for(ctl, node)))
-		tr_action_finished(ctl, a, true);
+	fence_actions_finished(ctl, node, true);
 }
 
 static bool deps_done(const struct transition *tr, const struct tr_action *a)
@@ -1071,9 +1091,16 @@ static void arm_recheck(struct controller *ctl, const struct sched_cluster *c)
 
 /* votequorum and CPG report separately: a node that just joined may know
  * the new members before its quorum view includes them (and says "no
- * quorum" meanwhile). Decide only on a quorum view that has every member. */
+ * quorum" meanwhile), and a node whose peers just vanished may still hold
+ * the view from before (which says "quorate" to a minority). Decide only
+ * on a quorum view that has every member and none of the nodes that left
+ * Corosync. */
 static bool quorum_current(const struct controller *ctl)
 {
+	for (int g = 0; g < ctl->ngone_wait; g++)
+		for (int i = 0; i < ctl->ncnodes; i++)
+			if (ctl->cnodes[i].id == ctl->gone_wait[g])
+				return false;
 	for (int m = 0; m < ctl->nmembers; m++) {
 		bool found = false;
 
@@ -1101,20 +1128,23 @@ static bool all_probed(struct controller *ctl, const struct sched_cluster *c)
 
 /* At start, nodes of the configuration that have not joined yet are
  * waited for during dc-deadtime (Pacemaker's default: 20 s) before they
- * are treated as lost (and fenced, with startup-fencing). */
+ * are treated as lost (and fenced, with startup-fencing). Once every node
+ * has been seen, a node that leaves is lost at once: the wait is for
+ * nodes still booting, not for a failure. */
 static uint64_t startup_wait_ms(struct controller *ctl, const struct sched_cluster *c)
 {
 	const char *v = sched_attrs_get(&c->props, "dc-deadtime");
 	long long deadtime = 20000;
 	uint64_t elapsed = ev_now_ms(ctl->loop) - ctl->started_ms;
 
+	if (ctl->all_joined)
+		return 0;
 	if (v && sched_parse_interval_ms(v, &deadtime))
 		deadtime = 20000;
-	if (elapsed >= (uint64_t)deadtime)
-		return 0;
 	for (int i = 0; i < c->nnodes; i++)
 		if (!is_member(ctl, c->nodes[i]->uname))
-			return (uint64_t)deadtime - elapsed;
+			return elapsed >= (uint64_t)deadtime ? 0 : (uint64_t)deadtime - elapsed;
+	ctl->all_joined = true;
 	return 0;
 }
 
@@ -1135,6 +1165,13 @@ static void run_scheduler(struct controller *ctl)
 	c = ctl_unpack(ctl, err, sizeof(err));
 	if (!c) {
 		log_err("Cannot read the cluster state: %s", err);
+		return;
+	}
+	if (ctl->fenced_unconfirmed) {
+		/* A decision now would not know of the fencing and order it
+		 * again; the message's delivery brings us back. */
+		log_debug("Not deciding now: a fencing result is being delivered");
+		sched_cluster_free(c);
 		return;
 	}
 	if (!quorum_current(ctl)) {
@@ -1272,6 +1309,7 @@ void controller_free(struct controller *ctl)
 	free(ctl->members);
 	free(ctl->cnodes);
 	free(ctl->hello_wait);
+	free(ctl->gone_wait);
 	free(ctl->dc);
 	free(ctl->schedule_reason);
 	free(ctl->node);

@@ -112,6 +112,11 @@ struct controller {
 	char *dc;                /* designated controller: lowest member id */
 	bool is_dc;
 	bool synced;             /* every member's hello seen since the change */
+	int fenced_unconfirmed;  /* "fenced" messages this DC sent that have not
+				    come back: no decision until they have */
+	uint32_t *gone_wait;     /* nodes that left Corosync, until the quorum
+				    view has them out */
+	int ngone_wait;
 	uint32_t *hello_wait;    /* members not heard from yet */
 	int nhello_wait;
 	long long max_version;   /* highest configuration version announced */
@@ -120,6 +125,8 @@ struct controller {
 	struct waiter *waiters;
 	int busy;                /* operations this node runs for the DC */
 	uint64_t started_ms;     /* loop clock when vigild started */
+	bool all_joined;         /* every configured node has been a member since
+				    then: the start-up wait (dc-deadtime) is over */
 	bool corosync;
 	bool shutting_down;
 	uint64_t synced_at;

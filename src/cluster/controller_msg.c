@@ -481,12 +481,15 @@ static void apply_exec(struct controller *ctl, const struct fields *f)
 }
 
 /* NODE was fenced: it is down, cleanly, and runs nothing. */
-static void apply_fenced(struct controller *ctl, const struct fields *f)
+static void apply_fenced(struct controller *ctl, const struct cluster_member *from,
+			 const struct fields *f)
 {
 	struct xml_node *st, *lrm;
 
 	if (f->n != 2)
 		return;
+	if (from->id == cluster_self(ctl->cl)->id && ctl->fenced_unconfirmed > 0)
+		ctl->fenced_unconfirmed--;
 	st = ctl_node_state(ctl, f->v[1]);
 	lrm = xml_child(st, "lrm");
 	if (lrm)
@@ -614,7 +617,7 @@ static void on_message(void *arg, const struct cluster_member *from, const void 
 	else if (!strcmp(kind, "exec"))
 		apply_exec(ctl, &f);
 	else if (!strcmp(kind, "fenced"))
-		apply_fenced(ctl, &f);
+		apply_fenced(ctl, from, &f);
 	else if (!strcmp(kind, "fence-failed"))
 		apply_fence_failed(ctl, &f);
 	else if (!strcmp(kind, "nodestatus"))
@@ -664,6 +667,23 @@ static void update_node_states(struct controller *ctl)
 	}
 }
 
+/* gone_wait: the ids of nodes that left Corosync's membership, kept until
+ * votequorum's view has them out too (see quorum_current()). */
+static void gone_wait_remove(struct controller *ctl, uint32_t id)
+{
+	for (int i = 0; i < ctl->ngone_wait; i++)
+		if (ctl->gone_wait[i] == id) {
+			ctl->gone_wait[i--] = ctl->gone_wait[--ctl->ngone_wait];
+		}
+}
+
+static void gone_wait_add(struct controller *ctl, uint32_t id)
+{
+	gone_wait_remove(ctl, id);
+	ctl->gone_wait = xrealloc(ctl->gone_wait, (ctl->ngone_wait + 1) * sizeof(uint32_t));
+	ctl->gone_wait[ctl->ngone_wait++] = id;
+}
+
 static void on_membership(void *arg, const struct cluster_member *members, int n,
 			  const struct cluster_member *left, const bool *left_failed, int nleft,
 			  const struct cluster_member *joined, int njoined)
@@ -677,12 +697,16 @@ static void on_membership(void *arg, const struct cluster_member *members, int n
 		 * expected up, so it is unclean until fenced. */
 		if (!left_failed[i])
 			xml_set(st, "expected", "down");
+		if (left[i].node_down)
+			gone_wait_add(ctl, left[i].id);
 		log_notice("Node %s left the cluster%s", left[i].name,
 			   left_failed[i] ? " (failed)" : "");
 	}
-	for (int i = 0; i < njoined; i++)
+	for (int i = 0; i < njoined; i++) {
+		gone_wait_remove(ctl, joined[i].id);
 		if (strcmp(joined[i].name, ctl->node))
 			log_notice("Node %s joined the cluster", joined[i].name);
+	}
 	free(ctl->members);
 	ctl->members = xmalloc((n + 1) * sizeof(*members));
 	memcpy(ctl->members, members, n * sizeof(*members));
@@ -691,6 +715,14 @@ static void on_membership(void *arg, const struct cluster_member *members, int n
 	ctl->dc = n ? xstrdup(members[0].name) : NULL;
 	ctl->is_dc = n && !strcmp(members[0].name, ctl->node);
 	update_node_states(ctl);
+	if (njoined == 0 && ctl->synced) {
+		/* Only departures: virtual synchrony has given every survivor
+		 * the same messages before this change, so their states agree
+		 * and there is nothing to exchange; decide at once. */
+		ctl_membership_changed(ctl);
+		ctl_state_changed(ctl, "a node left");
+		return;
+	}
 	/* Synchronise: everyone announces its version and its own status. */
 	ctl->synced = false;
 	free(ctl->hello_wait);
@@ -715,6 +747,14 @@ static void on_quorum(void *arg, bool quorate, const struct cluster_member *node
 	ctl->cnodes = xmalloc((n + 1) * sizeof(*nodes));
 	memcpy(ctl->cnodes, nodes, n * sizeof(*nodes));
 	ctl->ncnodes = n;
+	for (int i = 0; i < ctl->ngone_wait; i++) {
+		bool still = false;
+
+		for (int k = 0; k < n && !still; k++)
+			still = nodes[k].id == ctl->gone_wait[i];
+		if (!still)
+			gone_wait_remove(ctl, ctl->gone_wait[i--]);
+	}
 	update_node_states(ctl);
 	ctl_state_changed(ctl, quorate ? "quorum or nodes changed" : "quorum lost");
 }

@@ -130,7 +130,8 @@ class VigilCluster:
                                   "--state-dir", os.path.join(self.cc.node_dir(i), "vigil"),
                                   "--socket", self.sock(i),
                                   "--helper-dir", os.path.join(BUILD, "helpers"),
-                                  "--fence-dir", FENCE_DIR, "--log-level", "info"],
+                                  "--fence-dir", FENCE_DIR,
+                                  "--log-level", os.environ.get("VIGIL_LOG_LEVEL", "info")],
                               stdout=log, stderr=subprocess.STDOUT)
         log.close()
         self.vigild[i] = p
