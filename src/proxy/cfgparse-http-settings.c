@@ -485,14 +485,8 @@ void cfg_http_inherit(struct proxy *d, const struct proxy *s)
 		D->ck_httponly = S->ck_httponly;
 		D->ck_secure = S->ck_secure;
 		for (int i = 0; i < S->nerrs; i++) {
-			struct http_errmsg m = S->errs[i];
-
-			m.head = dup_or_null(m.head);
-			m.content_type = dup_or_null(m.content_type);
-			m.body = xmalloc(m.body_len + 1);
-			memcpy(m.body, S->errs[i].body, m.body_len + 1);
 			D->errs = xrealloc(D->errs, sizeof(*D->errs) * (size_t)(D->nerrs + 1));
-			D->errs[D->nerrs++] = m;
+			http_errmsg_copy(&D->errs[D->nerrs++], &S->errs[i]);
 		}
 	}
 }
@@ -551,6 +545,7 @@ void cfg_http_post_parse(struct cfgparse *p)
 		    http_log_format_compile(px, ferr, sizeof(ferr)) < 0)
 			cfg_alert_raw(p, "%s '%s': failed to parse log-format : %s.", cfg_proxy_kind(px), px->id, ferr);
 	}
+	cfg_http_errors_resolve(p);
 	sample_resolve_all(c, report_alert, p);
 	for (int i = 0; i < c->nproxies; i++) {
 		struct proxy *px = c->proxies[i];

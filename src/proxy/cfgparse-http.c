@@ -151,7 +151,59 @@ static void add_errmsg(struct proxy *px, int status, struct http_errmsg *m)
 	R->errs[R->nerrs++] = *m;
 }
 
-/* errorfile CODE FILE | errorloc/errorloc302/errorloc303 CODE URL */
+static int parse_reply_opts(struct cfgparse *p, const char *who, const char *a, char **av, int n,
+			    struct http_rule *r, bool deny, char *err, size_t errlen);
+
+/* Read and parse an errorfile: a whole HTTP response. */
+static int load_errorfile(const char *path, struct http_errmsg *m, char *err, size_t errlen)
+{
+	char *data;
+	size_t len;
+	int rc;
+
+	if (read_file(path, &data, &len) < 0) {
+		snprintf(err, errlen, "error opening file '%s'.", path);
+		return -EINVAL;
+	}
+	rc = parse_response(data, len, m, err, errlen, path);
+	free(data);
+	if (rc == 0)
+		m->reason_status = m->status;
+	return rc;
+}
+
+/* errorfiles NAME [CODE...]: kept as a reference, resolved after parsing
+ * in declaration order with the other error messages (the last one
+ * written for a status wins, as in HAProxy). */
+static int kw_errorfiles(struct cfgparse *p, char **args, int argc, char *err, size_t errlen)
+{
+	struct http_errmsg m;
+	long long code;
+
+	if (argc < 2) {
+		snprintf(err, errlen, "%s : expects <name> as argument.", args[0]);
+		return CFG_ERR;
+	}
+	memset(&m, 0, sizeof(m));
+	for (int i = 2; i < argc; i++) {
+		if (parse_int(args[i], 0, 999, &code) || !errfile_code_ok((int)code)) {
+			snprintf(err, errlen, "%s : status code '%s' not handled.", args[0], args[i]);
+			free(m.ref_codes);
+			return CFG_ERR;
+		}
+		m.ref_codes = xrealloc(m.ref_codes, sizeof(int) * (size_t)(m.nref_codes + 1));
+		m.ref_codes[m.nref_codes++] = (int)code;
+	}
+	m.ref = xstrdup(args[1]);
+	m.file = p->file;
+	m.line = p->line;
+	m.body = xstrdup("");
+	add_errmsg(p->cur->px, 0, &m);
+	return CFG_OK;
+}
+
+/* errorfile CODE FILE | errorloc/errorloc302/errorloc303 CODE URL |
+ * errorfiles NAME [CODE...] */
 int cfg_kw_errorfile(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
 		     char *err, size_t errlen)
 {
@@ -161,10 +213,8 @@ int cfg_kw_errorfile(struct cfgparse *p, char **args, int argc, const struct cfg
 	char perr[512];
 
 	cfg_note_http_only(p, args[0]);
-	if (strcmp(args[0], "errorfiles") == 0) {
-		snprintf(err, errlen, "'errorfiles' (and 'http-errors' sections) is not supported by vigil-proxy yet.");
-		return CFG_ERR;
-	}
+	if (strcmp(args[0], "errorfiles") == 0)
+		return kw_errorfiles(p, args, argc, err, errlen);
 	if (argc != 3) {
 		snprintf(err, errlen, "%s : expects <status_code> and <%s> as arguments.", args[0],
 			 strcmp(args[0], "errorfile") == 0 ? "file" : "url");
@@ -175,20 +225,10 @@ int cfg_kw_errorfile(struct cfgparse *p, char **args, int argc, const struct cfg
 		return CFG_ERR;
 	}
 	if (strcmp(args[0], "errorfile") == 0) {
-		char *data;
-		size_t len;
-
-		if (read_file(args[2], &data, &len) < 0) {
-			snprintf(err, errlen, "errorfile : error opening file '%s'.", args[2]);
-			return CFG_ERR;
-		}
-		if (parse_response(data, len, &m, perr, sizeof(perr), args[2]) < 0) {
-			free(data);
+		if (load_errorfile(args[2], &m, perr, sizeof(perr)) < 0) {
 			snprintf(err, errlen, "errorfile : %s", perr);
 			return CFG_ERR;
 		}
-		free(data);
-		m.reason_status = m.status;
 	} else {
 		int rc = strcmp(args[0], "errorloc303") == 0 ? 303 : 302;
 
@@ -197,15 +237,313 @@ int cfg_kw_errorfile(struct cfgparse *p, char **args, int argc, const struct cfg
 		m.head = xasprintf("location: %s\r\n", args[2]);
 		m.body = xstrdup("");
 	}
-	{
-		int sent = m.reason_status;
-
-		add_errmsg(px, (int)code, &m);
-		/* the response keeps the file's own status */
-		http_rules_of(px)->errs[http_rules_of(px)->nerrs - 1].status = (int)code;
-		http_rules_of(px)->errs[http_rules_of(px)->nerrs - 1].reason_status = sent;
-	}
+	/* the response keeps the file's own status (reason_status) */
+	add_errmsg(px, (int)code, &m);
 	return CFG_OK;
+}
+
+/* ---- http-errors sections ---- */
+
+struct cfg_http_errors {
+	char *name;                /* from malloc() */
+	const char *file;
+	int line;
+	struct http_errmsg *msgs;  /* errorfile lines, in order */
+	int nmsgs;
+	struct cfg_http_errors *next;
+};
+
+static struct cfg_http_errors *http_errors_find(struct cfgparse *p, const char *name)
+{
+	for (struct cfg_http_errors *e = p->http_errors; e; e = e->next)
+		if (strcmp(e->name, name) == 0)
+			return e;
+	return NULL;
+}
+
+/* The last message a section has for `status`, or NULL. */
+static const struct http_errmsg *http_errors_msg(const struct cfg_http_errors *e, int status)
+{
+	for (int i = e->nmsgs - 1; i >= 0; i--)
+		if (e->msgs[i].status == status)
+			return &e->msgs[i];
+	return NULL;
+}
+
+int cfg_http_errors_section(struct cfgparse *p, char **args, int argc)
+{
+	struct cfg_http_errors *e, *prev;
+
+	p->cur_http_errors = NULL;
+	if (argc < 2) {
+		cfg_alert(p, "missing name for http-errors section.");
+		return CFG_ERR;
+	}
+	if (argc > 2) {
+		cfg_alert(p, "'http-errors' : cannot handle unexpected argument '%s'.", args[2]);
+		return CFG_ERR;
+	}
+	if ((prev = http_errors_find(p, args[1])) != NULL) {
+		cfg_alert(p, "http-errors section '%s' has the same name as another http-errors section declared at %s:%d.",
+			  args[1], prev->file, prev->line);
+		return CFG_ERR;
+	}
+	e = xcalloc(1, sizeof(*e));
+	e->name = xstrdup(args[1]);
+	e->file = p->file;
+	e->line = p->line;
+	e->next = p->http_errors;
+	p->http_errors = e;
+	p->cur_http_errors = e;
+	return CFG_OK;
+}
+
+int cfg_http_errors_line(struct cfgparse *p, char **args, int argc)
+{
+	struct cfg_http_errors *e = p->cur_http_errors;
+	struct http_errmsg m;
+	long long code;
+	char perr[512];
+
+	if (!e)
+		return CFG_ERR;   /* the section line was refused */
+	if (strcmp(args[0], "errorfile") != 0) {
+		cfg_alert(p, "unknown keyword '%s' in 'http-errors' section", args[0]);
+		return CFG_ERR;
+	}
+	if (argc != 3) {
+		cfg_alert(p, "%s : expects <status_code> and <file> as arguments.", args[0]);
+		return CFG_ERR;
+	}
+	if (parse_int(args[1], 0, 999, &code) || !errfile_code_ok((int)code)) {
+		cfg_alert(p, "%s : status code '%s' not handled.", args[0], args[1]);
+		return CFG_ERR;
+	}
+	if (load_errorfile(args[2], &m, perr, sizeof(perr)) < 0) {
+		cfg_alert(p, "errorfile : %s", perr);
+		return CFG_ERR;
+	}
+	m.status = (int)code;
+	e->msgs = xrealloc(e->msgs, sizeof(*e->msgs) * (size_t)(e->nmsgs + 1));
+	e->msgs[e->nmsgs++] = m;
+	return CFG_OK;
+}
+
+/* The proxy's error messages with every `errorfiles` reference replaced
+ * by the section's messages it names, in place (order kept). */
+static void resolve_errorfiles(struct cfgparse *p, struct proxy *px)
+{
+	struct http_rules *R = px->http.rules;
+	struct http_errmsg *out = NULL;
+	int nout = 0;
+
+	if (!R)
+		return;
+	for (int i = 0; i < R->nerrs; i++) {
+		struct http_errmsg *m = &R->errs[i];
+		const struct cfg_http_errors *e;
+
+		if (!m->ref) {
+			out = xrealloc(out, sizeof(*out) * (size_t)(nout + 1));
+			out[nout++] = *m;
+			continue;
+		}
+		e = http_errors_find(p, m->ref);
+		if (!e) {
+			cfg_alert_raw(p, "proxy '%s': unknown http-errors section '%s' (at %s:%d).",
+				      px->id, m->ref, m->file, m->line);
+		} else {
+			for (size_t c = 0; c < ARRAY_SIZE(errfile_codes); c++) {
+				const struct http_errmsg *src = http_errors_msg(e, errfile_codes[c]);
+				bool named = m->nref_codes == 0;
+
+				for (int k = 0; k < m->nref_codes; k++)
+					named |= m->ref_codes[k] == errfile_codes[c];
+				if (!named)
+					continue;
+				if (!src) {
+					if (m->nref_codes)
+						cfg_warn_raw(p, "config: proxy '%s' : status '%d' not declared in http-errors section '%s' (at %s:%d).",
+							     px->id, errfile_codes[c], e->name, m->file, m->line);
+					continue;
+				}
+				out = xrealloc(out, sizeof(*out) * (size_t)(nout + 1));
+				http_errmsg_copy(&out[nout], src);
+				nout++;
+			}
+		}
+		http_errmsg_release(m);
+	}
+	free(R->errs);
+	R->errs = out;
+	R->nerrs = nout;
+}
+
+/* `... errorfiles NAME` of a return/deny rule or http-error: the
+ * section's message for the rule's status, or nothing (then the proxy's
+ * own page is used, as HAProxy does). */
+static void resolve_rule_errorfiles(struct cfgparse *p, struct proxy *px, struct http_rule *r, int defstatus)
+{
+	const struct cfg_http_errors *e;
+	const struct http_errmsg *src;
+
+	if (!r->errfiles_name)
+		return;
+	e = http_errors_find(p, r->errfiles_name);
+	if (!e) {
+		cfg_alert_raw(p, "parsing [%s:%d] : %s '%s': unknown http-errors section '%s'.",
+			      r->file, r->line, cfg_proxy_kind(px), px->id, r->errfiles_name);
+		return;
+	}
+	src = http_errors_msg(e, r->status ? r->status : defstatus);
+	if (src) {
+		r->errmsg = xmalloc(sizeof(*r->errmsg));
+		http_errmsg_copy(r->errmsg, src);
+	} else {
+		r->body_is_errorfile = true;
+	}
+	xfree(&r->errfiles_name);
+}
+
+void cfg_http_errors_resolve(struct cfgparse *p)
+{
+	struct pxconf *c = p->conf;
+
+	for (int i = 0; i < c->nproxies; i++) {
+		struct proxy *px = c->proxies[i];
+		struct http_rules *R = px->http.rules;
+
+		resolve_errorfiles(p, px);
+		if (!R)
+			continue;
+		for (int j = 0; j < R->nreq; j++)
+			resolve_rule_errorfiles(p, px, &R->req[j], R->req[j].act == HA_DENY ? 403 : 200);
+		for (int j = 0; j < R->nrsp; j++)
+			resolve_rule_errorfiles(p, px, &R->rsp[j], R->rsp[j].act == HA_DENY ? 502 : 200);
+	}
+}
+
+/* http-error status CODE [content-type T] [default-errorfiles |
+ * errorfile F | errorfiles S | file F | string S] [hdr NAME VALUE]...:
+ * the proxy's message for CODE, like an errorfile. */
+int cfg_kw_http_error(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		      char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+	struct http_rule r;
+	struct http_errmsg m;
+	struct strbuf head = STRBUF_INIT;
+	char perr[768];
+	int rc = CFG_ERR;
+
+	cfg_note_http_only(p, args[0]);
+	if (argc < 3 || strcmp(args[1], "status") != 0) {
+		snprintf(err, errlen, "%s : expects at least a <status> as arguments.", args[0]);
+		return CFG_ERR;
+	}
+	memset(&r, 0, sizeof(r));
+	memset(&m, 0, sizeof(m));
+	r.file = p->file;
+	r.line = p->line;
+	if (parse_reply_opts(p, args[0], "status", args + 1, argc - 1, &r, false, perr, sizeof(perr)) < 0) {
+		const char *why = strstr(perr, " rule : "), *found = strstr(perr, "but found '");
+
+		/* HAProxy words these "http-error : <why>" */
+		if (found)
+			snprintf(err, errlen, "%s : unknown keyword '%.*s'.", args[0],
+				 (int)strcspn(found + 11, "'"), found + 11);
+		else if (strstr(perr, "'content-type' is required"))
+			snprintf(err, errlen, "%s : a content type must be defined when non-empty payload is configured",
+				 args[0]);
+		else
+			snprintf(err, errlen, "%s : %.*s", args[0],
+				 (int)strcspn(why ? why + 8 : perr, "\n"), why ? why + 8 : perr);
+		if (strstr(err, "Unexpected status code") && err[strlen(err) - 1] == '.')
+			err[strlen(err) - 1] = 0;
+		goto out;
+	}
+	if (!errfile_code_ok(r.status)) {
+		snprintf(err, errlen, "%s : Unexpected status code '%d'", args[0], r.status);
+		goto out;
+	}
+	for (int i = 2; i < argc; i++)
+		if (!strcmp(args[i], "lf-file"))
+			r.fmt = r.fmt ? r.fmt : http_fmt_parse(px, "", perr, sizeof(perr));
+	if (r.fmt) {
+		snprintf(err, errlen, "%s : 'lf-string' and 'lf-file' are not supported by vigil-proxy yet.", args[0]);
+		goto out;
+	}
+	for (int i = 0; i < r.nhdrs; i++) {
+		if (!http_fmt_is_const(r.hdrs[i].value)) {
+			snprintf(err, errlen, "%s : 'hdr' values with %%[...] are not supported by vigil-proxy yet.", args[0]);
+			goto out;
+		}
+	}
+	if (r.errfiles_name) {
+		/* a reference to the section's message for this status */
+		m.ref = r.errfiles_name;
+		r.errfiles_name = NULL;
+		m.ref_codes = xmalloc(sizeof(int));
+		m.ref_codes[0] = r.status;
+		m.nref_codes = 1;
+		m.file = p->file;
+		m.line = p->line;
+		m.body = xstrdup("");
+		add_errmsg(px, 0, &m);
+		rc = CFG_OK;
+		goto out;
+	}
+	if (r.errmsg) {
+		m = *r.errmsg;
+		free(r.errmsg);
+		r.errmsg = NULL;
+	} else {
+		m.reason_status = r.status;
+		m.builtin = r.body_is_errorfile;
+		if (r.content_type) {
+			sb_appendf(&head, "content-type: %s\r\n", r.content_type);
+			m.content_type = xstrdup(r.content_type);
+		}
+		for (int i = 0; i < r.nhdrs; i++) {
+			struct strbuf v = STRBUF_INIT;
+
+			for (const char *c = r.hdrs[i].name; *c; c++) {
+				char lc = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
+
+				sb_append(&head, &lc, 1);
+			}
+			http_fmt_eval(r.hdrs[i].value, NULL, &v);
+			sb_appendf(&head, ": %s\r\n", sb_str(&v));
+			sb_free(&v);
+		}
+		m.head = head.s;
+		head.s = NULL;
+		m.body = r.body ? r.body : xstrdup("");
+		m.body_len = r.body ? r.body_len : 0;
+		r.body = NULL;
+	}
+	add_errmsg(px, r.status, &m);
+	rc = CFG_OK;
+out:
+	sb_free(&head);
+	http_rule_release(&r);
+	return rc;
+}
+
+void cfg_http_errors_free(struct cfgparse *p)
+{
+	struct cfg_http_errors *e, *next;
+
+	for (e = p->http_errors; e; e = next) {
+		next = e->next;
+		for (int i = 0; i < e->nmsgs; i++)
+			http_errmsg_release(&e->msgs[i]);
+		free(e->msgs);
+		free(e->name);
+		free(e);
+	}
+	p->http_errors = NULL;
+	p->cur_http_errors = NULL;
 }
 
 /* ---- http-request / http-response ---- */
@@ -223,12 +561,23 @@ static const char *const req_actions_unsupported[] = {
 static const char req_expects[] = "'wait-for-handshake', 'ot-group', 'set-log-level', 'set-nice', 'use-service', 'sc-inc-gpc(*)', 'sc-inc-gpc0(*)', 'sc-inc-gpc1(*)', 'sc-set-gpt(*)', 'sc-set-gpt0(*)', 'send-spoe-group', 'do-resolve(*)', 'cache-use', 'add-acl(*)', 'add-header', 'allow', 'auth', 'capture', 'del-acl(*)', 'del-header', 'del-map(*)', 'deny', 'disable-l7-retry', 'early-hint', 'normalize-uri', 'redirect', 'reject', 'replace-header', 'replace-path', 'replace-pathq', 'replace-uri', 'replace-value', 'return', 'set-header', 'set-map(*)', 'set-method', 'set-path', 'set-pathq', 'set-query', 'set-uri', 'strict-mode', 'tarpit', 'track-sc(*)', 'set-timeout', 'wait-for-body', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', 'set-dst', 'set-dst-port', 'set-mark', 'set-src', 'set-src-port', 'set-tos', 'silent-drop', 'set-priority-class', 'set-priority-offset', ";
 static const char rsp_expects[] = "'ot-group', 'set-log-level', 'set-nice', 'sc-inc-gpc(*)', 'sc-inc-gpc0(*)', 'sc-inc-gpc1(*)', 'sc-set-gpt(*)', 'sc-set-gpt0(*)', 'send-spoe-group', 'cache-store', 'add-acl(*)', 'add-header', 'allow', 'capture', 'del-acl(*)', 'del-header', 'del-map(*)', 'deny', 'redirect', 'replace-header', 'replace-value', 'return', 'set-header', 'set-log-level', 'set-map(*)', 'set-status', 'strict-mode', 'track-sc(*)', 'set-timeout', 'wait-for-body', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', 'set-mark', 'set-nice', 'set-tos', 'silent-drop', ";
 
-static bool valid_status(long long s, bool deny)
+/* HAProxy 2.6's http-after-response actions; those vigil-proxy runs are
+ * parsed by parse_action() like http-response's. */
+static const char after_expects[] = "'ot-group', 'add-header', 'allow', 'capture', 'del-header', 'replace-header', 'replace-value', 'set-header', 'set-status', 'strict-mode', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', ";
+
+static bool after_action_ok(const char *a)
 {
-	if (deny)
-		return errfile_code_ok((int)s);
-	return s >= 200 && s <= 599;
+	static const char *const plain[] = {
+		"ot-group", "add-header", "allow", "capture", "del-header", "replace-header",
+		"replace-value", "set-header", "set-status", "strict-mode", NULL,
+	};
+
+	for (int i = 0; plain[i]; i++)
+		if (strcmp(a, plain[i]) == 0)
+			return true;
+	return !strncmp(a, "set-var-fmt(", 12) || !strncmp(a, "set-var(", 8) || !strncmp(a, "unset-var(", 10);
 }
+
 
 /* `redirect` options, from args[i] (after the type and target). */
 static int parse_redirect(struct cfgparse *p, char **args, int end, int i, struct http_redirect *rd,
@@ -308,6 +657,114 @@ static int parse_log_level(const char *s)
 	return -1;
 }
 
+/* The response options shared by `return`, `deny`/`tarpit` and
+ * `http-error` (HAProxy's http_parse_http_reply()):
+ *   [status CODE] [content-type T] [default-errorfiles | errorfile F |
+ *   errorfiles S | file F | lf-file F | string S | lf-string FMT]
+ *   [hdr NAME FMT]...
+ * deny and tarpit also take `deny_status CODE`. */
+static int parse_reply_opts(struct cfgparse *p, const char *who, const char *a, char **av, int n,
+			    struct http_rule *r, bool deny, char *err, size_t errlen)
+{
+	struct proxy *px = p->cur->px;
+	char ferr[512];
+	bool payload = false;
+
+	for (int i = 0; i < n; i++) {
+		const char *o = av[i];
+		long long st;
+
+		if (i + 1 >= n && strcmp(o, "default-errorfiles") != 0 && (!strcmp(o, "status") ||
+		    !strcmp(o, "deny_status") || !strcmp(o, "content-type") || !strcmp(o, "string") ||
+		    !strcmp(o, "lf-string") || !strcmp(o, "file") || !strcmp(o, "lf-file") ||
+		    !strcmp(o, "errorfile") || !strcmp(o, "errorfiles") || !strcmp(o, "hdr"))) {
+			snprintf(err, errlen, "error detected in %s '%s' while parsing '%s %s' rule : '%s' expects an argument.",
+				 cfg_proxy_kind(px), px->id ? px->id : "", who, a, o);
+			return -EINVAL;
+		}
+		if (!strcmp(o, "status") || (deny && !strcmp(o, "deny_status"))) {
+			bool ok = !strcmp(o, "deny_status") ? !parse_int(av[i + 1], 0, 999, &st) && errfile_code_ok((int)st)
+							    : !parse_int(av[i + 1], 200, 599, &st);
+
+			if (!ok) {
+				snprintf(err, errlen, "error detected in %s '%s' while parsing '%s %s' rule : Unexpected status code '%s'.",
+					 cfg_proxy_kind(px), px->id ? px->id : "", who, a, av[i + 1]);
+				return -EINVAL;
+			}
+			r->status = (int)st;
+			i++;
+		} else if (!strcmp(o, "content-type")) {
+			free(r->content_type);
+			r->content_type = xstrdup(av[++i]);
+		} else if (!strcmp(o, "string")) {
+			free(r->body);
+			r->body = xstrdup(av[++i]);
+			r->body_len = strlen(r->body);
+			payload = true;
+		} else if (!strcmp(o, "lf-string")) {
+			http_fmt_free(r->fmt);
+			r->fmt = http_fmt_parse(px, av[++i], ferr, sizeof(ferr));
+			if (!r->fmt) {
+				snprintf(err, errlen, "'%s %s' : %s", who, a, ferr);
+				return -EINVAL;
+			}
+			payload = true;
+		} else if (!strcmp(o, "file") || !strcmp(o, "lf-file")) {
+			free(r->body);
+			r->body = NULL;
+			if (read_file(av[i + 1], &r->body, &r->body_len) < 0) {
+				snprintf(err, errlen, "error detected in %s '%s' while parsing '%s %s' rule : error opening file '%s'.",
+					 cfg_proxy_kind(px), px->id ? px->id : "", who, a, av[i + 1]);
+				return -EINVAL;
+			}
+			payload = r->body_len > 0;
+			i++;
+		} else if (!strcmp(o, "errorfile")) {
+			struct http_errmsg m;
+
+			if (load_errorfile(av[i + 1], &m, ferr, sizeof(ferr)) < 0) {
+				snprintf(err, errlen, "error detected in %s '%s' while parsing '%s %s' rule : %s.",
+					 cfg_proxy_kind(px), px->id ? px->id : "", who, a, ferr);
+				return -EINVAL;
+			}
+			if (r->errmsg)
+				http_errmsg_release(r->errmsg);
+			else
+				r->errmsg = xmalloc(sizeof(*r->errmsg));
+			*r->errmsg = m;
+			i++;
+		} else if (!strcmp(o, "errorfiles")) {
+			free(r->errfiles_name);
+			r->errfiles_name = xstrdup(av[++i]);
+		} else if (!strcmp(o, "default-errorfiles")) {
+			r->body_is_errorfile = true;
+		} else if (!strcmp(o, "hdr")) {
+			if (i + 2 >= n) {
+				snprintf(err, errlen, "'%s %s' : 'hdr' expects <name> and <value>.", who, a);
+				return -EINVAL;
+			}
+			r->hdrs = xrealloc(r->hdrs, sizeof(*r->hdrs) * (size_t)(r->nhdrs + 1));
+			r->hdrs[r->nhdrs].name = xstrdup(av[i + 1]);
+			r->hdrs[r->nhdrs].value = http_fmt_parse(px, av[i + 2], ferr, sizeof(ferr));
+			r->nhdrs++;
+			if (!r->hdrs[r->nhdrs - 1].value) {
+				snprintf(err, errlen, "'%s %s' : %s", who, a, ferr);
+				return -EINVAL;
+			}
+			i += 2;
+		} else {
+			snprintf(err, errlen, "'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.",
+				 who, a, o);
+			return -EINVAL;
+		}
+	}
+	if (payload && !r->content_type) {
+		snprintf(err, errlen, "'%s %s' : a 'content-type' is required with a payload.", who, a);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 /* The action of an http-request / http-response line. args[1] is the
  * action; its arguments end at `end` (the condition). */
 static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, struct http_rule *r,
@@ -331,24 +788,9 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 		r->act = HA_ALLOW;
 	} else if (!strcmp(a, "deny") || !strcmp(a, "tarpit")) {
 		r->act = !strcmp(a, "deny") ? HA_DENY : HA_TARPIT;
-		for (int i = 0; i < n; i++) {
-			long long s;
-
-			if ((!strcmp(av[i], "deny_status") || !strcmp(av[i], "status")) && i + 1 < n) {
-				if (parse_int(av[i + 1], 0, 999, &s) || !valid_status(s, true))
-					RERR("Unexpected status code '%s'.", av[i + 1]);
-				r->status = (int)s;
-				i++;
-			} else if (!strcmp(av[i], "content-type") || !strcmp(av[i], "string") || !strcmp(av[i], "lf-string") ||
-				   !strcmp(av[i], "file") || !strcmp(av[i], "lf-file") || !strcmp(av[i], "errorfile") ||
-				   !strcmp(av[i], "errorfiles") || !strcmp(av[i], "default-errorfiles") || !strcmp(av[i], "hdr")) {
-				snprintf(err, errlen, "'%s %s' : option '%s' is not supported by vigil-proxy yet.", who, a, av[i]);
-				return -EINVAL;
-			} else {
-				snprintf(err, errlen, "'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.",
-					 who, a, av[i]);
-				return -EINVAL;
-			}
+		if (parse_reply_opts(p, who, a, av, n, r, true, ferr, sizeof(ferr)) < 0) {
+			snprintf(err, errlen, "%s", ferr);
+			return -EINVAL;
 		}
 	} else if (!strcmp(a, "auth") && !rsp) {
 		r->act = HA_AUTH;
@@ -438,80 +880,8 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 		}
 	} else if (!strcmp(a, "return") && !rsp) {
 		r->act = HA_RETURN;
-		for (int i = 0; i < n; i++) {
-			const char *o = av[i];
-			long long s;
-
-			if (i + 1 >= n && strcmp(o, "default-errorfiles") != 0 && (!strcmp(o, "status") ||
-			    !strcmp(o, "content-type") || !strcmp(o, "string") || !strcmp(o, "lf-string") ||
-			    !strcmp(o, "file") || !strcmp(o, "lf-file") || !strcmp(o, "errorfile") || !strcmp(o, "hdr")))
-				RERR("'%s' expects an argument.", o);
-			if (!strcmp(o, "status")) {
-				if (parse_int(av[i + 1], 200, 599, &s))
-					RERR("Unexpected status code '%s'.", av[i + 1]);
-				r->status = (int)s;
-				i++;
-			} else if (!strcmp(o, "content-type")) {
-				free(r->content_type);
-				r->content_type = xstrdup(av[++i]);
-			} else if (!strcmp(o, "string")) {
-				free(r->body);
-				r->body = xstrdup(av[++i]);
-				r->body_len = strlen(r->body);
-			} else if (!strcmp(o, "lf-string")) {
-				FMT(r->fmt, av[++i]);
-			} else if (!strcmp(o, "file") || !strcmp(o, "lf-file")) {
-				free(r->body);
-				r->body = NULL;
-				if (read_file(av[i + 1], &r->body, &r->body_len) < 0) {
-					snprintf(err, errlen, "'%s return' : error opening file '%s'.", who, av[i + 1]);
-					return -EINVAL;
-				}
-				i++;
-			} else if (!strcmp(o, "errorfile")) {
-				struct http_errmsg m;
-				char *data;
-				size_t len;
-
-				if (read_file(av[i + 1], &data, &len) < 0) {
-					snprintf(err, errlen, "'%s return' : error opening file '%s'.", who, av[i + 1]);
-					return -EINVAL;
-				}
-				if (parse_response(data, len, &m, ferr, sizeof(ferr), av[i + 1]) < 0) {
-					free(data);
-					snprintf(err, errlen, "'%s return' : %s", who, ferr);
-					return -EINVAL;
-				}
-				free(data);
-				/* keep the body; headers come from the file */
-				free(r->body);
-				r->body = m.body;
-				r->body_len = m.body_len;
-				free(r->content_type);
-				r->content_type = m.content_type;
-				free(m.head);
-				i++;
-			} else if (!strcmp(o, "default-errorfiles")) {
-				r->body_is_errorfile = true;
-			} else if (!strcmp(o, "hdr")) {
-				if (i + 2 >= n) {
-					snprintf(err, errlen, "'%s return' : 'hdr' expects <name> and <value>.", who);
-					return -EINVAL;
-				}
-				r->hdrs = xrealloc(r->hdrs, sizeof(*r->hdrs) * (size_t)(r->nhdrs + 1));
-				r->hdrs[r->nhdrs].name = xstrdup(av[i + 1]);
-				r->hdrs[r->nhdrs].value = NULL;
-				r->nhdrs++;
-				FMT(r->hdrs[r->nhdrs - 1].value, av[i + 2]);
-				i += 2;
-			} else {
-				snprintf(err, errlen, "'%s return' expects either 'if' or 'unless' followed by a condition but found '%s'.",
-					 who, o);
-				return -EINVAL;
-			}
-		}
-		if ((r->body || r->fmt) && !r->content_type && r->body_len) {
-			snprintf(err, errlen, "'%s return' : a 'content-type' is required with a payload.", who);
+		if (parse_reply_opts(p, who, a, av, n, r, false, ferr, sizeof(ferr)) < 0) {
+			snprintf(err, errlen, "%s", ferr);
 			return -EINVAL;
 		}
 	} else if (!strcmp(a, "use-service") && !rsp) {
@@ -606,6 +976,10 @@ int cfg_kw_http_rule(struct cfgparse *p, char **args, int argc, const struct cfg
 		snprintf(err, errlen, "'%s' expects an action.", args[0]);
 		return CFG_ERR;
 	}
+	if (after && !after_action_ok(args[1])) {
+		snprintf(err, errlen, "'%s' expects %sbut got '%s'.", args[0], after_expects, args[1]);
+		return CFG_ERR;
+	}
 	memset(&r, 0, sizeof(r));
 	r.file = p->file;
 	r.line = p->line;
@@ -625,12 +999,6 @@ int cfg_kw_http_rule(struct cfgparse *p, char **args, int argc, const struct cfg
 	}
 	R = http_rules_of(px);
 	if (after) {
-		/* HAProxy's after-response actions: no deny, no tracking */
-		if (r.act == HA_DENY || r.act == HA_TRACK_SC || r.act == HA_ALLOW) {
-			snprintf(err, errlen, "'http-after-response %s' is not supported by vigil-proxy yet.", args[1]);
-			http_rule_release(&r);
-			return CFG_ERR;
-		}
 		R->after = xrealloc(R->after, sizeof(*R->after) * (size_t)(R->nafter + 1));
 		R->after[R->nafter++] = r;
 		return CFG_OK;

@@ -1295,7 +1295,7 @@ const struct cfg_kw cfg_proxy_kws[] = {
 	{ "http-request",    FBL, CFG_T_FN, cfg_kw_http_rule, 0, 0, 0 },
 	{ "http-response",   FBL, CFG_T_FN, cfg_kw_http_rule, 0, 0, 0 },
 	{ "http-after-response", FBL, CFG_T_FN, cfg_kw_http_rule, 0, 0, 0 },
-	{ "http-error",      PX,  CFG_T_FN, cfg_kw_http_unsupported, 0, 0, 0 },
+	{ "http-error",      PX,  CFG_T_FN, cfg_kw_http_error, 0, 0, 0 },
 	{ "http-reuse",      BEX, CFG_T_FN, cfg_kw_http_reuse, 0, 0, 0 },
 	{ "http-send-name-header", BEX, CFG_T_FN, cfg_kw_http_unsupported, 0, 0, 0 },
 	{ "redirect",        FBL, CFG_T_FN, cfg_kw_redirect, 0, 0, 0 },

@@ -7,6 +7,7 @@
 #include "proxy/acl.h"
 #include "proxy/http_rules.h"
 #include "proxy/userlist.h"
+#include "proxy/cache.h"
 #include "lib/cfgtok.h"
 #include "lib/log.h"
 #include "lib/util.h"
@@ -400,7 +401,7 @@ static void add_proxy(struct cfgparse *p, struct cfg_pxstate *st)
 }
 
 static const char *const skipped_sections[] = {
-	"peers", "resolvers", "cache", "program", "mailers", "ring", "http-errors",
+	"peers", "resolvers", "program", "mailers", "ring",
 	"crt-store", "traces", "log-forward", "fcgi-app", NULL,
 };
 
@@ -415,7 +416,7 @@ static bool is_section(const char *w)
 	for (i = 0; section_words[i]; i++)
 		if (strcmp(w, section_words[i]) == 0)
 			return true;
-	if (strcmp(w, "userlist") == 0)
+	if (strcmp(w, "userlist") == 0 || strcmp(w, "http-errors") == 0 || strcmp(w, "cache") == 0)
 		return true;
 	for (i = 0; skipped_sections[i]; i++)
 		if (strcmp(w, skipped_sections[i]) == 0)
@@ -458,6 +459,18 @@ static void start_section(struct cfgparse *p, char **args, int argc)
 		ul->next = p->conf->userlists;
 		p->conf->userlists = ul;
 		p->cur_ul = ul;
+		return;
+	}
+	if (strcmp(kind, "http-errors") == 0) {
+		p->sec = SEC_HTTP_ERRORS;
+		p->sec_name = "http-errors";
+		cfg_http_errors_section(p, args, argc);
+		return;
+	}
+	if (strcmp(kind, "cache") == 0) {
+		p->sec = SEC_CACHE;
+		p->sec_name = "cache";
+		cfg_cache_section(p, args, argc);
 		return;
 	}
 	if (strcmp(kind, "global") == 0) {
@@ -586,6 +599,12 @@ static void parse_line(struct cfgparse *p, char **args, int argc)
 		break;
 	case SEC_USERLIST:
 		cfg_userlist_line(p, p->cur_ul, args, argc);
+		break;
+	case SEC_HTTP_ERRORS:
+		cfg_http_errors_line(p, args, argc);
+		break;
+	case SEC_CACHE:
+		cfg_cache_line(p, args, argc);
 		break;
 	case SEC_GLOBAL:
 		cfg_parse_global_line(p, args, argc);
@@ -838,6 +857,7 @@ static struct pxconf *cfgparse_finish(struct cfgparse *p, int *nwarnings)
 
 	if (p->nerr == 0)
 		post_parse(p);
+	cfg_http_errors_free(p);
 	for (i = 0; i < c->nproxies; i++)
 		pxstate_free(p->states[i], false);
 	free(p->states);

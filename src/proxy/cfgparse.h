@@ -115,8 +115,11 @@ struct cfgparse {
 	const char *file;         /* current position */
 	int line;
 
-	enum { SEC_NONE, SEC_GLOBAL, SEC_DEFAULTS, SEC_PROXY, SEC_SKIP, SEC_BAD, SEC_USERLIST } sec;
+	enum { SEC_NONE, SEC_GLOBAL, SEC_DEFAULTS, SEC_PROXY, SEC_SKIP, SEC_BAD, SEC_USERLIST,
+	       SEC_HTTP_ERRORS, SEC_CACHE } sec;
 	struct userlist *cur_ul;   /* SEC_USERLIST: the section being read */
+	struct cfg_http_errors *http_errors;     /* `http-errors` sections (cfgparse-http.c) */
+	struct cfg_http_errors *cur_http_errors; /* SEC_HTTP_ERRORS: the one being read */
 	const char *sec_name;     /* "frontend", ... */
 	unsigned sec_bit;         /* CFG_S_* of the current section */
 	struct cfg_pxstate *cur;  /* current proxy or defaults */
@@ -188,6 +191,14 @@ bool cfg_use_backend_is_fmt(const struct proxy *px, int idx);
 /* After parsing: stick tables and userlists named by rules. */
 void cfg_http_post_parse(struct cfgparse *p);
 int cfg_userlist_line(struct cfgparse *p, struct userlist *ul, char **args, int argc);
+/* `http-errors NAME` sections and the `errorfiles` / `... errorfiles NAME`
+ * references to them, resolved after parsing (cfgparse-http.c). */
+struct cfg_http_errors;
+int cfg_http_errors_section(struct cfgparse *p, char **args, int argc);
+int cfg_http_errors_line(struct cfgparse *p, char **args, int argc);
+void cfg_http_errors_resolve(struct cfgparse *p);
+void cfg_http_errors_free(struct cfgparse *p);
+int cfg_kw_http_error(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
 
 /* "frontend", "backend" or "proxy" (listen), as in HAProxy's messages. */
 const char *cfg_proxy_kind(const struct proxy *px);

@@ -262,7 +262,7 @@ static void put_req_part(struct lf_out *o, int part, unsigned opts, int which)
 
 /* %hr / %hs: "{v1|v2}" (HAProxy's format, values encoded), %hrl / %hsl:
  * "v1 v2"; nothing at all when the proxy captures nothing. */
-static void put_captures(struct lf_out *o, enum lf_var v, unsigned opts)
+static bool put_captures(struct lf_out *o, enum lf_var v, unsigned opts)
 {
 	const struct http_txn *txn = o->info->txn;
 	const struct http_rules *R = o->fe->http.rules;
@@ -271,7 +271,7 @@ static void put_captures(struct lf_out *o, enum lf_var v, unsigned opts)
 	int n = txn ? (req ? txn->ncaptures : txn->nrsp_captures) : 0;
 
 	if (!ncfg)
-		return;
+		return false;
 	if (opts & LF_OPT_QUOTE)
 		sb_puts(o->sb, "\"");
 	if (!list)
@@ -290,6 +290,7 @@ static void put_captures(struct lf_out *o, enum lf_var v, unsigned opts)
 		sb_puts(o->sb, "}");
 	if (opts & LF_OPT_QUOTE)
 		sb_puts(o->sb, "\"");
+	return true;
 }
 
 /* %[expr]: the next compiled expression, printed as text ("-" when the
@@ -366,7 +367,8 @@ static void lf_emit_var(struct lf_out *o, enum lf_var v, unsigned opts)
 	case LF_UP: put_int(o, 0, opts); break;
 	case LF_CC: case LF_CS: put_str(o, NULL, opts); break;
 	case LF_HR: case LF_HRL: case LF_HS: case LF_HSL:
-		put_captures(o, v, opts);
+		if (!put_captures(o, v, opts))
+			return;   /* no captures: nothing, not even a separator */
 		break;
 	case LF_REQ:
 		put_encoded(o, in->request_line ? in->request_line : "<BADREQ>",

@@ -80,9 +80,11 @@ const struct http_errmsg *http_errmsg_find(const struct proxy *px, int status)
 
 	if (!R)
 		return NULL;
+	/* the last one written wins; `default-errorfiles` means the
+	 * built-in page */
 	for (int i = R->nerrs - 1; i >= 0; i--)
-		if (R->errs[i].status == status)
-			return &R->errs[i];
+		if (R->errs[i].status == status && !R->errs[i].ref)
+			return R->errs[i].builtin ? NULL : &R->errs[i];
 	return NULL;
 }
 

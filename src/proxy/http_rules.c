@@ -38,18 +38,46 @@ void http_rule_release(struct http_rule *r)
 	free(r->hdrs);
 	free(r->realm);
 	free(r->table_name);
+	if (r->errmsg)
+		http_errmsg_release(r->errmsg);
+	free(r->errmsg);
+	free(r->errfiles_name);
 	http_fmt_free(r->rdr.target);
 	free(r->rdr.cookie);
 	memset(r, 0, sizeof(*r));
 }
 
+void http_errmsg_copy(struct http_errmsg *dst, const struct http_errmsg *src)
+{
+	*dst = *src;
+	dst->head = src->head ? xstrdup(src->head) : NULL;
+	dst->content_type = src->content_type ? xstrdup(src->content_type) : NULL;
+	dst->body = xmalloc(src->body_len + 1);
+	if (src->body)
+		memcpy(dst->body, src->body, src->body_len);
+	dst->body[src->body_len] = 0;
+	dst->ref = src->ref ? xstrdup(src->ref) : NULL;
+	dst->ref_codes = NULL;
+	if (src->nref_codes) {
+		dst->ref_codes = xmalloc(sizeof(int) * (size_t)src->nref_codes);
+		memcpy(dst->ref_codes, src->ref_codes, sizeof(int) * (size_t)src->nref_codes);
+	}
+}
+
+void http_errmsg_release(struct http_errmsg *m)
+{
+	free(m->head);
+	free(m->body);
+	free(m->content_type);
+	free(m->ref);
+	free(m->ref_codes);
+	memset(m, 0, sizeof(*m));
+}
+
 static void free_errs(struct http_rules *R)
 {
-	for (int i = 0; i < R->nerrs; i++) {
-		free(R->errs[i].head);
-		free(R->errs[i].body);
-		free(R->errs[i].content_type);
-	}
+	for (int i = 0; i < R->nerrs; i++)
+		http_errmsg_release(&R->errs[i]);
 	free(R->errs);
 }
 
@@ -330,6 +358,14 @@ add_path:
 	sb_free(&loc);
 }
 
+/* A deny rule with its own response (content-type, string, file,
+ * errorfile, errorfiles, default-errorfiles, hdr) rather than the proxy's
+ * error page for its status. */
+static bool rule_has_reply(const struct http_rule *r)
+{
+	return r->errmsg || r->body || r->fmt || r->content_type || r->nhdrs || r->body_is_errorfile;
+}
+
 static void reply_return(struct proxy *px, const struct http_rule *r, struct http_txn *txn,
 			 struct http_reply *reply)
 {
@@ -341,6 +377,11 @@ static void reply_return(struct proxy *px, const struct http_rule *r, struct htt
 	reply->status = status;
 	reply->content_type = NULL;
 	reply->head_first = false;
+	if (r->errmsg) {
+		/* errorfile F / errorfiles S: the whole response, as written */
+		http_reply_from_msg(r->errmsg, status, reply);
+		return;
+	}
 	if (r->body_is_errorfile) {
 		m = http_errmsg_find(px, status);
 		if (m) {
@@ -488,7 +529,14 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 			goto rules_done;
 		case HA_DENY:
 			txn->deny_status = r->status ? r->status : 403;
-			http_reply_error(px, txn->deny_status, reply);
+			if (rule_has_reply(r)) {
+				struct http_rule d = *r;
+
+				d.status = txn->deny_status;
+				reply_return(px, &d, txn, reply);
+			} else {
+				http_reply_error(px, txn->deny_status, reply);
+			}
 			return HTTP_V_REPLY;
 		case HA_TARPIT:
 			txn->deny_status = r->status ? r->status : 500;
@@ -719,6 +767,11 @@ static bool run_rsp_list(struct proxy *px, const struct http_rule *list, int n, 
 				ok = false;
 			break;
 		}
+		case HA_UNSET_VAR:
+			for (int k = txn->nvars - 1; k >= 0; k--)
+				if (strcmp(txn->vars[k].name, r->name) == 0)
+					txn->vars[k] = txn->vars[--txn->nvars];
+			break;
 		case HA_SET_LOG_LEVEL:
 			txn->log_level = r->log_level + 1;
 			break;

@@ -48,6 +48,9 @@ struct http_rule {
 	char *body;                /* return string/file; from malloc() */
 	size_t body_len;
 	bool body_is_errorfile;    /* return ... errorfile: body is a whole response */
+	struct http_errmsg *errmsg; /* return/deny ... errorfile F | errorfiles S:
+				      the whole response; from malloc() or NULL */
+	char *errfiles_name;       /* errorfiles S, until resolved after parsing */
 	struct http_hdr_fmt *hdrs; /* return ... hdr N V */
 	int nhdrs;
 	char *realm;               /* auth */
@@ -68,7 +71,21 @@ struct http_errmsg {
 	char *body;                /* from malloc() */
 	size_t body_len;
 	char *content_type;        /* or NULL */
+	bool builtin;              /* http-error ... default-errorfiles: the
+				      built-in page (hides earlier entries) */
+	/* `errorfiles NAME [CODE...]` before it is resolved after parsing:
+	 * the section's messages for those codes (all when ncodes == 0) take
+	 * this entry's place. Unused once resolved. */
+	char *ref;                 /* from malloc() or NULL */
+	int *ref_codes;            /* from malloc() */
+	int nref_codes;
+	const char *file;
+	int line;
 };
+
+/* Copy a message (every string duplicated). */
+void http_errmsg_copy(struct http_errmsg *dst, const struct http_errmsg *src);
+void http_errmsg_release(struct http_errmsg *m);
 
 /* CK_PASSIVE: `cookie NAME` alone: the request's cookie picks the server,
  * nothing is changed in responses. */

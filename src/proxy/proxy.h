@@ -372,6 +372,7 @@ struct pxconf {
 	char **files;              /* configuration files read, for messages */
 	int nfiles;
 	struct userlist *userlists; /* `userlist` sections (userlist.h), owned */
+	struct cache *caches;      /* `cache` sections (cache.h), owned */
 };
 
 /* Lookups. */

@@ -3,9 +3,10 @@
 #include "proxy/cfgparse.h"
 #include "proxy/http_rules.h"
 #include "proxy/userlist.h"
+#include "proxy/cache.h"
 #include "proxy/stick.h"
-#include "proxy/proxy.h"
 #include "proxy/ssl.h"
+#include "proxy/proxy.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -99,6 +100,7 @@ void pxconf_free(struct pxconf *c)
 		proxy_release(c, c->proxies[i]);
 	free(c->proxies);
 	userlist_free_all(c->userlists);
+	cache_free_all(c->caches);
 	for (i = 0; i < c->global.nlogs; i++)
 		log_target_free(c->global.logs[i]);
 	free(c->global.logs);

@@ -172,3 +172,135 @@ def test_log_format_bad_sample_names_the_line(tmp_path):
     assert rc != 0
     assert "check-vigil-proxy.cfg:20] : failed to parse log-format : failed to parse sample " \
            "expression <nosuchfetch]> : unknown fetch method 'nosuchfetch'" in out, out
+
+
+# ---- http-errors sections, errorfiles, http-error, deny replies ----
+
+def errors_config(tmp_path, port, origin):
+    (tmp_path / "503.http").write_bytes(
+        b"HTTP/1.0 503 Service Unavailable\r\nCache-Control: no-cache\r\n"
+        b"Content-Type: text/html\r\n\r\n<h1>site1 is down</h1>\n")
+    (tmp_path / "403.http").write_bytes(
+        b"HTTP/1.0 403 Forbidden\r\nContent-Type: text/plain\r\nX-From: site1\r\n\r\nsite1 says no\n")
+    (tmp_path / "403-other.http").write_bytes(
+        b"HTTP/1.0 403 Forbidden\r\nContent-Type: text/plain\r\n\r\nother says no\n")
+    return """
+http-errors site1
+    errorfile 503 {d}/503.http
+    errorfile 403 {d}/403.http
+http-errors other
+    errorfile 403 {d}/403-other.http
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    errorfiles site1
+    http-error status 404 content-type text/plain string "nothing here" hdr X-Why missing
+    http-request deny if {{ path /site1 }}
+    http-request deny deny_status 404 if {{ path /gone }}
+    http-request deny deny_status 403 errorfiles other if {{ path /other }}
+    http-request deny deny_status 429 content-type text/plain string "slow down" if {{ path /slow }}
+    http-request deny status 403 errorfile {d}/403-other.http if {{ path /file }}
+    use_backend dead if {{ path /dead }}
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+backend dead
+    errorfiles site1 503
+""".format(d=tmp_path, t=TIMEOUTS, port=port, o=origin)
+
+
+ERROR_CASES = [
+    ("/", 200, None, None),
+    ("/site1", 403, "text/plain", b"site1 says no\n"),
+    ("/gone", 404, "text/plain", b"nothing here"),
+    ("/other", 403, "text/plain", b"other says no\n"),
+    ("/slow", 429, "text/plain", b"slow down"),
+    ("/file", 403, "text/plain", b"other says no\n"),
+    ("/dead", 503, "text/html", b"<h1>site1 is down</h1>\n"),
+]
+
+
+def test_http_errors_sections_and_deny_replies(tmp_path, procs):
+    o = Origin("a")
+    port = free_port()
+    try:
+        procs.append(Proxy(tmp_path, errors_config(tmp_path, port, o.port), wait_port=port))
+        for path, status, ctype, body in ERROR_CASES:
+            r, data = get(port, path)
+            assert r.status == status, path
+            if body is not None:
+                assert data == body, path
+                assert r.getheader("Content-Type") == ctype, path
+        r, _ = get(port, "/site1")
+        assert r.getheader("X-From") == "site1"
+        r, _ = get(port, "/gone")
+        assert r.getheader("X-Why") == "missing"
+    finally:
+        o.close()
+
+
+@needs_haproxy
+def test_http_errors_answers_are_haproxys(tmp_path, procs):
+    o = Origin("a")
+    port, hport = free_port(), free_port()
+    try:
+        procs.append(Proxy(tmp_path, errors_config(tmp_path, port, o.port), wait_port=port))
+        h = HAProxy(tmp_path, errors_config(tmp_path, hport, o.port), hport)
+        try:
+            for path, _, _, _ in ERROR_CASES[1:]:
+                ours, obody = get(port, path)
+                theirs, tbody = get(hport, path)
+                assert (ours.status, obody, ours.getheader("Content-Type"), ours.getheader("X-From")) == \
+                       (theirs.status, tbody, theirs.getheader("Content-Type"), theirs.getheader("X-From")), path
+        finally:
+            h.stop()
+    finally:
+        o.close()
+
+
+@pytest.mark.parametrize("line,message", [
+    ("errorfiles nosuch", "proxy 'fe': unknown http-errors section 'nosuch' (at {cfg}:12)."),
+    ("errorfiles site1 999", "parsing [{cfg}:12] : errorfiles : status code '999' not handled."),
+    ("http-error status 503 string oops",
+     "parsing [{cfg}:12] : http-error : a content type must be defined when non-empty payload is configured"),
+    ("http-error status 999 content-type text/plain string x",
+     "parsing [{cfg}:12] : http-error : Unexpected status code '999'"),
+    ("http-error status 503 bogus", "parsing [{cfg}:12] : http-error : unknown keyword 'bogus'."),
+    ("http-request deny deny_status 403 errorfile /nonexistent.http",
+     "parsing [{cfg}:12] : error detected in frontend 'fe' while parsing 'http-request deny' rule : "
+     "error opening file '/nonexistent.http'."),
+])
+def test_http_errors_bad_lines_are_refused(tmp_path, line, message):
+    (tmp_path / "503.http").write_bytes(b"HTTP/1.0 503 Service Unavailable\r\n\r\ndown\n")
+    text = """
+http-errors site1
+    errorfile 503 {d}/503.http
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind 127.0.0.1:8080
+    default_backend be
+    {line}
+backend be
+    server s1 127.0.0.1:8081
+""".format(d=tmp_path, line=line)
+    rc, out = check(tmp_path, text)
+    assert rc != 0
+    assert message.format(cfg=tmp_path / "check-vigil-proxy.cfg") in out, out
+    if os.path.exists(HAPROXY):
+        assert check(tmp_path, text, HAPROXY)[0] != 0
+
+
+def test_http_errors_bad_errorfile_contents_are_refused(tmp_path):
+    (tmp_path / "bad.http").write_bytes(b"HTTP/1.0 5x3 Oops\r\n\r\n")
+    text = """
+http-errors site1
+    errorfile 503 {d}/bad.http
+""".format(d=tmp_path)
+    rc, out = check(tmp_path, text)
+    assert rc != 0 and "check-vigil-proxy.cfg:3] : errorfile : " in out and "unable to parse headers" in out, out

@@ -414,7 +414,7 @@ static const struct {
 	{ "frontend f\n mode http\n acl a http_auth(nolist)\n http-request auth if !a\n", "proxy 'f': unable to find userlist 'nolist' referenced in 'http_auth'." },
 	{ "frontend f\n mode http\n http-request set-header X %bi\n", "parsing [t.cfg:8] : 'http-request set-header' : format variable '%bi' is not supported by vigil-proxy yet (use %[...] sample expressions)" },
 	{ "frontend f\n mode http\n log-format \"%foo %ci\"\n", "parsing [t.cfg:8] : failed to parse log-format : no such format variable 'foo'. If you wanted to emit the '%' character verbatim, you need to use '%%'." },
-	{ "frontend f\n mode http\n http-after-response deny\n", "parsing [t.cfg:8] : 'http-after-response deny' is not supported by vigil-proxy yet." },
+	{ "frontend f\n mode http\n http-after-response deny\n", "parsing [t.cfg:8] : 'http-after-response' expects 'ot-group', 'add-header', 'allow', 'capture', 'del-header', 'replace-header', 'replace-value', 'set-header', 'set-status', 'strict-mode', 'set-var-fmt(*)', 'set-var(*)', 'unset-var(*)', but got 'deny'." },
 	{ "backend b\n mode health\n", "parsing [t.cfg:7] : 'mode health' doesn't exist anymore. Please use 'http-request return status 200' instead." },
 	{ "backend b\n mode bogus\n", "parsing [t.cfg:7] : unknown proxy mode 'bogus'." },
 	{ "backend b\n contimeout 5s\n", "parsing [t.cfg:7] : the 'contimeout' directive is not supported anymore since HAProxy 2.1. Use 'timeout connect'." },
@@ -877,7 +877,7 @@ static void test_compat_tcp_sections(void)
 static void test_http_model(void)
 {
 	struct pxconf *c = parse("defaults\n mode http\n option http-server-close\n option forwardfor except 10.0.0.0/8 header X-Client if-none\n"
-				 " timeout http-request 5s\n timeout http-keep-alive 2s\n log-format \"%ci %[req.hdr(host)]\"\n"
+				 " timeout http-request 5s\n timeout http-keep-alive 2s\n log-format \"%ci %[capture.req.hdr(0)]\"\n"
 				 " timeout client 1s\n timeout server 1s\n timeout connect 1s\n"
 				 "frontend f\n bind :80\n option httpclose\n monitor-uri /up\n option http-buffer-request\n"
 				 " stick-table type ip size 1k expire 30s store http_req_rate(10s),conn_cur\n"
@@ -905,7 +905,7 @@ static void test_http_model(void)
 	CHECK_STR(f->http.monitor_uri, "/up");
 	CHECK_INT(f->timeouts.http_request, 5000);
 	CHECK_INT(f->timeouts.http_keep_alive, 2000);
-	CHECK_STR(f->log_format, "%ci %[req.hdr(host)]");
+	CHECK_STR(f->log_format, "%ci %[capture.req.hdr(0)]");
 	CHECK(f->stkctr != NULL);
 	CHECK_INT(b->http.reuse, HTTP_REUSE_ALWAYS);
 	CHECK_INT(b->lb, LB_URI);

@@ -144,15 +144,40 @@ static void test_check(void)
 {
 	char err[256] = "";
 
-	CHECK_INT(http_log_format_check(HTTP_LOG_FORMAT_HTTP, err, sizeof(err)), 0);
-	CHECK_INT(http_log_format_check(HTTP_LOG_FORMAT_TCP, err, sizeof(err)), 0);
-	CHECK_INT(http_log_format_check("%{+Q}[req.hdr(host)] 100%% %pid", err, sizeof(err)), 0);
-	CHECK_INT(http_log_format_check("x%hr%hsy", err, sizeof(err)), -EINVAL);
+	CHECK_INT(http_log_format_check(&fe, HTTP_LOG_FORMAT_HTTP, err, sizeof(err)), 0);
+	CHECK_INT(http_log_format_check(&fe, HTTP_LOG_FORMAT_TCP, err, sizeof(err)), 0);
+	CHECK_INT(http_log_format_check(&fe, "%{+Q}[capture.req.hdr(0)] 100%% %pid", err, sizeof(err)), 0);
+	CHECK_INT(http_log_format_check(&fe, "x%hr%hsy", err, sizeof(err)), -EINVAL);
 	CHECK_STR(err, "no such format variable 'hsy'. If you wanted to emit the '%' "
 		  "character verbatim, you need to use '%%'");
-	CHECK_INT(http_log_format_check("50%", err, sizeof(err)), -EINVAL);
-	CHECK_INT(http_log_format_check("%[src", err, sizeof(err)), -EINVAL);
-	CHECK_INT(http_log_format_check("%{+Q", err, sizeof(err)), -EINVAL);
+	CHECK_INT(http_log_format_check(&fe, "50%", err, sizeof(err)), -EINVAL);
+	CHECK_INT(http_log_format_check(&fe, "%[src", err, sizeof(err)), -EINVAL);
+	CHECK_INT(http_log_format_check(&fe, "%{+Q", err, sizeof(err)), -EINVAL);
+	/* HAProxy 2.6: the request is gone when the line is written */
+	CHECK_INT(http_log_format_check(&fe, "%ci %[req.hdr(host),lower] x", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "sample fetch <req.hdr(host),lower] x> may not be reliably used here because "
+		  "it needs 'HTTP request headers' which is not available here");
+	CHECK_INT(http_log_format_check(&fe, "%[nope]", err, sizeof(err)), -EINVAL);
+	CHECK_STR(err, "failed to parse sample expression <nope]> : unknown fetch method 'nope'");
+}
+
+/* Compiled %[...] blocks print their samples: missing ones as "-" (""
+ * quoted), numbers and strings as they are. */
+static void test_log_format_samples(void)
+{
+	struct http_log_info in;
+	struct http_txn *txn = calloc(1, sizeof(*txn));
+	char err[256] = "";
+
+	setup(&in);
+	txn->src = (const struct sockaddr *)&src_addr;
+	in.txn = txn;
+	fe.log_format = strdup("%[src] %{+Q}[src] %[str(Ab),upper] %[int(7)] %{+Q}[int(7)] "
+			       "%[var(txn.none)] %{+Q}[var(txn.none)] %[src_port]");
+	CHECK_INT(http_log_format_compile(&fe, err, sizeof(err)), 0);
+	CHECK_STR(format(&in), "127.0.0.1 \"127.0.0.1\" AB 7 \"7\" - \"\" 45216");
+	http_rules_free(&fe);
+	free(txn);
 }
 
 int main(void)
@@ -163,6 +188,7 @@ int main(void)
 	RUN(test_log_format_variables);
 	RUN(test_log_format_addresses);
 	RUN(test_tcplog);
+	RUN(test_log_format_samples);
 	RUN(test_check);
 	UNIT_DONE();
 }
