@@ -17,6 +17,7 @@
 #include "cluster/cib_xml.h"
 #include "cluster/cluster.h"
 #include "cluster/controller_int.h"
+#include "cluster/fence_topology.h"
 #include "lib/log.h"
 #include "lib/strbuf.h"
 #include "lib/util.h"
@@ -532,58 +533,126 @@ void ctl_run_remote(struct controller *ctl, struct remote_op *ro)
 
 static void fence_actions_finished(struct controller *ctl, const char *node, bool failed);
 
+/* One device to run for a fencing: its definition copied, so that a
+ * configuration change meanwhile does not pull it from under the job. */
+struct fence_step {
+	char *device, *type;
+	struct sched_attrs params;
+	long long delay_ms;     /* pcmk_delay_base + a random part of pcmk_delay_max */
+	int level;              /* steps of one level run in a row, all must succeed */
+	const char *missing;    /* why this device cannot run, or NULL */
+};
+
 struct fence_job {
 	struct controller *ctl;
-	char *target;
+	char *target, *action;
+	struct fence_step *steps;
+	int nsteps, cur;
+	long long timeout_ms;
 	struct ev_timer delay;
 	struct exec_op op;
-	struct sched_attrs params;
-	char *device, *type;
+	struct strbuf why;      /* the failures so far */
 };
 
 static void fence_job_free(struct fence_job *j)
 {
+	for (int i = 0; i < j->nsteps; i++) {
+		free(j->steps[i].device);
+		free(j->steps[i].type);
+		sched_attrs_clear(&j->steps[i].params);
+	}
+	free(j->steps);
 	free(j->target);
-	free(j->device);
-	free(j->type);
-	sched_attrs_clear(&j->params);
+	free(j->action);
+	sb_free(&j->why);
 	free(j);
+}
+
+static void fence_step_start(struct fence_job *j);
+
+static void fence_job_failed(struct fence_job *j)
+{
+	struct controller *ctl = j->ctl;
+	const char *why = j->why.s ? j->why.s : "no fence device";
+
+	log_err("Fencing of %s failed: %s", j->target, why);
+	msg_send_fence_failed(ctl, j->target, why);
+	ctl_fence_failed(ctl, j->target);
+	fence_job_free(j);
+}
+
+/* The step at j->cur failed (why): on to the next level, if any. */
+static void fence_step_failed(struct fence_job *j, const char *why)
+{
+	int level = j->steps[j->cur].level;
+
+	sb_appendf(&j->why, "%s%s: %s", j->why.len ? "; " : "", j->steps[j->cur].device, why);
+	while (j->cur < j->nsteps && j->steps[j->cur].level == level)
+		j->cur++;
+	if (j->cur == j->nsteps) {
+		fence_job_failed(j);
+		return;
+	}
+	log_warning("Fencing %s: %s failed (%s), trying the next level", j->target,
+		    j->steps[j->cur - 1].device, why);
+	fence_step_start(j);
 }
 
 static void fence_done(void *arg, const struct exec_op *op, const struct exec_result *res)
 {
 	struct fence_job *j = arg;
 	struct controller *ctl = j->ctl;
+	struct fence_step *st = &j->steps[j->cur];
 
-	if (res->status == EXEC_DONE && res->rc == OCF_SUCCESS) {
-		log_notice("Node %s was fenced by %s", j->target, j->device);
-		msg_send_fenced(ctl, j->target);
-		ctl->fenced_unconfirmed++;
-		/* The recovery goes on at once, without waiting for that
-		 * message to come back: whatever is sent from now on (the
-		 * starts it allows) is delivered after it, on every node. */
-		fence_actions_finished(ctl, j->target, false);
-	} else {
-		char *why = xasprintf("%s: %s", j->device, res->reason ? res->reason : exec_rc_name(res->rc));
-
-		log_err("Fencing of %s with %s failed: %s", j->target, j->device,
+	if (res->status != EXEC_DONE || res->rc != OCF_SUCCESS) {
+		log_err("Fencing of %s with %s failed: %s", j->target, st->device,
 			res->reason ? res->reason : exec_rc_name(res->rc));
-		msg_send_fence_failed(ctl, j->target, why);
-		free(why);
-		ctl_fence_failed(ctl, j->target);
+		fence_step_failed(j, res->reason ? res->reason : exec_rc_name(res->rc));
+		return;
 	}
+	if (++j->cur < j->nsteps && j->steps[j->cur].level == st->level) {
+		fence_step_start(j);    /* the level's next device */
+		return;
+	}
+	log_notice("Node %s was fenced by %s", j->target, st->device);
+	msg_send_fenced(ctl, j->target);
+	ctl->fenced_unconfirmed++;
+	/* The recovery goes on at once, without waiting for that message to
+	 * come back: whatever is sent from now on (the starts it allows) is
+	 * delivered after it, on every node. */
+	fence_actions_finished(ctl, j->target, false);
 	fence_job_free(j);
 }
 
 static void fence_run(struct ev_loop *loop, struct ev_timer *t)
 {
 	struct fence_job *j = t->data;
+	struct fence_step *st = &j->steps[j->cur];
 
-	if (exec_run(j->ctl->ex, &j->op, fence_done, j) < 0) {
-		log_err("Cannot run fence device %s", j->device);
-		ctl_fence_failed(j->ctl, j->target);
-		fence_job_free(j);
+	memset(&j->op, 0, sizeof(j->op));
+	j->op.rsc = st->device;
+	j->op.cls = "stonith";
+	j->op.type = st->type;
+	j->op.action = j->action;
+	j->op.timeout_ms = j->timeout_ms;
+	j->op.params = &st->params;
+	if (exec_run(j->ctl->ex, &j->op, fence_done, j) < 0)
+		fence_step_failed(j, "cannot run the fence agent");
+}
+
+static void fence_step_start(struct fence_job *j)
+{
+	struct fence_step *st = &j->steps[j->cur];
+
+	if (st->missing) {
+		log_err("Fencing %s: %s %s", j->target, st->device, st->missing);
+		fence_step_failed(j, st->missing);
+		return;
 	}
+	log_notice("Fencing %s with %s (%s)%s", j->target, st->device, j->action,
+		   st->delay_ms ? " after a delay" : "");
+	ev_timer_init(&j->delay, fence_run, j);
+	ev_timer_start(j->ctl->loop, &j->delay, (uint64_t)st->delay_ms);
 }
 
 static bool host_listed(const char *list, const char *node)
@@ -597,53 +666,77 @@ static bool host_listed(const char *list, const char *node)
 	return found;
 }
 
-/* Start fencing `target` with the first device that can: a stonith
- * primitive whose pcmk_host_list names it, or that has no list. */
+static void fence_step_add(struct fence_job *j, const struct sched_rsc *r, const char *id,
+			   int level)
+{
+	struct fence_step *st;
+	const char *v;
+	long long ms;
+
+	j->steps = xrealloc(j->steps, (j->nsteps + 1) * sizeof(*j->steps));
+	st = &j->steps[j->nsteps++];
+	memset(st, 0, sizeof(*st));
+	st->device = xstrdup(id);
+	st->level = level;
+	if (!r || r->variant != VARIANT_PRIMITIVE || !r->cls || strcmp(r->cls, "stonith")) {
+		st->missing = "is not a configured fence device";
+		return;
+	}
+	if ((v = sched_attrs_get(&r->params, "pcmk_host_list")) && !host_listed(v, j->target)) {
+		st->missing = "cannot fence it (not in its pcmk_host_list)";
+		return;
+	}
+	st->type = xstrdup(r->type);
+	for (int k = 0; k < r->params.n; k++)
+		sched_attrs_set(&st->params, r->params.v[k].name, r->params.v[k].value);
+	sched_attrs_set(&st->params, "port", j->target);
+	sched_attrs_set(&st->params, "nodename", j->target);
+	/* A random delay up to pcmk_delay_max (plus pcmk_delay_base) keeps
+	 * two nodes from fencing each other at once. */
+	if ((v = sched_attrs_get(&r->params, "pcmk_delay_base")) && !sched_parse_interval_ms(v, &ms))
+		st->delay_ms += ms;
+	if ((v = sched_attrs_get(&r->params, "pcmk_delay_max")) &&
+	    !sched_parse_interval_ms(v, &ms) && ms > 0)
+		st->delay_ms += random() % (ms + 1);
+}
+
+/* Start fencing `target`: through its fencing levels when the
+ * configuration has some for it, else with each device that can fence it
+ * (no pcmk_host_list, or one that names it), one after the other until
+ * one succeeds. False when there is nothing to try. */
 static bool fence_start(struct controller *ctl, const struct sched_cluster *c, const char *target,
 			const char *action)
 {
-	for (int i = 0; i < c->nall; i++) {
-		const struct sched_rsc *r = c->all[i];
-		const char *list, *v;
-		struct fence_job *j;
-		long long delay = 0, ms;
+	struct fence_job *j = xcalloc(1, sizeof(*j));
+	const struct sched_node *n = sched_node_find(c, target);
+	struct fence_plan plan;
+	const char *v;
+	long long ms;
 
-		if (r->variant != VARIANT_PRIMITIVE || !r->cls || strcmp(r->cls, "stonith"))
-			continue;
-		list = sched_attrs_get(&r->params, "pcmk_host_list");
-		if (list && !host_listed(list, target))
-			continue;
-		j = xcalloc(1, sizeof(*j));
-		j->ctl = ctl;
-		j->target = xstrdup(target);
-		j->device = xstrdup(r->id);
-		for (int k = 0; k < r->params.n; k++)
-			sched_attrs_set(&j->params, r->params.v[k].name, r->params.v[k].value);
-		sched_attrs_set(&j->params, "port", target);
-		sched_attrs_set(&j->params, "nodename", target);
-		j->type = xstrdup(r->type);
-		j->op.rsc = j->device;
-		j->op.cls = "stonith";
-		j->op.type = j->type;
-		j->op.action = action;
-		j->op.timeout_ms = (v = sched_attrs_get(&c->props, "stonith-timeout")) &&
-				   !sched_parse_interval_ms(v, &ms) ? ms : 60000;
-		j->op.params = &j->params;
-		/* A random delay up to pcmk_delay_max (plus pcmk_delay_base)
-		 * keeps two nodes from fencing each other at once. */
-		if ((v = sched_attrs_get(&r->params, "pcmk_delay_base")) &&
-		    !sched_parse_interval_ms(v, &ms))
-			delay += ms;
-		if ((v = sched_attrs_get(&r->params, "pcmk_delay_max")) &&
-		    !sched_parse_interval_ms(v, &ms) && ms > 0)
-			delay += random() % (ms + 1);
-		log_notice("Fencing %s with %s (%s)%s", target, r->id, action,
-			   delay ? " after a delay" : "");
-		ev_timer_init(&j->delay, fence_run, j);
-		ev_timer_start(ctl->loop, &j->delay, (uint64_t)delay);
-		return true;
+	j->ctl = ctl;
+	j->target = xstrdup(target);
+	j->action = xstrdup(action);
+	j->timeout_ms = (v = sched_attrs_get(&c->props, "stonith-timeout")) &&
+			!sched_parse_interval_ms(v, &ms) ? ms : 60000;
+	fence_plan_for(ctl->cib, target, n ? &n->attrs : NULL, &plan);
+	for (int l = 0; l < plan.n; l++)
+		for (int d = 0; d < plan.levels[l].n; d++)
+			fence_step_add(j, sched_rsc_find(c, plan.levels[l].devices[d]),
+				       plan.levels[l].devices[d], l);
+	for (int i = 0; !plan.n && i < c->nall; i++) {
+		const struct sched_rsc *r = c->all[i];
+
+		if (r->variant == VARIANT_PRIMITIVE && r->cls && !strcmp(r->cls, "stonith") &&
+		    (!(v = sched_attrs_get(&r->params, "pcmk_host_list")) || host_listed(v, target)))
+			fence_step_add(j, r, r->id, j->nsteps);    /* a level of its own */
 	}
-	return false;
+	fence_plan_free(&plan);
+	if (!j->nsteps) {
+		fence_job_free(j);
+		return false;
+	}
+	fence_step_start(j);
+	return true;
 }
 
 /* ---------------------------------------------------------------- */

@@ -21,12 +21,13 @@ struct crm_conf {
 	int n;
 };
 
-/* Rendering order; the first three merge per name. */
+/* Rendering order; the last three merge per name. */
 static const char *const kinds[] = {
 	"node", "primitive", "group", "clone", "ms", "location", "colocation", "order",
-	"property", "rsc_defaults", "op_defaults", NULL,
+	"fencing_topology", "property", "rsc_defaults", "op_defaults", NULL,
 };
-#define FIRST_PROPERTY_KIND 8
+#define FENCING_TOPOLOGY_KIND 8
+#define FIRST_PROPERTY_KIND 9
 
 static int kind_of(const char *w)
 {
@@ -131,7 +132,8 @@ void crm_conf_put(struct crm_conf *c, const char *const *argv)
 	}
 	char **copy = dup_argv(argv, &argc);
 
-	put_owned(c, copy, argc, kind, argv[1]);
+	/* One topology per configuration: a new statement replaces it. */
+	put_owned(c, copy, argc, kind, kind == FENCING_TOPOLOGY_KIND ? kinds[kind] : argv[1]);
 }
 
 struct crm_conf *crm_conf_parse(const char *name, const char *text, size_t len,

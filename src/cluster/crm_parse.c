@@ -1,5 +1,6 @@
 /* crm_parse: crmsh configure syntax into a CIB document. */
 #include <errno.h>
+#include <regex.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,7 +15,7 @@
 
 static const char *const crm_keywords[] = {
 	"node", "primitive", "group", "clone", "ms", "location", "colocation", "collocation",
-	"order", "property", "rsc_defaults", "op_defaults", NULL,
+	"order", "property", "rsc_defaults", "op_defaults", "fencing_topology", NULL,
 };
 
 static const char *const crm_properties[] = {
@@ -49,8 +50,16 @@ static const char *const crm_expr_ops[] = {
 	"eq", "ne", "lt", "gt", "lte", "gte", "defined", "not_defined", NULL,
 };
 
+/* A device named by fencing_topology, checked once every resource is read. */
+struct fence_ref {
+	int line;
+	char *device;
+};
+
 struct crm {
 	struct xml_node *cib, *config, *crm_config, *nodes, *resources, *constraints;
+	struct fence_ref *fence_refs;
+	int nfence_refs;
 	struct xml_node *rsc_defaults, *op_defaults;
 	const char *file;
 	int line;
@@ -884,6 +893,131 @@ static int parse_node(struct crm *p, char **argv)
 	return 0;
 }
 
+/* fencing_topology [TARGET] LEVEL... [TARGET LEVEL...]: TARGET is "NODE:",
+ * "attr:NAME=VALUE" or "pattern:REGEX"; each LEVEL is DEV[,DEV...], levels
+ * numbered from 1 per target. Without a target the levels are every
+ * node's (crmsh writes them out per node; one pattern here). */
+static int parse_fencing_topology(struct crm *p, char **argv)
+{
+	struct xml_node *topo;
+	const char *name = NULL, *attr = NULL, *value = NULL, *pattern = NULL;
+	char *attr_buf = NULL;
+	int index = 0, rc = 0;
+	bool every = false;     /* levels without a target: every node's */
+
+	if (xml_child(p->config, "fencing-topology"))
+		return crm_error(p, argv[0], NULL, "a second");
+	if (!argv[1])
+		return crm_error(p, NULL, NULL,
+				 "usage: fencing_topology [NODE: | attr:NAME=VALUE | pattern:REGEX] "
+				 "DEVICE[,DEVICE...] ...");
+	topo = xml_new(p->config, "fencing-topology");
+	for (int i = 1; argv[i] && !rc; i++) {
+		const char *w = argv[i];
+		size_t n = strlen(w);
+		struct xml_node *l;
+		char id[64];
+
+		if (!strncmp(w, "attr:", 5) || !strncmp(w, "pattern:", 8) || (n > 1 && w[n - 1] == ':')) {
+			if (every) {
+				rc = crm_error(p, w, NULL, "levels for every node and per target cannot mix:");
+				break;
+			}
+			free(attr_buf);
+			attr_buf = NULL;
+			name = attr = value = pattern = NULL;
+			index = 0;
+			if (!strncmp(w, "attr:", 5)) {
+				char *eq;
+
+				attr_buf = xstrdup(w + 5);
+				if (!(eq = strchr(attr_buf, '=')) || eq == attr_buf || !eq[1]) {
+					rc = crm_error(p, w, NULL, "expected attr:NAME=VALUE, got");
+					break;
+				}
+				*eq = 0;
+				attr = attr_buf;
+				value = eq + 1;
+			} else if (!strncmp(w, "pattern:", 8)) {
+				regex_t re;
+
+				pattern = w + 8;
+				if (!*pattern || regcomp(&re, pattern, REG_EXTENDED | REG_NOSUB)) {
+					rc = crm_error(p, w, NULL, "invalid regular expression in");
+					break;
+				}
+				regfree(&re);
+			} else {
+				attr_buf = xstrndup(w, n - 1);
+				name = attr_buf;
+			}
+			if (!argv[i + 1] || strchr(argv[i + 1], ':')) {
+				rc = crm_error(p, w, NULL, "no fence device after the target");
+				break;
+			}
+			continue;
+		}
+		if (!name && !attr && !pattern) {
+			pattern = ".*";
+			every = true;
+		}
+		if (++index > 9) {
+			rc = crm_error(p, w, NULL, "more than 9 fencing levels for one target at");
+			break;
+		}
+		{
+			char *copy = xstrdup(w), *save = NULL;
+
+			for (char *d = strtok_r(copy, ",", &save); d && !rc; d = strtok_r(NULL, ",", &save)) {
+				if (!valid_id(d)) {
+					rc = crm_error(p, d, NULL, "invalid fence device name");
+					break;
+				}
+				p->fence_refs = xrealloc(p->fence_refs,
+							 (p->nfence_refs + 1) * sizeof(*p->fence_refs));
+				p->fence_refs[p->nfence_refs].line = p->line;
+				p->fence_refs[p->nfence_refs++].device = xstrdup(d);
+			}
+			if (!rc && (w[0] == ',' || w[n - 1] == ',' || strstr(w, ",,")))
+				rc = crm_error(p, w, NULL, "empty device in fencing level");
+			free(copy);
+		}
+		if (rc)
+			break;
+		l = xml_new(topo, "fencing-level");
+		snprintf(id, sizeof(id), "fencing-%d", ++p->ids);
+		xml_set(l, "id", id);
+		if (name)
+			xml_set(l, "target", name);
+		else if (attr) {
+			xml_set(l, "target-attribute", attr);
+			xml_set(l, "target-value", value);
+		} else
+			xml_set(l, "target-pattern", pattern);
+		snprintf(id, sizeof(id), "%d", index);
+		xml_set(l, "index", id);
+		xml_set(l, "devices", w);
+	}
+	free(attr_buf);
+	return rc;
+}
+
+/* Every device a fencing level names is a stonith resource. */
+static int check_fence_refs(struct crm *p)
+{
+	for (int i = 0; i < p->nfence_refs; i++) {
+		struct xml_node *r = xml_find_id(p->resources, "primitive", p->fence_refs[i].device);
+
+		if (!r || !xml_get(r, "class") || strcmp(xml_get(r, "class"), "stonith")) {
+			p->line = p->fence_refs[i].line;
+			return crm_error(p, p->fence_refs[i].device, NULL,
+					 r ? "fencing level names a resource that is not a fence device:"
+					   : "fencing level names an unknown fence device:");
+		}
+	}
+	return 0;
+}
+
 /* cfgtok treats '#' as a comment; crmsh's "#uname" is a word. Escape a
  * '#' that follows other words on the line. */
 char *crm_escape_hashes(const char *data, size_t len, size_t *outlen)
@@ -969,11 +1103,18 @@ struct xml_node *crm_parse_mem(const char *name, const char *data, size_t len,
 				p.op_defaults = xml_new(p.config, "op_defaults");
 			rc = parse_property(&p, line.argv, p.op_defaults, "meta_attributes",
 					    "op-options", NULL);
-		} else
+		} else if (!strcmp(kw, "fencing_topology"))
+			rc = parse_fencing_topology(&p, line.argv);
+		else
 			rc = crm_error(&p, kw, crm_keywords, "unknown keyword");
 	}
 	if (!rc && r < 0)
 		rc = -EINVAL;
+	if (!rc)
+		rc = check_fence_refs(&p);
+	for (int i = 0; i < p.nfence_refs; i++)
+		free(p.fence_refs[i].device);
+	free(p.fence_refs);
 	cfgtok_close(t);
 	free(escaped);
 	if (rc) {

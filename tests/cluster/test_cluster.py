@@ -191,6 +191,47 @@ def test_no_working_fence_device_no_recovery(cluster):
     assert "UNCLEAN" in out and f"fencing of {node} failed" in out, out
 
 
+def test_fencing_levels_fall_back_to_the_next_level(cluster):
+    c = cluster
+    # Level 1 cannot fence (its hosts_dir does not exist); level 2 can. A
+    # third device, working but in no level, must not be used.
+    c.load(1, "property stonith-enabled=true\nproperty dc-deadtime=2s\n"
+              "primitive ipmi stonith:fence_vigiltest params hosts_dir=/nonexistent\n"
+              f"primitive pdu stonith:fence_vigiltest params {c.fence_params()}\n"
+              f"primitive spare stonith:fence_vigiltest params {c.fence_params()}\n"
+              "primitive d ocf:heartbeat:Dummy op monitor interval=2s\n"
+              "fencing_topology ipmi pdu\n")
+    assert "fencing_topology ipmi pdu" in c.ctl(2, "configure", "show").stdout
+    node = wait_until(lambda: holder(c, 1, "d"), timeout=60, what="d to start")
+    src = idx(c, node)
+    obs = next(i for i in (1, 2, 3) if i != src)
+    c.power_off(src)
+    wait_until(lambda: (h := holder(c, obs, "d")) and h != node, timeout=60, what="d elsewhere")
+    logs = "".join(c.log(i) for i in (1, 2, 3) if i != src)
+    assert f"Fencing of {node} with ipmi failed" in logs, logs
+    assert f"Node {node} was fenced by pdu" in logs, logs
+    assert f"Fencing {node} with spare" not in logs, logs
+    # The order is the levels': ipmi first, then pdu.
+    assert logs.index(f"Fencing {node} with ipmi") < logs.index(f"Fencing {node} with pdu")
+
+
+def test_fencing_topology_errors_name_line_and_word(cluster):
+    c = cluster
+    bad = {"fencing_topology n1: ipmi nosuch\n": "unknown fence device: 'nosuch'",
+           "fencing_topology n1: d\n": "not a fence device: 'd'",
+           "fencing_topology ipmi n1: ipmi\n": "cannot mix: 'n1:'",
+           "fencing_topology pattern:n( ipmi\n": "invalid regular expression in 'pattern:n('"}
+    head = ("primitive ipmi stonith:fence_vigiltest params hosts_dir=/nonexistent\n"
+            "primitive d ocf:heartbeat:Dummy\n")
+    for stmt, msg in bad.items():
+        path = os.path.join(c.cc.tmp, "bad.crm")
+        with open(path, "w") as f:
+            f.write(head + stmt)
+        r = c.ctl(1, "configure", "load", "update", path, check=False)
+        assert r.returncode != 0 and f"bad.crm:3: " in r.stderr and msg in r.stderr, r.stderr
+    assert "fencing_topology" not in c.ctl(1, "configure", "show").stdout
+
+
 def test_partition_minority_stops_majority_fences_never_both(cluster):
     c = cluster
     c.load(1, base(c, "primitive api vigil:process params command=\"/bin/sleep 100000\" "
