@@ -1475,15 +1475,20 @@ static void srv_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 			return;
 		if (r < 0) {
 			connect_failed(s, false);
-			goto out;
+			if (s->st != HS_CLOSING)
+				goto out;
+		} else {
+			srv_connected(s);
 		}
-		srv_connected(s);
 	}
 	hs_process(s);
 out:
 	if (s->cli_io.fd >= 0)
 		arm_timer(s);
 }
+			/* a retry, or the 503 to flush: hs_process() below
+			 * writes it (the connect may fail after the request
+			 * was analysed, in the TLS handshake) */
 
 /* ---- life cycle ---- */
 

@@ -1,0 +1,305 @@
+"""vigil-proxy with TLS: termination, SNI, crt-list, ALPN, client
+certificates, TLS to servers and in health checks, and errors. Every
+certificate is made at test time by tlsutil.Certs."""
+import json
+import socket
+import ssl
+import subprocess
+
+import pytest
+
+from conftest import BUILD, Backend, PROXY, Proxy, free_port, server_status, wait_until
+from httpd import Origin
+from tlsutil import Certs, TlsOrigin, client_ctx, https_get, peer_cn, tls_connect
+
+HEAD = """
+global
+    stats socket {sock} mode 600 level admin
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+"""
+
+
+@pytest.fixture(scope="module")
+def certs(tmp_path_factory):
+    return Certs(tmp_path_factory.mktemp("certs"))
+
+
+@pytest.fixture
+def origins():
+    items = []
+    yield items
+    for o in items:
+        o.close()
+
+
+def start(tmp_path, procs, body, wait=True, **kw):
+    sock = tmp_path / "stats.sock"
+    port, port2 = free_port(), free_port()
+    text = HEAD.format(sock=sock) + body.format(port=port, port2=port2, **kw)
+    p = Proxy(tmp_path, text, wait_port=port if wait else None)
+    procs.append(p)
+    return port, port2, sock, p
+
+
+def plain_get(port, path="/"):
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+        s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode())
+        out = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                return out
+            out += d
+
+
+def test_termination_ssl_fc_and_redirect(tmp_path, procs, origins, certs):
+    o = Origin("o1")
+    origins.append(o)
+    port, port2, _, p = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port} ssl crt {crt}
+    bind 127.0.0.1:{port2}
+    http-request redirect scheme https code 301 if !{{ ssl_fc }} {{ path_beg /secure }}
+    http-request set-header X-Forwarded-Proto https if {{ ssl_fc }}
+    http-request set-header X-Tls %[ssl_fc_protocol]
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+""", crt=certs.a, o=o.port)
+    r, body, info = https_get(port, client_ctx(certs), "a.example")
+    seen = json.loads(body)
+    assert r.status == 200 and seen["server"] == "o1"
+    assert seen["headers"]["x-forwarded-proto"] == ["https"]
+    assert seen["headers"]["x-tls"] == [info["version"]]
+    # the same frontend in clear: no header, and the redirect to https
+    seen = json.loads(plain_get(port2).split(b"\r\n\r\n", 1)[1])
+    assert "x-forwarded-proto" not in seen["headers"]
+    out = plain_get(port2, "/secure/x")
+    assert out.startswith(b"HTTP/1.1 301") and b"\r\nlocation: https://x/secure/x\r\n" in out.lower()
+    # keep-alive: several requests on one TLS connection
+    s = tls_connect(port, client_ctx(certs), "a.example")
+    f = s.makefile("rb")
+    for i in range(3):
+        s.sendall(b"GET /k%d HTTP/1.1\r\nHost: a\r\n\r\n" % i)
+        assert f.readline().startswith(b"HTTP/1.1 200")
+        n = 0
+        while True:
+            line = f.readline()
+            if line.lower().startswith(b"content-length:"):
+                n = int(line.split(b":")[1])
+            if line == b"\r\n":
+                break
+        assert json.loads(f.read(n))["path"] == "/k%d" % i
+    s.close()
+
+
+def test_sni_picks_among_certificates_of_a_directory(tmp_path, procs, origins, certs):
+    o = Origin("o1")
+    origins.append(o)
+    d = tmp_path / "crts"
+    d.mkdir()
+    (d / "1-a.pem").write_bytes(certs.a.read_bytes())
+    (d / "2-b.pem").write_bytes(certs.b.read_bytes())
+    port, _, _, _ = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port} ssl crt {d}
+    http-request set-header X-Sni %[ssl_fc_sni]
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+""", d=d, o=o.port)
+    ctx = client_ctx(certs)
+    r, body, info = https_get(port, ctx, "b.example")
+    assert info["cn"] == "b.example"
+    assert json.loads(body)["headers"]["x-sni"] == ["b.example"]
+    assert https_get(port, ctx, "a.example")[2]["cn"] == "a.example"
+    assert https_get(port, ctx, "www.a.example")[2]["cn"] == "a.example"   # wildcard SAN
+    # an unknown name gets the default certificate (the first one loaded)
+    nv = ssl.create_default_context()
+    nv.check_hostname = False
+    nv.verify_mode = ssl.CERT_NONE
+    s = tls_connect(port, nv, "unknown.test")
+    der = s.getpeercert(binary_form=True)
+    s.close()
+    assert ssl.DER_cert_to_PEM_cert(der).split("-----END")[0] in certs.a.read_text().replace("\r", "")
+
+
+def test_crt_list_filters_and_alpn_without_h2(tmp_path, procs, origins, certs):
+    o = Origin("o1")
+    origins.append(o)
+    lst = tmp_path / "list.txt"
+    lst.write_text("# certificates\n%s\n%s other.test *.other.test\n" % (certs.a, certs.b))
+    port, _, _, p = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port} ssl crt-list {lst} alpn h2,http/1.1
+    http-request set-header X-Alpn %[ssl_fc_alpn]
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+""", lst=lst, o=o.port)
+    assert "'h2' will not be negotiated" in p.output()
+    ctx = client_ctx(certs, alpn=["h2", "http/1.1"])
+    ctx.check_hostname = False   # b.example's certificate under another name
+    r, body, info = https_get(port, ctx, "x.other.test")
+    assert info["cn"] == "b.example"
+    assert info["alpn"] == "http/1.1"
+    assert json.loads(body)["headers"]["x-alpn"] == ["http/1.1"]
+    # the filters replace the certificate's own names: b.example is not one
+    assert https_get(port, ctx, "b.example")[2]["cn"] == "a.example"
+    # a client that offers only h2 gets no ALPN at all, not h2
+    ctx2 = client_ctx(certs, alpn=["h2"])
+    s = tls_connect(port, ctx2, "a.example")
+    assert s.selected_alpn_protocol() is None
+    s.close()
+
+
+def test_client_certificate_verify_required(tmp_path, procs, origins, certs):
+    o = Origin("o1")
+    origins.append(o)
+    port, _, _, _ = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port} ssl crt {crt} ca-file {ca} verify required
+    http-request set-header X-Dn %[ssl_c_s_dn]
+    http-request set-header X-Verify %[ssl_c_verify]
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+""", crt=certs.a, ca=certs.ca, o=o.port)
+    r, body, _ = https_get(port, client_ctx(certs, cert=certs.client), "a.example")
+    seen = json.loads(body)["headers"]
+    assert seen["x-dn"] == ["/C=FR/O=Vigil Tests/CN=client1"]
+    assert seen["x-verify"] == ["0"]
+    # no certificate, or one from another CA: refused, nothing reaches the origin
+    before = len(o.requests)
+    for cert in (None, certs.rogue_client):
+        with pytest.raises((ssl.SSLError, ConnectionError)):
+            https_get(port, client_ctx(certs, cert=cert), "a.example")
+    assert len(o.requests) == before
+
+
+def test_tcp_mode_termination_and_garbage_clients(tmp_path, procs, certs):
+    be = Backend("echo1")
+    procs.append(be)
+    rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    rx.bind(("127.0.0.1", 0))
+    rx.settimeout(5)
+    port, _, _, p = start(tmp_path, procs, """
+frontend fe
+    mode tcp
+    log 127.0.0.1:{lp} local0
+    bind 127.0.0.1:{port} ssl crt {crt}
+    default_backend be
+backend be
+    mode tcp
+    server s1 127.0.0.1:{b}
+""", crt=certs.a, b=be.port, lp=rx.getsockname()[1])
+    s = tls_connect(port, client_ctx(certs), "a.example")
+    f = s.makefile("rb")
+    assert f.readline() == b"echo1\n"
+    s.sendall(b"x" * 100000)
+    got = b""
+    while len(got) < 100000:
+        got += f.read1(65536)
+    assert got == b"x" * 100000
+    s.close()
+    # garbage instead of a ClientHello: closed, logged, and the proxy goes on
+    for junk in (b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", b"\x16\x03\x01\x00\x05hello", b"\x00" * 5000):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as raw:
+            raw.sendall(junk)
+            try:
+                while raw.recv(4096):
+                    pass
+            except ConnectionResetError:
+                pass
+    lines = []
+    wait_until(lambda: lines.append(rx.recv(4096).decode()) or
+               sum("SSL handshake failure" in l for l in lines) >= 3, what="handshake failures logged")
+    rx.close()
+    assert any(" fe/127.0.0.1:%d: SSL handshake failure (" % port in l for l in lines), lines
+    assert p.proc.poll() is None
+    s = tls_connect(port, client_ctx(certs), "a.example")
+    assert s.makefile("rb").readline() == b"echo1\n"
+    s.close()
+
+
+def test_tls_to_servers(tmp_path, procs, origins, certs):
+    t = TlsOrigin("tls1", certs.localhost)
+    origins.append(t)
+    port, port2, _, _ = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port}
+    use_backend good if {{ path_beg /good }}
+    use_backend wrongca if {{ path_beg /wrongca }}
+    default_backend noverify
+backend noverify
+    server s1 127.0.0.1:{t} ssl verify none
+backend good
+    server s1 127.0.0.1:{t} ssl verify required ca-file {ca} sni str(localhost)
+backend wrongca
+    server s1 127.0.0.1:{t} ssl verify required ca-file {other}
+""", t=t.port, ca=certs.ca, other=certs.other_ca)
+    for path in ("/plain", "/good"):
+        out = plain_get(port, path)
+        assert out.startswith(b"HTTP/1.1 200"), out
+        assert json.loads(out.split(b"\r\n\r\n", 1)[1])["server"] == "tls1"
+    assert plain_get(port, "/wrongca").startswith(b"HTTP/1.1 503")
+
+
+def test_check_ssl_marks_servers_up_and_down(tmp_path, procs, origins, certs):
+    t = TlsOrigin("tls1", certs.localhost)
+    plain = Origin("plain")
+    origins += [t, plain]
+    port, _, sock, p = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port}
+    default_backend be
+backend be
+    option httpchk GET /health
+    default-server check inter 100 fall 2 rise 1 verify none
+    server tls 127.0.0.1:{t} check-ssl
+    server plain 127.0.0.1:{pl} check-ssl
+    server viaconnect 127.0.0.1:{t}
+backend be2
+    option httpchk
+    http-check connect ssl
+    server s 127.0.0.1:{t} check inter 100 verify none
+""", t=t.port, pl=plain.port)
+    wait_until(lambda: server_status(sock, "be", "plain") == "DOWN", what="plain server down")
+    assert server_status(sock, "be", "tls").startswith("UP")
+    # a server without check-ssl is checked in clear: the TLS origin fails it
+    wait_until(lambda: server_status(sock, "be", "viaconnect") == "DOWN", what="clear check down")
+    wait_until(lambda: server_status(sock, "be2", "s").startswith("UP") and
+               any(r[1] == "/" for r in t.requests), what="http-check connect ssl")
+    assert any(r[1] == "/health" for r in t.requests)
+
+
+def test_bad_certificate_paths_are_errors_with_file_and_line(tmp_path, certs):
+    cfg = tmp_path / "bad.cfg"
+    cfg.write_text("""defaults
+    mode http
+    timeout connect 1s
+    timeout client 1s
+    timeout server 1s
+frontend fe
+    bind 127.0.0.1:1 ssl crt /nonexistent/site.pem
+    default_backend be
+backend be
+    server s 127.0.0.1:2 ssl ca-file /nonexistent/ca.pem verify required
+    server t 127.0.0.1:2 ssl
+""")
+    r = subprocess.run([PROXY, "-c", "-f", str(cfg)], capture_output=True, text=True)
+    assert r.returncode != 0
+    assert ("parsing [%s:7] : 'bind 127.0.0.1:1' : unable to stat SSL certificate from file "
+            "'/nonexistent/site.pem' : No such file or directory." % cfg) in r.stderr
+    assert "parsing [%s:10] : 'server be/s' : unable to load CA file '/nonexistent/ca.pem'" % cfg in r.stderr
+    assert "parsing [%s:11] : 'server be/t' : verify is enabled by default but no CA file specified" % cfg in r.stderr
+    # a file that is not a certificate
+    junk = tmp_path / "junk.pem"
+    junk.write_text("not a certificate\n")
+    cfg.write_text("frontend fe\n    bind 127.0.0.1:1 ssl crt %s\n" % junk)
+    r = subprocess.run([PROXY, "-c", "-f", str(cfg)], capture_output=True, text=True)
+    assert r.returncode != 0 and "[%s:2]" % cfg in r.stderr and "unable to load certificate from file" in r.stderr
