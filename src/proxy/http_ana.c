@@ -1474,6 +1474,9 @@ static void srv_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 		if (r == 0)
 			return;
 		if (r < 0) {
+			/* a retry, or the 503 to flush: hs_process() below
+			 * writes it (the connect may fail after the request
+			 * was analysed, in the TLS handshake) */
 			connect_failed(s, false);
 			if (s->st != HS_CLOSING)
 				goto out;
@@ -1486,9 +1489,6 @@ out:
 	if (s->cli_io.fd >= 0)
 		arm_timer(s);
 }
-			/* a retry, or the 503 to flush: hs_process() below
-			 * writes it (the connect may fail after the request
-			 * was analysed, in the TLS handshake) */
 
 /* ---- life cycle ---- */
 
