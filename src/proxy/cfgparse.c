@@ -247,8 +247,8 @@ static void pxstate_free(struct cfg_pxstate *st, bool with_proxy)
 	free(st->defaults_name);
 	free(st->defsrv.cookie);
 	free(st->defsrv.id);
-	if (with_proxy && st->px) {
 	ssl_srv_free(st->defsrv.ssl);
+	if (with_proxy && st->px) {
 		/* a defaults section: only what it can hold */
 		cfg_check_free(&st->px->check);
 		http_rules_free(st->px);

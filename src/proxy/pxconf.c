@@ -53,15 +53,15 @@ static void proxy_release(const struct pxconf *c, struct proxy *px)
 		free(px->listeners[i]->spec);
 		free(px->listeners[i]->name);
 		free(px->listeners[i]->interface);
-		free(px->listeners[i]);
 		ssl_bind_put(px->listeners[i]->ssl);
+		free(px->listeners[i]);
 	}
 	free(px->listeners);
 	for (i = 0; i < px->nservers; i++) {
 		free(px->servers[i]->id);
 		free(px->servers[i]->cookie);
-		free(px->servers[i]);
 		ssl_srv_free(px->servers[i]->ssl);
+		free(px->servers[i]);
 	}
 	free(px->servers);
 	for (i = 0; i < px->nswitch_rules; i++) {
@@ -110,9 +110,9 @@ void pxconf_free(struct pxconf *c)
 	free(c->global.group);
 	free(c->global.chroot);
 	free(c->global.node);
+	ssl_global_free(c->global.ssl);
 	for (i = 0; i < c->nfiles; i++)
 		free(c->files[i]);
-	ssl_global_free(c->global.ssl);
 	free(c->files);
 	free(c);
 }
