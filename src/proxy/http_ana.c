@@ -640,6 +640,17 @@ fail:
 }
 
 /* Choose a server for the current request and connect. */
+/* A session for backend and server: totals and sessions per second. */
+static void count_be_sess(struct hstream *s, struct server *srv)
+{
+	uint64_t now = ev_now_ms(s->w->loop);
+
+	atomic_fetch_add(&srv->cnt.cum_sess, 1);
+	atomic_fetch_add(&s->be->cnt.cum_sess, 1);
+	freq_ctr_hit(&srv->cnt.sess_rate, &srv->cnt.sps_max, now);
+	freq_ctr_hit(&s->be->cnt.be_sess_rate, &s->be->cnt.be_sps_max, now);
+}
+
 static void assign_server(struct hstream *s, const struct server *avoid)
 {
 	struct server *srv = NULL;
@@ -674,8 +685,7 @@ static void assign_server(struct hstream *s, const struct server *avoid)
 		reply_error(s, 503, "SC");
 		return;
 	}
-	atomic_fetch_add(&srv->cnt.cum_sess, 1);
-	atomic_fetch_add(&s->be->cnt.cum_sess, 1);
+	count_be_sess(s, srv);
 	srv_connect(s, srv);
 }
 
@@ -695,8 +705,7 @@ static void hs_on_dequeued(struct pendconn *pc)
 		hs_close(s);
 		return;
 	}
-	atomic_fetch_add(&srv->cnt.cum_sess, 1);
-	atomic_fetch_add(&s->be->cnt.cum_sess, 1);
+	count_be_sess(s, srv);
 	srv_connect(s, srv);
 	hs_process(s);
 	if (s->cli_io.fd >= 0)
@@ -826,6 +835,7 @@ static void on_request(struct hstream *s)
 	tx->t_head = ev_now_ms(s->w->loop);
 	tx->head_seen = true;
 	atomic_fetch_add(&s->fe->cnt.http_reqs, 1);
+	freq_ctr_hit(&s->fe->cnt.req_rate, &s->fe->cnt.rps_max, tx->t_head);
 	if (http_txn_load(&tx->txn, HTTP_REQ, s->req.in + s->req.ih, &tx->reqm) < 0) {
 		reply_error(s, 400, "PR");
 		return;
@@ -1556,6 +1566,10 @@ void http_accept(struct worker *w, struct listener *li, int fd, const struct soc
 	w->nstreams++;
 	atomic_fetch_add(&s->fe->cnt.cum_conn, 1);
 	atomic_fetch_add(&s->fe->cnt.cum_sess, 1);
+	freq_ctr_hit(&s->fe->cnt.conn_rate, &s->fe->cnt.cps_max, ev_now_ms(w->loop));
+	freq_ctr_hit(&s->fe->cnt.sess_rate, &s->fe->cnt.sps_max, ev_now_ms(w->loop));
+	freq_ctr_hit(&w->conf->rt.conn_rate, &w->conf->rt.cps_max, ev_now_ms(w->loop));
+	freq_ctr_hit(&w->conf->rt.sess_rate, &w->conf->rt.sps_max, ev_now_ms(w->loop));
 	cur = (uint32_t)atomic_fetch_add(&s->fe->cur_conn, 1) + 1;
 	if (cur > atomic_load(&s->fe->cnt.max_sess))
 		atomic_store(&s->fe->cnt.max_sess, cur);

@@ -10,6 +10,7 @@
  * HTTP-only metrics are skipped for TCP proxies, as HAProxy does.
  */
 #include "proxy/prom.h"
+#include "proxy/freq.h"
 #include "proxy/stats.h"
 #include "lib/ev.h"
 
@@ -41,7 +42,9 @@ struct prom_metric {
 enum {
 	PM_PR_NBTHREAD, PM_PR_NBPROC, PM_PR_RELPID, PM_PR_UPTIME, PM_PR_MAX_FDS,
 	PM_PR_MAXCONN, PM_PR_HARD_MAXCONN, PM_PR_CURCONN, PM_PR_CONN_TOT,
-	PM_PR_REQ_TOT, PM_PR_STOPPING, PM_PR_JOBS, PM_PR_LISTENERS,
+	PM_PR_REQ_TOT, PM_PR_CONN_RATE, PM_PR_LIM_CONN_RATE, PM_PR_MAX_CONN_RATE,
+	PM_PR_SESS_RATE, PM_PR_LIM_SESS_RATE, PM_PR_MAX_SESS_RATE,
+	PM_PR_STOPPING, PM_PR_JOBS, PM_PR_LISTENERS,
 	PM_PR_BUILD_INFO, PM_PR_START_TIME, PM_PR_N
 };
 
@@ -56,6 +59,12 @@ static const struct prom_metric process_metrics[PM_PR_N] = {
 	{ "current_connections", "gauge", "Current number of connections on this worker process" },
 	{ "connections_total", "counter", "Total number of connections on this worker process since started" },
 	{ "requests_total", "counter", "Total number of requests on this worker process since started" },
+	{ "current_connection_rate", "gauge", "Number of front connections created on this worker process over the last second" },
+	{ "limit_connection_rate", "gauge", "Hard limit for ConnRate (global.maxconnrate)" },
+	{ "max_connection_rate", "gauge", "Highest ConnRate reached on this worker process since started (in connections per second)" },
+	{ "current_session_rate", "gauge", "Number of sessions created on this worker process over the last second" },
+	{ "limit_session_rate", "gauge", "Hard limit for SessRate (global.maxsessrate)" },
+	{ "max_session_rate", "gauge", "Highest SessRate reached on this worker process since started (in sessions per second)" },
 	{ "stopping", "gauge", "1 if the worker process is currently stopping, otherwise zero" },
 	{ "jobs", "gauge", "Current number of active jobs on the current worker process (frontend connections, master connections, listeners)" },
 	{ "listeners", "gauge", "Current number of active listeners on the current worker process" },
@@ -66,8 +75,10 @@ static const struct prom_metric process_metrics[PM_PR_N] = {
 enum {
 	PM_FE_CUR_SESS, PM_FE_MAX_SESS, PM_FE_LIM_SESS, PM_FE_SESS_TOT,
 	PM_FE_BIN, PM_FE_BOUT, PM_FE_DREQ, PM_FE_DRESP, PM_FE_EREQ, PM_FE_STATUS,
-	PM_FE_HRSP, PM_FE_REQ_TOT, PM_FE_CONN_TOT, PM_FE_INTERCEPTED, PM_FE_DCON,
-	PM_FE_N
+	PM_FE_LIM_SESS_RATE, PM_FE_MAX_SESS_RATE, PM_FE_HRSP, PM_FE_REQ_RATE_MAX,
+	PM_FE_REQ_TOT, PM_FE_COMP_IN, PM_FE_COMP_OUT, PM_FE_COMP_BYP, PM_FE_COMP_RSP,
+	PM_FE_CONN_RATE_MAX, PM_FE_CONN_TOT, PM_FE_INTERCEPTED, PM_FE_DCON,
+	PM_FE_CACHE_LOOKUPS, PM_FE_CACHE_HITS, PM_FE_N
 };
 
 static const struct prom_metric frontend_metrics[PM_FE_N] = {
@@ -81,11 +92,21 @@ static const struct prom_metric frontend_metrics[PM_FE_N] = {
 	{ "responses_denied_total", "counter", "Total number of denied responses since process started" },
 	{ "request_errors_total", "counter", "Total number of invalid requests since process started" },
 	{ "status", "gauge", "Current status of the service, per state label value." },
+	{ "limit_session_rate", "gauge", "Limit on the number of sessions accepted in a second (frontend only, 'rate-limit sessions' setting)" },
+	{ "max_session_rate", "gauge", "Highest value of sessions per second observed since the worker process started" },
 	{ "http_responses_total", "counter", "Total number of HTTP responses with status 100-199 returned by this object since the worker process started" },
+	{ "http_requests_rate_max", "gauge", "Highest value of http requests observed since the worker process started" },
 	{ "http_requests_total", "counter", "Total number of HTTP requests processed by this object since the worker process started" },
+	{ "http_comp_bytes_in_total", "counter", "Total number of bytes submitted to the HTTP compressor for this object since the worker process started" },
+	{ "http_comp_bytes_out_total", "counter", "Total number of bytes emitted by the HTTP compressor for this object since the worker process started" },
+	{ "http_comp_bytes_bypassed_total", "counter", "Total number of bytes that bypassed HTTP compression for this object since the worker process started (CPU/memory/bandwidth limitation)" },
+	{ "http_comp_responses_total", "counter", "Total number of HTTP responses that were compressed for this object since the worker process started" },
+	{ "connections_rate_max", "gauge", "Highest value of connections per second observed since the worker process started" },
 	{ "connections_total", "counter", "Total number of new connections accepted on this frontend since the worker process started" },
 	{ "intercepted_requests_total", "counter", "Total number of HTTP requests intercepted on the frontend (redirects/stats/services) since the worker process started" },
 	{ "denied_connections_total", "counter", "Total number of incoming connections blocked on a listener/frontend by a tcp-request connection rule since the worker process started" },
+	{ "http_cache_lookups_total", "counter", "Total number of HTTP requests looked up in the cache on this frontend/backend since the worker process started" },
+	{ "http_cache_hits_total", "counter", "Total number of HTTP requests not found in the cache on this frontend/backend since the worker process started" },
 };
 
 enum {
@@ -93,8 +114,9 @@ enum {
 	PM_BE_LIM_SESS, PM_BE_SESS_TOT, PM_BE_BIN, PM_BE_BOUT, PM_BE_DREQ,
 	PM_BE_DRESP, PM_BE_ECON, PM_BE_ERESP, PM_BE_WRETR, PM_BE_WREDIS,
 	PM_BE_STATUS, PM_BE_WEIGHT, PM_BE_ACT, PM_BE_BCK, PM_BE_CHKDOWN,
-	PM_BE_LASTCHG, PM_BE_DOWNTIME, PM_BE_LBTOT, PM_BE_HRSP, PM_BE_REQ_TOT,
-	PM_BE_UWEIGHT, PM_BE_N
+	PM_BE_LASTCHG, PM_BE_DOWNTIME, PM_BE_LBTOT, PM_BE_MAX_SESS_RATE, PM_BE_HRSP,
+	PM_BE_REQ_TOT, PM_BE_COMP_IN, PM_BE_COMP_OUT, PM_BE_COMP_BYP, PM_BE_COMP_RSP,
+	PM_BE_CACHE_LOOKUPS, PM_BE_CACHE_HITS, PM_BE_UWEIGHT, PM_BE_N
 };
 
 static const struct prom_metric backend_metrics[PM_BE_N] = {
@@ -120,8 +142,15 @@ static const struct prom_metric backend_metrics[PM_BE_N] = {
 	{ "check_last_change_seconds", "gauge", "How long ago the last server state changed, in seconds" },
 	{ "downtime_seconds_total", "counter", "Total time spent in DOWN state, for server or backend" },
 	{ "loadbalanced_total", "counter", "Total number of requests routed by load balancing since the worker process started (ignores queue pop and stickiness)" },
+	{ "max_session_rate", "gauge", "Highest value of sessions per second observed since the worker process started" },
 	{ "http_responses_total", "counter", "Total number of HTTP responses with status 100-199 returned by this object since the worker process started" },
 	{ "http_requests_total", "counter", "Total number of HTTP requests processed by this object since the worker process started" },
+	{ "http_comp_bytes_in_total", "counter", "Total number of bytes submitted to the HTTP compressor for this object since the worker process started" },
+	{ "http_comp_bytes_out_total", "counter", "Total number of bytes emitted by the HTTP compressor for this object since the worker process started" },
+	{ "http_comp_bytes_bypassed_total", "counter", "Total number of bytes that bypassed HTTP compression for this object since the worker process started (CPU/memory/bandwidth limitation)" },
+	{ "http_comp_responses_total", "counter", "Total number of HTTP responses that were compressed for this object since the worker process started" },
+	{ "http_cache_lookups_total", "counter", "Total number of HTTP requests looked up in the cache on this frontend/backend since the worker process started" },
+	{ "http_cache_hits_total", "counter", "Total number of HTTP requests not found in the cache on this frontend/backend since the worker process started" },
 	{ "uweight", "gauge", "Server's user weight, or sum of active servers' user weights for a backend" },
 };
 
@@ -130,7 +159,7 @@ enum {
 	PM_SV_LIM_SESS, PM_SV_SESS_TOT, PM_SV_BIN, PM_SV_BOUT, PM_SV_DRESP,
 	PM_SV_ECON, PM_SV_ERESP, PM_SV_WRETR, PM_SV_WREDIS, PM_SV_STATUS,
 	PM_SV_WEIGHT, PM_SV_CHKFAIL, PM_SV_CHKDOWN, PM_SV_LASTCHG,
-	PM_SV_DOWNTIME, PM_SV_LBTOT, PM_SV_CHECK_STATUS, PM_SV_CHECK_CODE,
+	PM_SV_DOWNTIME, PM_SV_LBTOT, PM_SV_MAX_SESS_RATE, PM_SV_CHECK_STATUS, PM_SV_CHECK_CODE,
 	PM_SV_CHECK_DURATION, PM_SV_HRSP, PM_SV_UWEIGHT, PM_SV_N
 };
 
@@ -155,6 +184,7 @@ static const struct prom_metric server_metrics[PM_SV_N] = {
 	{ "check_last_change_seconds", "gauge", "How long ago the last server state changed, in seconds" },
 	{ "downtime_seconds_total", "counter", "Total time spent in DOWN state, for server or backend" },
 	{ "loadbalanced_total", "counter", "Total number of requests routed by load balancing since the worker process started (ignores queue pop and stickiness)" },
+	{ "max_session_rate", "gauge", "Highest value of sessions per second observed since the worker process started" },
 	{ "check_status", "gauge", "Status of last health check, per state label value." },
 	{ "check_code", "gauge", "layer5-7 code, if available of the last health check." },
 	{ "check_duration_seconds", "gauge", "Total duration of the latest server health check, in seconds." },
@@ -309,6 +339,12 @@ static struct pv process_value(const struct pxconf *c, int id)
 			if (c->proxies[i]->cap & PX_CAP_FE)
 				reqs += atomic_load(&c->proxies[i]->cnt.http_reqs);
 		return PV_U(reqs);
+	/* no maxconnrate / maxsessrate: HAProxy prints 0 for "no limit" */
+	case PM_PR_CONN_RATE: return PV_U(freq_ctr_read(&c->rt.conn_rate, now));
+	case PM_PR_LIM_CONN_RATE: case PM_PR_LIM_SESS_RATE: return PV_U(0);
+	case PM_PR_MAX_CONN_RATE: return PV_U(atomic_load(&c->rt.cps_max));
+	case PM_PR_SESS_RATE: return PV_U(freq_ctr_read(&c->rt.sess_rate, now));
+	case PM_PR_MAX_SESS_RATE: return PV_U(atomic_load(&c->rt.sps_max));
 	case PM_PR_STOPPING: return PV_U(atomic_load(&c->rt.stopping) ? 1 : 0);
 	case PM_PR_JOBS: return PV_U(atomic_load(&c->rt.cur_conn) + count_listeners(c));
 	case PM_PR_LISTENERS: return PV_U(count_listeners(c));
@@ -353,6 +389,16 @@ static struct pv frontend_value(const struct pxconf *c, const struct proxy *fe, 
 	case PM_FE_INTERCEPTED:
 		return http ? PV_U(atomic_load(&fe->cnt.intercepted)) : PV_NONE;
 	case PM_FE_DCON: return PV_U(atomic_load(&fe->cnt.denied_conn));
+	case PM_FE_LIM_SESS_RATE: return PV_U(0);   /* no `rate-limit sessions` */
+	case PM_FE_MAX_SESS_RATE: return PV_U(atomic_load(&fe->cnt.sps_max));
+	case PM_FE_REQ_RATE_MAX: return http ? PV_U(atomic_load(&fe->cnt.rps_max)) : PV_NONE;
+	case PM_FE_CONN_RATE_MAX: return PV_U(atomic_load(&fe->cnt.cps_max));
+	case PM_FE_COMP_IN: return http ? PV_U(atomic_load(&fe->cnt.comp_in)) : PV_NONE;
+	case PM_FE_COMP_OUT: return http ? PV_U(atomic_load(&fe->cnt.comp_out)) : PV_NONE;
+	case PM_FE_COMP_BYP: return http ? PV_U(0) : PV_NONE;   /* no limits that bypass */
+	case PM_FE_COMP_RSP: return http ? PV_U(atomic_load(&fe->cnt.comp_rsp)) : PV_NONE;
+	case PM_FE_CACHE_LOOKUPS: return http ? PV_U(atomic_load(&fe->cnt.cache_lookups)) : PV_NONE;
+	case PM_FE_CACHE_HITS: return http ? PV_U(atomic_load(&fe->cnt.cache_hits)) : PV_NONE;
 	}
 	return PV_NONE;
 }
@@ -441,6 +487,13 @@ static struct pv backend_value(const struct pxconf *c, const struct proxy *be, i
 			return PV_NAN_;
 		return PV_U(backend_is_up(be) ? 0 : secs_since(c, be->last_change_ms));
 	case PM_BE_REQ_TOT: return http ? PV_U(atomic_load(&be->cnt.http_reqs)) : PV_NONE;
+	case PM_BE_MAX_SESS_RATE: return PV_U(atomic_load(&be->cnt.be_sps_max));
+	case PM_BE_COMP_IN: return http ? PV_U(atomic_load(&be->cnt.comp_in)) : PV_NONE;
+	case PM_BE_COMP_OUT: return http ? PV_U(atomic_load(&be->cnt.comp_out)) : PV_NONE;
+	case PM_BE_COMP_BYP: return http ? PV_U(0) : PV_NONE;
+	case PM_BE_COMP_RSP: return http ? PV_U(atomic_load(&be->cnt.comp_rsp)) : PV_NONE;
+	case PM_BE_CACHE_LOOKUPS: return http ? PV_U(atomic_load(&be->cnt.cache_lookups)) : PV_NONE;
+	case PM_BE_CACHE_HITS: return http ? PV_U(atomic_load(&be->cnt.cache_hits)) : PV_NONE;
 	}
 	return PV_NONE;
 }
@@ -496,6 +549,7 @@ static struct pv server_value(const struct pxconf *c, const struct server *srv, 
 	case PM_SV_MAX_SESS: return PV_U(atomic_load(&srv->cnt.max_sess));
 	case PM_SV_LIM_SESS: return srv->maxconn > 0 ? PV_U(srv->maxconn) : PV_NAN_;
 	case PM_SV_SESS_TOT: case PM_SV_LBTOT: return PV_U(atomic_load(&srv->cnt.cum_sess));
+	case PM_SV_MAX_SESS_RATE: return PV_U(atomic_load(&srv->cnt.sps_max));
 	case PM_SV_BIN: return PV_U(atomic_load(&srv->cnt.bytes_in));
 	case PM_SV_BOUT: return PV_U(atomic_load(&srv->cnt.bytes_out));
 	case PM_SV_DRESP: return PV_U(0);

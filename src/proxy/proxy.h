@@ -13,6 +13,7 @@
 
 #include "lib/addr.h"
 #include "lib/ev.h"
+#include "proxy/freq.h"
 
 #include <pthread.h>
 #include <regex.h>
@@ -130,6 +131,8 @@ struct server_counters {
 	_Atomic uint32_t max_sess;
 	/* HTTP mode: responses by class, index PX_HRSP_IDX(status) */
 	_Atomic uint64_t http_rsp[6];
+	struct freq_ctr sess_rate;      /* sessions per second (freq.h) */
+	_Atomic uint32_t sps_max;       /* highest of it */
 };
 
 struct server {
@@ -209,6 +212,14 @@ struct proxy_counters {
 	_Atomic uint64_t http_rsp[6];   /* responses by class, index PX_HRSP_IDX() */
 	_Atomic uint64_t intercepted;   /* answered by the proxy itself (stats, ...) */
 	_Atomic uint64_t denied_resp;   /* http-response deny */
+	/* per second (freq.h) and the highest values seen: sessions,
+	 * connections and HTTP requests of a frontend, sessions of a backend
+	 * (apart: a `listen` is both) */
+	struct freq_ctr sess_rate, conn_rate, req_rate, be_sess_rate;
+	_Atomic uint32_t sps_max, cps_max, rps_max, be_sps_max;
+	/* cache and compression (HTTP mode) */
+	_Atomic uint64_t cache_lookups, cache_hits;
+	_Atomic uint64_t comp_in, comp_out, comp_rsp;
 };
 
 /* Index into http_rsp[]: 0..4 for 1xx..5xx, 5 for any other status. */
@@ -362,6 +373,8 @@ struct px_runtime {
 	_Atomic int cur_conn;      /* client connections open, all frontends */
 	_Atomic uint64_t cum_conn;
 	_Atomic bool stopping;     /* soft stop in progress */
+	struct freq_ctr conn_rate, sess_rate; /* per second, all frontends */
+	_Atomic uint32_t cps_max, sps_max;
 };
 
 struct pxconf {

@@ -722,6 +722,7 @@ static void server_taken(struct stream *s, struct server *srv)
 		stick_store(s->be, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr, srv,
 			    ev_now_ms(s->w->loop));
 	atomic_fetch_add(&srv->cnt.cum_sess, 1);
+	freq_ctr_hit(&srv->cnt.sess_rate, &srv->cnt.sps_max, ev_now_ms(s->w->loop));
 	cur = (uint32_t)atomic_load(&srv->cur_sess);
 	if (cur > atomic_load(&srv->cnt.max_sess))
 		atomic_store(&srv->cnt.max_sess, cur);
@@ -840,6 +841,8 @@ void stream_accept(struct worker *w, struct listener *li, int fd, const struct s
 	w->nstreams++;
 
 	atomic_fetch_add(&fe->cnt.cum_conn, 1);
+	freq_ctr_hit(&fe->cnt.conn_rate, &fe->cnt.cps_max, ev_now_ms(w->loop));
+	freq_ctr_hit(&w->conf->rt.conn_rate, &w->conf->rt.cps_max, ev_now_ms(w->loop));
 	cur = (uint32_t)atomic_fetch_add(&fe->cur_conn, 1) + 1;
 	if (cur > atomic_load(&fe->cnt.max_sess))
 		atomic_store(&fe->cnt.max_sess, cur);
@@ -862,6 +865,8 @@ void stream_accept(struct worker *w, struct listener *li, int fd, const struct s
 	}
 	log_connect(s);
 	atomic_fetch_add(&fe->cnt.cum_sess, 1);
+	freq_ctr_hit(&fe->cnt.sess_rate, &fe->cnt.sps_max, ev_now_ms(w->loop));
+	freq_ctr_hit(&w->conf->rt.sess_rate, &w->conf->rt.sps_max, ev_now_ms(w->loop));
 	s->be = select_backend(fe, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr);
 	if (!s->be) {
 		memcpy(s->term, "PR", 3);
@@ -870,6 +875,7 @@ void stream_accept(struct worker *w, struct listener *li, int fd, const struct s
 	}
 	if (s->be != fe)
 		atomic_fetch_add(&s->be->cnt.cum_sess, 1);
+	freq_ctr_hit(&s->be->cnt.be_sess_rate, &s->be->cnt.be_sps_max, ev_now_ms(w->loop));
 	atomic_fetch_add(&s->be->cur_sess, 1);
 	/* Splicing pays off for bulk transfers; HAProxy enables it only with
 	 * the splice options, and so do we. */

@@ -304,3 +304,108 @@ http-errors site1
 """.format(d=tmp_path)
     rc, out = check(tmp_path, text)
     assert rc != 0 and "check-vigil-proxy.cfg:3] : errorfile : " in out and "unable to parse headers" in out, out
+
+
+# ---- Prometheus: rates and maxima ----
+
+PROM_CONFIG = """
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    http-request use-service prometheus-exporter if {{ path /metrics }}
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+"""
+
+
+def prom_parse(text):
+    """{(name, frozenset(labels)): value} and the names that have values,
+    in order."""
+    values, names = {}, []
+    for line in text.splitlines():
+        if not line or line.startswith("#"):
+            continue
+        m = re.match(r'^([a-z_]+)(?:\{(.*)\})? (\S+)$', line)
+        assert m, line
+        labels = frozenset(re.findall(r'(\w+)="((?:[^"\\]|\\.)*)"', m.group(2) or ""))
+        values[(m.group(1), labels)] = float(m.group(3))
+        if m.group(1) not in names:
+            names.append(m.group(1))
+    return values, names
+
+
+def test_prometheus_rates_and_maxima(tmp_path, procs):
+    o = Origin("a")
+    port = free_port()
+    try:
+        procs.append(Proxy(tmp_path, PROM_CONFIG.format(t=TIMEOUTS, port=port, o=o.port), wait_port=port))
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        for _ in range(30):
+            r, _ = get(port, "/", conn=c)
+            assert r.status == 200
+        c.close()
+        for _ in range(5):
+            get(port, "/")
+        _, text = get(port, "/metrics")
+        v, names = prom_parse(text.decode())
+        fe = frozenset({("proxy", "fe")})
+        be = frozenset({("proxy", "be")})
+        sv = frozenset({("proxy", "be"), ("server", "s1")})
+        # 30 requests on one connection, well within a second or two
+        assert v[("haproxy_frontend_http_requests_rate_max", fe)] >= 15
+        assert v[("haproxy_frontend_http_requests_rate_max", fe)] <= 37
+        # 1 + 5 + 1 connections (the first, the five, the scrape), and the
+        # probe that saw the proxy listening
+        assert 3 <= v[("haproxy_frontend_max_session_rate", fe)] <= 8
+        assert 3 <= v[("haproxy_frontend_connections_rate_max", fe)] <= 8
+        assert v[("haproxy_frontend_limit_session_rate", fe)] == 0
+        # the backend and its server saw a session per request
+        assert 15 <= v[("haproxy_backend_max_session_rate", be)] <= 35
+        assert 15 <= v[("haproxy_server_max_session_rate", sv)] <= 35
+        assert v[("haproxy_process_current_connection_rate", frozenset())] >= 1
+        assert v[("haproxy_process_max_connection_rate", frozenset())] >= 3
+        assert v[("haproxy_process_current_session_rate", frozenset())] >= 1
+        assert v[("haproxy_process_max_session_rate", frozenset())] >= 3
+        # nothing compressed or cached here, and said so
+        assert v[("haproxy_frontend_http_comp_responses_total", fe)] == 0
+        assert v[("haproxy_backend_http_cache_lookups_total", be)] == 0
+        # the current rate decays: two seconds later nothing is left
+        time.sleep(2.2)
+        _, text = get(port, "/metrics")
+        v, _ = prom_parse(text.decode())
+        assert v[("haproxy_process_current_connection_rate", frozenset())] <= 2
+        assert v[("haproxy_frontend_http_requests_rate_max", fe)] >= 15
+    finally:
+        o.close()
+
+
+@needs_haproxy
+def test_prometheus_metric_names_are_haproxys(tmp_path, procs):
+    """Every metric vigil-proxy exports exists in haproxy 2.6's output,
+    in the same relative order."""
+    o = Origin("a")
+    port, hport = free_port(), free_port()
+    try:
+        procs.append(Proxy(tmp_path, PROM_CONFIG.format(t=TIMEOUTS, port=port, o=o.port), wait_port=port))
+        h = HAProxy(tmp_path, PROM_CONFIG.format(t=TIMEOUTS, port=hport, o=o.port), hport)
+        try:
+            _, theirs = get(hport, "/metrics")
+        finally:
+            h.stop()
+        _, ours = get(port, "/metrics")
+        _, our_names = prom_parse(ours.decode())
+        _, their_names = prom_parse(theirs.decode())
+        missing = [n for n in our_names if n not in their_names]
+        assert not missing
+        positions = [their_names.index(n) for n in our_names]
+        assert positions == sorted(positions)
+        for n in ["haproxy_frontend_max_session_rate", "haproxy_frontend_http_requests_rate_max",
+                  "haproxy_frontend_connections_rate_max", "haproxy_backend_max_session_rate",
+                  "haproxy_server_max_session_rate", "haproxy_process_current_session_rate",
+                  "haproxy_frontend_http_comp_responses_total", "haproxy_frontend_http_cache_hits_total"]:
+            assert n in our_names
+    finally:
+        o.close()

@@ -142,7 +142,7 @@ static void test_frontend(void)
 		       "haproxy_frontend_http_responses_total{proxy=\"fe\",code=\"4xx\"} 4\n"
 		       "haproxy_frontend_http_responses_total{proxy=\"fe\",code=\"5xx\"} 1\n"
 		       "haproxy_frontend_http_responses_total{proxy=\"fe\",code=\"other\"} 0\n"
-		       "# HELP haproxy_frontend_http_requests_total");
+		       "# HELP haproxy_frontend_http_requests_rate_max");
 	CHECK_CONTAINS(out, "# TYPE haproxy_frontend_http_requests_total counter\n"
 		       "haproxy_frontend_http_requests_total{proxy=\"fe\"} 50\n# HELP");
 	CHECK_CONTAINS(out, "haproxy_frontend_intercepted_requests_total{proxy=\"fe\"} 2\n# HELP");
