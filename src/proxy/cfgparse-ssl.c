@@ -284,7 +284,7 @@ int ssl_bind_finish(struct cfgparse *p, struct ssl_bind *b, const char *spec, ch
 		return 0;
 	}
 	if (ssl_bind_build(b, p->conf->global.ssl, msg, sizeof(msg)) < 0) {
-		snprintf(err, errlen, "'bind %s' : %s", spec, msg);
+		snprintf(err, errlen, "'bind %s' in section '%s' : %s", spec, p->sec_name, msg);
 		return -1;
 	}
 	return 0;
