@@ -2,15 +2,18 @@
 certificates, TLS to servers and in health checks, and errors. Every
 certificate is made at test time by tlsutil.Certs."""
 import json
+import os
+import re
+import shutil
 import socket
 import ssl
 import subprocess
 
 import pytest
 
-from conftest import BUILD, Backend, PROXY, Proxy, free_port, server_status, wait_until
+from conftest import BUILD, Backend, PROXY, Proxy, can_connect, free_port, server_status, wait_until
 from httpd import Origin
-from tlsutil import Certs, TlsOrigin, client_ctx, https_get, peer_cn, tls_connect
+from tlsutil import Certs, TlsOrigin, client_ctx, https_get, make_crl, peer_cn, tls_connect
 
 HEAD = """
 global
@@ -293,8 +296,8 @@ backend be
 """)
     r = subprocess.run([PROXY, "-c", "-f", str(cfg)], capture_output=True, text=True)
     assert r.returncode != 0
-    assert ("parsing [%s:7] : 'bind 127.0.0.1:1' : unable to stat SSL certificate from file "
-            "'/nonexistent/site.pem' : No such file or directory." % cfg) in r.stderr
+    assert ("parsing [%s:7] : 'bind 127.0.0.1:1' in section 'frontend' : unable to stat SSL certificate "
+            "from file '/nonexistent/site.pem' : No such file or directory." % cfg) in r.stderr
     assert "parsing [%s:10] : 'server be/s' : unable to load CA file '/nonexistent/ca.pem'" % cfg in r.stderr
     assert "parsing [%s:11] : 'server be/t' : verify is enabled by default but no CA file specified" % cfg in r.stderr
     # a file that is not a certificate
@@ -303,3 +306,101 @@ backend be
     cfg.write_text("frontend fe\n    bind 127.0.0.1:1 ssl crt %s\n" % junk)
     r = subprocess.run([PROXY, "-c", "-f", str(cfg)], capture_output=True, text=True)
     assert r.returncode != 0 and "[%s:2]" % cfg in r.stderr and "unable to load certificate from file" in r.stderr
+
+
+# ---- the real-world files of ../shared/compat/haproxy, and HAProxy itself ----
+
+COMPAT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "shared", "compat", "haproxy")
+HAPROXY = shutil.which("haproxy")
+
+
+def compat_edit(text, certs, crt_list, crl):
+    """What the compat README says HAProxy 2.6 needs to accept the files:
+    placeholders filled in, users and groups that exist, and certificate
+    paths pointing at real files."""
+    for a, b in (("${APISERVER_DEST_PORT}", "6443"), ("${HOST1_ID}", "cp1"),
+                 ("${HOST1_ADDRESS}", "192.0.2.10"), ("${APISERVER_SRC_PORT}", "6443"),
+                 ("group kolla", "group root"), ("user haproxy", "user root"), ("group haproxy", "group root")):
+        text = text.replace(a, b)
+    text = re.sub(r"\bcrt-list \S+", "crt-list %s" % crt_list, text)
+    text = re.sub(r"\bcrt (?!-)\S+", "crt %s" % certs.a, text)
+    text = re.sub(r"\bca-file \S+", "ca-file %s" % certs.ca, text)
+    return re.sub(r"\bcrl-file \S+", "crl-file %s" % crl, text)
+
+
+@pytest.mark.parametrize("name", ["04-kolla-ansible-rendered", "05-openstack-ansible-rendered",
+                                  "06-octavia-amphora-tls", "09-kubeadm-apiserver",
+                                  "10-haproxy-upstream-basic-config-edge"])
+def test_compat_files_with_tls_load(tmp_path, certs, name):
+    src = os.path.join(COMPAT, name + ".cfg")
+    if not os.path.exists(src):
+        pytest.skip(src + " not found")
+    crt_list = tmp_path / "crt-list.txt"
+    crt_list.write_text("%s\n%s b.example\n" % (certs.a, certs.b))
+    cfg = tmp_path / (name + ".cfg")
+    with open(src) as f:
+        cfg.write_text(compat_edit(f.read(), certs, crt_list, make_crl(certs)))
+    r = subprocess.run([PROXY, "-c", "-f", str(cfg)], capture_output=True, text=True)
+    alerts = [l for l in r.stderr.splitlines() if "[ALERT]" in l and "parsing [" in l]
+    if name.startswith("10-"):
+        # its cache rules belong to the HTTP engine, not supported yet:
+        # nothing else may fail (the TLS binds load)
+        assert all("cache-use" in l or "cache-store" in l for l in alerts), r.stderr
+    else:
+        assert r.returncode == 0, r.stderr
+    assert "TLS" not in r.stderr
+    if HAPROXY:
+        h = subprocess.run([HAPROXY, "-c", "-q", "-f", str(cfg)], capture_output=True, text=True)
+        assert h.returncode == 0, h.stderr
+
+
+@pytest.mark.skipif(not HAPROXY, reason="haproxy not installed")
+def test_same_answers_as_haproxy_over_tls(tmp_path, procs, origins, certs):
+    o = Origin("o1")
+    origins.append(o)
+    d = tmp_path / "crts"
+    d.mkdir()
+    (d / "1-a.pem").write_bytes(certs.a.read_bytes())
+    (d / "2-b.pem").write_bytes(certs.b.read_bytes())
+    ports = {}
+    for prog in ("vigil", "haproxy"):
+        port, port2 = free_port(), free_port()
+        ports[prog] = (port, port2)
+        text = """
+global
+    ssl-default-bind-options ssl-min-ver TLSv1.2 no-tls-tickets
+defaults
+    mode http
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+frontend fe
+    bind 127.0.0.1:{port} ssl crt {d} alpn http/1.1
+    bind 127.0.0.1:{port2}
+    http-request redirect scheme https code 301 if !{{ ssl_fc }}
+    http-request set-header X-Forwarded-Proto https if {{ ssl_fc }}
+    http-request set-header X-Sni %[ssl_fc_sni]
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+""".format(port=port, port2=port2, d=d, o=o.port)
+        sub = tmp_path / prog
+        sub.mkdir()
+        if prog == "vigil":
+            procs.append(Proxy(sub, text, wait_port=port))
+        else:
+            (sub / "h.cfg").write_text(text)
+            hp = subprocess.Popen([HAPROXY, "-db", "-f", str(sub / "h.cfg")],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            procs.append(hp)
+            wait_until(lambda: can_connect(port) or hp.poll() is not None, what="haproxy to listen")
+    seen = {}
+    for prog, (port, port2) in ports.items():
+        ctx = client_ctx(certs, alpn=["http/1.1"])
+        r1, b1, i1 = https_get(port, ctx, "b.example")
+        r2, b2, i2 = https_get(port, ctx, "www.a.example")
+        h = json.loads(b1)["headers"]
+        seen[prog] = (r1.status, i1["cn"], i1["alpn"], h["x-forwarded-proto"], h["x-sni"],
+                      i2["cn"], plain_get(port2, "/x").split(b"\r\n")[0])
+    assert seen["vigil"] == seen["haproxy"]
+    assert seen["vigil"][:5] == (200, "b.example", "http/1.1", ["https"], ["b.example"])

@@ -39,6 +39,20 @@ def make_cert(d, name, cn, sans=(), ca="ca", client=False):
     return pem
 
 
+def make_crl(certs):
+    """An empty CRL of the test CA (what crl-file needs to load)."""
+    d = certs.dir
+    crl = d / "crl.pem"
+    if not crl.exists():
+        (d / "index.txt").write_text("")
+        (d / "crlnumber").write_text("01\n")
+        (d / "ca.cnf").write_text("[ca]\ndefault_ca = d\n[d]\ndatabase = index.txt\n"
+                                  "crlnumber = crlnumber\ndefault_md = sha256\ndefault_crl_days = 2\n")
+        _run("ca", "-config", "ca.cnf", "-gencrl", "-keyfile", "ca.key", "-cert", "ca.pem",
+             "-out", "crl.pem", cwd=d)
+    return crl
+
+
 class Certs:
     """ca.pem, a.example (also *.a.example), b.example, localhost (for TLS
     origins), client1 (a client certificate), and a second CA that signed
