@@ -11,7 +11,7 @@ import subprocess
 
 import pytest
 
-from conftest import BUILD, Backend, PROXY, Proxy, can_connect, free_port, server_status, wait_until
+from conftest import BUILD, Backend, PROXY, Proxy, can_connect, free_port, stat_rows, wait_until
 from httpd import Origin
 from tlsutil import Certs, TlsOrigin, client_ctx, https_get, make_crl, peer_cn, tls_connect
 
@@ -271,13 +271,18 @@ backend be2
     http-check connect ssl
     server s 127.0.0.1:{t} check inter 100 verify none
 """, t=t.port, pl=plain.port)
-    wait_until(lambda: server_status(sock, "be", "plain") == "DOWN", what="plain server down")
-    assert server_status(sock, "be", "tls").startswith("UP")
-    # a server without check-ssl is checked in clear: the TLS origin fails it
-    wait_until(lambda: server_status(sock, "be", "viaconnect") == "DOWN", what="clear check down")
-    wait_until(lambda: server_status(sock, "be2", "s").startswith("UP") and
-               any(r[1] == "/" for r in t.requests), what="http-check connect ssl")
+    def check(be, srv):
+        r = [r for r in stat_rows(sock) if r["pxname"] == be and r["svname"] == srv][0]
+        return r["status"], r["check_status"]
+
+    # servers start UP: the check results say which checks ran
+    wait_until(lambda: check("be", "plain") == ("DOWN", "L6RSP"), what="plain server down (TLS handshake)")
+    wait_until(lambda: check("be", "tls") == ("UP", "L7OK"), what="TLS server checked")
     assert any(r[1] == "/health" for r in t.requests)
+    # a server without check-ssl is checked in clear: the TLS origin fails it
+    wait_until(lambda: check("be", "viaconnect")[0] == "DOWN", what="clear check down")
+    wait_until(lambda: check("be2", "s") == ("UP", "L7OK") and any(r[1] == "/" for r in t.requests),
+               what="http-check connect ssl")
 
 
 def test_bad_certificate_paths_are_errors_with_file_and_line(tmp_path, certs):
