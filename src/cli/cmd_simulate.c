@@ -5,7 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <fcntl.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cluster/cib_xml.h"
@@ -35,6 +39,34 @@ void cmd_simulate_usage(FILE *out)
 }
 
 #define MAX_EVENTS 64
+
+/* A regular file's contents, mapped read-only and faulted in at once
+ * (MAP_POPULATE): a large CIB is read without copying it into fresh heap
+ * pages. NULL (and *len 0) when the file cannot be mapped; the caller then
+ * reads it. Unmap with munmap(p, *len). */
+static char *map_file(const char *path, size_t *len)
+{
+	struct stat st;
+	void *p;
+	int fd;
+
+	*len = 0;
+	if (!strcmp(path, "-"))
+		return NULL;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0) {
+		close(fd);
+		return NULL;
+	}
+	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
+	close(fd);
+	if (p == MAP_FAILED)
+		return NULL;
+	*len = st.st_size;
+	return p;
+}
 
 /* The running cluster's CIB, from vigild (request ["cib"]). Returns the
  * XML text (from malloc()) or NULL with the exit code in *rc. */
@@ -136,6 +168,7 @@ int cmd_simulate(const struct cli_ctx *ctx, int argc, char **argv)
 		size_t len = 0;
 		char *data;
 		char xerr[512];
+		bool mapped = false;
 
 		if (live) {
 			data = fetch_live_cib(ctx, &len, &rc);
@@ -143,13 +176,18 @@ int cmd_simulate(const struct cli_ctx *ctx, int argc, char **argv)
 				return rc;
 			rc = CLI_ERROR;
 			cibfile = "(live CIB)";
+		} else if ((data = map_file(cibfile, &len))) {
+			mapped = true;
 		} else {
 			data = cli_read_file(cibfile, &len, err, sizeof(err));
 			if (!data)
 				goto fail;
 		}
 		cib = xml_parse(data, len, xerr, sizeof(xerr));
-		free(data);
+		if (mapped)
+			munmap(data, len);
+		else
+			free(data);
 		if (!cib) {
 			snprintf(err, sizeof(err), "%s: %s", cibfile, xerr);
 			goto fail;
@@ -187,6 +225,11 @@ int cmd_simulate(const struct cli_ctx *ctx, int argc, char **argv)
 	c = cib_unpack(cib, now, err, sizeof(err));
 	if (!c)
 		goto fail;
+	/* The scheduler keeps nothing of the document: freeing it now lets
+	 * the scheduler reuse its memory instead of faulting in more (a
+	 * large CIB's tree is most of the process's memory). */
+	xml_free(cib);
+	cib = NULL;
 	if (sched_run(c, err, sizeof(err)))
 		goto fail;
 	if (json) {

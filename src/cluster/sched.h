@@ -312,6 +312,10 @@ struct sched_cluster {
 	int actions_cap;
 	bool show_scores;
 	FILE *scores_out;            /* --scores output, may be NULL */
+
+	/* Lookup tables (sched_hash.c), from malloc(). */
+	struct sched_rsc_index *rsc_index;    /* id -> c->all, by sched_index() */
+	struct sched_edge_index *edge_index;  /* (first, then) -> c->edges */
 };
 
 struct sched_cluster *sched_cluster_new(void);

@@ -138,24 +138,14 @@ static struct sched_action *pseudo_action(struct sched_cluster *c, struct sched_
 static void add_edge(struct sched_cluster *c, struct sched_action *first, struct sched_action *then,
 		     unsigned flags)
 {
+	bool created;
+	struct sched_edge *e;
+
 	if (!first || !then || first == then)
 		return;
-	for (int i = 0; i < c->nedges; i++) {
-		struct sched_edge *e = &c->edges[i];
-
-		if (e->first == first && e->then == then) {
-			e->flags |= flags;
-			return;
-		}
-	}
-	if (c->nedges == c->edges_cap) {
-		c->edges_cap = c->edges_cap ? c->edges_cap * 2 : 256;
-		c->edges = xrealloc(c->edges, c->edges_cap * sizeof(*c->edges));
-	}
-	c->edges[c->nedges].first = first;
-	c->edges[c->nedges].then = then;
-	c->edges[c->nedges].flags = flags;
-	c->nedges++;
+	/* One ordering per pair of actions: a repeated one adds its flags. */
+	e = sched_hash_edge(c, first, then, &created);
+	e->flags |= flags;
 }
 
 /* ---------------------------------------------------------------- */

@@ -6,7 +6,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "cluster/sched.h"
+#include "cluster/sched_int.h"
 #include "lib/util.h"
 
 int sched_score_add(int a, int b)
@@ -237,6 +237,7 @@ void sched_cluster_free(struct sched_cluster *c)
 		action_free(c->actions[i]);
 	free(c->actions);
 	free(c->edges);
+	sched_hash_free(c);
 	free(c);
 }
 
@@ -251,18 +252,18 @@ struct sched_node *sched_node_find(const struct sched_cluster *c, const char *na
 	return NULL;
 }
 
-struct sched_rsc *sched_rsc_find(const struct sched_cluster *c, const char *id)
+static int count_rscs(const struct sched_rsc *r)
 {
-	for (int i = 0; i < c->nall; i++)
-		if (!strcmp(c->all[i]->id, id))
-			return c->all[i];
-	return NULL;
+	int n = 1;
+
+	for (int i = 0; i < r->nchildren; i++)
+		n += count_rscs(r->children[i]);
+	return n;
 }
 
 static void index_rsc(struct sched_cluster *c, struct sched_rsc *r)
 {
 	r->idx = c->nall;
-	c->all = xrealloc(c->all, (c->nall + 1) * sizeof(*c->all));
 	c->all[c->nall++] = r;
 	if (!r->scores) {
 		r->scores = xmalloc(c->nnodes * sizeof(int) + 1);
@@ -275,11 +276,16 @@ static void index_rsc(struct sched_cluster *c, struct sched_rsc *r)
 
 void sched_index(struct sched_cluster *c)
 {
+	int total = 0;
+
+	for (int i = 0; i < c->nrscs; i++)
+		total += count_rscs(c->rscs[i]);
 	free(c->all);
-	c->all = NULL;
+	c->all = xmalloc((total + 1) * sizeof(*c->all));
 	c->nall = 0;
 	for (int i = 0; i < c->nrscs; i++)
 		index_rsc(c, c->rscs[i]);
+	sched_hash_index_rscs(c);
 }
 
 bool sched_node_available(const struct sched_node *n)

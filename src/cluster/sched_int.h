@@ -9,6 +9,14 @@ void sched_place(struct sched_cluster *c);
 void place_add_score(struct sched_cluster *c, struct sched_rsc *r, struct sched_node *n, int score);
 bool place_rule_matches(const struct sched_rule *rule, const struct sched_node *n);
 
+/* sched_hash.c */
+/* (Re)build the id -> resource index from c->all (sched_index does). */
+void sched_hash_index_rscs(struct sched_cluster *c);
+/* The ordering first -> then, created with no flags when new. */
+struct sched_edge *sched_hash_edge(struct sched_cluster *c, struct sched_action *first,
+				   struct sched_action *then, bool *created);
+void sched_hash_free(struct sched_cluster *c);
+
 /* sched_actions.c */
 void sched_actions(struct sched_cluster *c);
 struct sched_action *sched_find_action(const struct sched_rsc *r, const char *task,

@@ -58,7 +58,7 @@ void xml_free(struct xml_node *n)
 		struct xml_node *next = n->next;
 
 		xml_free(n->children);
-		for (int i = 0; i < n->nattrs; i++) {
+		for (int i = 0; i < n->nattrs && !n->attrs_packed; i++) {
 			free(n->attrs[i].name);
 			free(n->attrs[i].value);
 		}
@@ -117,8 +117,31 @@ void xml_append(struct xml_node *parent, struct xml_node *n)
 	parent->last = n;
 }
 
+/* A parsed element's attributes are one block (see parse_attrs); before
+ * the first change they become an array of separately allocated strings,
+ * sized to the next power of two as xml_set_owned() expects. */
+static void unpack_attrs(struct xml_node *n)
+{
+	struct xml_attr *a;
+	int cap = 1;
+
+	if (!n->attrs_packed)
+		return;
+	while (cap < n->nattrs)
+		cap <<= 1;
+	a = xmalloc(cap * sizeof(*a));
+	for (int i = 0; i < n->nattrs; i++) {
+		a[i].name = xstrdup(n->attrs[i].name);
+		a[i].value = xstrdup(n->attrs[i].value);
+	}
+	free(n->attrs);
+	n->attrs = a;
+	n->attrs_packed = false;
+}
+
 static void xml_set_owned(struct xml_node *n, char *name, char *value)
 {
+	unpack_attrs(n);
 	for (int i = 0; i < n->nattrs; i++) {
 		if (!strcmp(n->attrs[i].name, name)) {
 			free(n->attrs[i].value);
@@ -127,7 +150,11 @@ static void xml_set_owned(struct xml_node *n, char *name, char *value)
 			return;
 		}
 	}
-	n->attrs = xrealloc(n->attrs, (n->nattrs + 1) * sizeof(*n->attrs));
+	/* The array doubles at each power of two (its capacity is the next
+	 * power of two at or above nattrs): a CIB's elements carry many
+	 * attributes, and a realloc() per attribute was most of the parse. */
+	if ((n->nattrs & (n->nattrs - 1)) == 0)
+		n->attrs = xrealloc(n->attrs, (n->nattrs ? 2 * n->nattrs : 1) * sizeof(*n->attrs));
 	n->attrs[n->nattrs].name = name;
 	n->attrs[n->nattrs].value = value;
 	n->nattrs++;
@@ -140,6 +167,7 @@ void xml_set(struct xml_node *n, const char *name, const char *value)
 
 void xml_unset(struct xml_node *n, const char *name)
 {
+	unpack_attrs(n);
 	for (int i = 0; i < n->nattrs; i++)
 		if (!strcmp(n->attrs[i].name, name)) {
 			free(n->attrs[i].name);
@@ -229,6 +257,15 @@ static int skip_past(struct xml_parser *x, const char *term, const char *what)
 	return -EINVAL;
 }
 
+static size_t parse_name_len(struct xml_parser *x)
+{
+	const char *s = x->p;
+
+	while (x->p < x->end && is_name_char(*x->p))
+		x->p++;
+	return x->p - s;
+}
+
 static char *parse_name(struct xml_parser *x)
 {
 	const char *s = x->p;
@@ -262,10 +299,11 @@ static void put_utf8(char **o, unsigned long cp)
 	*o = d;
 }
 
-/* Decode entities in [s, e) into a new string. */
-static char *decode(struct xml_parser *x, const char *s, const char *e)
+/* Decode entities in [s, e) into out, which has room for e - s + 1 bytes
+ * (a reference is never shorter than what it stands for). */
+static bool decode(struct xml_parser *x, const char *s, const char *e, char *out)
 {
-	char *out = xmalloc(e - s + 1), *o = out;
+	char *o = out;
 	static const struct { const char *name; char c; } ents[] = {
 		{ "lt", '<' }, { "gt", '>' }, { "amp", '&' }, { "quot", '"' }, { "apos", '\'' },
 	};
@@ -281,8 +319,7 @@ static char *decode(struct xml_parser *x, const char *s, const char *e)
 		semi = memchr(s, ';', e - s);
 		if (!semi || semi - s > 12) {
 			xml_error(x, "bad entity reference");
-			free(out);
-			return NULL;
+			return false;
 		}
 		nl = semi - s - 1;
 		if (nl > 1 && s[1] == '#') {
@@ -299,8 +336,7 @@ static char *decode(struct xml_parser *x, const char *s, const char *e)
 				cp = strtoul(num, &endp, 10);
 			if (*endp || errno || cp == 0 || cp > 0x10FFFF || endp == num) {
 				xml_error(x, "bad character reference");
-				free(out);
-				return NULL;
+				return false;
 			}
 			put_utf8(&o, cp);
 			s = semi + 1;
@@ -311,14 +347,13 @@ static char *decode(struct xml_parser *x, const char *s, const char *e)
 				break;
 		if (i == ARRAY_SIZE(ents)) {
 			xml_error(x, "unknown entity '&%.*s;'", (int)nl, s + 1);
-			free(out);
-			return NULL;
+			return false;
 		}
 		*o++ = ents[i].c;
 		s = semi + 1;
 	}
 	*o = 0;
-	return out;
+	return true;
 }
 
 /* Skip comments, PIs, doctype and whitespace between elements. Returns 1
@@ -367,6 +402,130 @@ static int skip_misc(struct xml_parser *x, bool allow_text)
 	}
 }
 
+struct attr_span {
+	const char *name, *value, *value_end;
+	size_t name_len;
+};
+
+/* Parse the attributes of a start tag into one block: the xml_attr array
+ * followed by every name and decoded value. A CIB has ~8 attributes per
+ * element and hundreds of thousands of them in all; two allocations per
+ * attribute were most of the cost of reading it. A repeated attribute
+ * keeps its first position and its last value, as xml_set() would.
+ * Returns 0 after '>', 1 after '/>', <0 on error. */
+static int parse_attrs(struct xml_parser *x, struct xml_node *n)
+{
+	struct attr_span local[16], *sp = local;
+	int nsp = 0, cap = ARRAY_SIZE(local), rc = -EINVAL;
+	size_t bytes = 0;
+	char *o;
+
+	for (;;) {
+		const char *an, *vs;
+		size_t anl;
+		char q;
+		int k;
+
+		skip_ws(x);
+		if (x->p >= x->end) {
+			xml_error(x, "unterminated start tag <%s>", n->name);
+			goto out;
+		}
+		if (*x->p == '/') {
+			if (x->p + 1 >= x->end || x->p[1] != '>') {
+				xml_error(x, "expected '>' after '/' in <%s>", n->name);
+				goto out;
+			}
+			x->p += 2;
+			rc = 1;
+			break;
+		}
+		if (*x->p == '>') {
+			x->p++;
+			rc = 0;
+			break;
+		}
+		an = x->p;
+		anl = parse_name_len(x);
+		if (!anl) {
+			xml_error(x, "bad attribute in <%s>", n->name);
+			goto out;
+		}
+		skip_ws(x);
+		if (x->p >= x->end || *x->p != '=') {
+			xml_error(x, "expected '=' after attribute '%.*s'", (int)anl, an);
+			goto out;
+		}
+		x->p++;
+		skip_ws(x);
+		if (x->p >= x->end || (*x->p != '"' && *x->p != '\'')) {
+			xml_error(x, "expected a quoted value for attribute '%.*s'", (int)anl, an);
+			goto out;
+		}
+		q = *x->p++;
+		vs = x->p;
+		while (x->p < x->end && *x->p != q) {
+			if (*x->p == '\n')
+				x->line++;
+			if (*x->p == '<') {
+				xml_error(x, "'<' in the value of attribute '%.*s'", (int)anl, an);
+				goto out;
+			}
+			x->p++;
+		}
+		if (x->p >= x->end) {
+			xml_error(x, "unterminated value of attribute '%.*s'", (int)anl, an);
+			goto out;
+		}
+		for (k = 0; k < nsp; k++)
+			if (sp[k].name_len == anl && !memcmp(sp[k].name, an, anl))
+				break;
+		if (k == nsp) {
+			if (nsp == cap) {
+				cap *= 2;
+				if (sp == local) {
+					sp = xmalloc(cap * sizeof(*sp));
+					memcpy(sp, local, sizeof(local));
+				} else {
+					sp = xrealloc(sp, cap * sizeof(*sp));
+				}
+			}
+			sp[nsp].name = an;
+			sp[nsp].name_len = anl;
+			bytes += anl + 1;
+			nsp++;
+		} else {
+			bytes -= sp[k].value_end - sp[k].value + 1;
+		}
+		sp[k].value = vs;
+		sp[k].value_end = x->p;
+		bytes += x->p - vs + 1;
+		x->p++;
+	}
+	if (!nsp)
+		goto out;
+	n->attrs = xmalloc(nsp * sizeof(*n->attrs) + bytes);
+	n->attrs_packed = true;
+	o = (char *)(n->attrs + nsp);
+	for (int k = 0; k < nsp; k++) {
+		n->attrs[k].name = o;
+		memcpy(o, sp[k].name, sp[k].name_len);
+		o[sp[k].name_len] = 0;
+		o += sp[k].name_len + 1;
+		n->attrs[k].value = o;
+		n->nattrs = k + 1;
+		if (!decode(x, sp[k].value, sp[k].value_end, o)) {
+			rc = -EINVAL;
+			goto out;
+		}
+		o += sp[k].value_end - sp[k].value + 1;
+	}
+out:
+	if (sp != local)
+		free(sp);
+	return rc;
+}
+
 static struct xml_node *parse_element(struct xml_parser *x, struct xml_node *parent, int depth)
 {
 	struct xml_node *n;
@@ -385,70 +544,13 @@ static struct xml_node *parse_element(struct xml_parser *x, struct xml_node *par
 	n = xml_new(NULL, name);
 	free(name);
 	n->line = x->line;
-	for (;;) {
-		char *aname, *aval;
-		char q;
-		const char *vs;
-
-		skip_ws(x);
-		if (x->p >= x->end) {
-			xml_error(x, "unterminated start tag <%s>", n->name);
-			goto fail;
-		}
-		if (*x->p == '/') {
-			if (x->p + 1 >= x->end || x->p[1] != '>') {
-				xml_error(x, "expected '>' after '/' in <%s>", n->name);
-				goto fail;
-			}
-			x->p += 2;
-			goto done;
-		}
-		if (*x->p == '>') {
-			x->p++;
-			break;
-		}
-		aname = parse_name(x);
-		if (!aname) {
-			xml_error(x, "bad attribute in <%s>", n->name);
-			goto fail;
-		}
-		skip_ws(x);
-		if (x->p >= x->end || *x->p != '=') {
-			xml_error(x, "expected '=' after attribute '%s'", aname);
-			free(aname);
-			goto fail;
-		}
-		x->p++;
-		skip_ws(x);
-		if (x->p >= x->end || (*x->p != '"' && *x->p != '\'')) {
-			xml_error(x, "expected a quoted value for attribute '%s'", aname);
-			free(aname);
-			goto fail;
-		}
-		q = *x->p++;
-		vs = x->p;
-		while (x->p < x->end && *x->p != q) {
-			if (*x->p == '\n')
-				x->line++;
-			if (*x->p == '<') {
-				xml_error(x, "'<' in the value of attribute '%s'", aname);
-				free(aname);
-				goto fail;
-			}
-			x->p++;
-		}
-		if (x->p >= x->end) {
-			xml_error(x, "unterminated value of attribute '%s'", aname);
-			free(aname);
-			goto fail;
-		}
-		aval = decode(x, vs, x->p);
-		x->p++;
-		if (!aval) {
-			free(aname);
-			goto fail;
-		}
-		xml_set_owned(n, aname, aval);
+	switch (parse_attrs(x, n)) {
+	case 0:
+		break;
+	case 1:
+		goto done;   /* empty-element tag */
+	default:
+		goto fail;
 	}
 	/* Content: child elements, text, comments, until the end tag. */
 	for (;;) {

@@ -23,6 +23,8 @@ struct xml_node {
 	char *name;             /* element name, from malloc() */
 	struct xml_attr *attrs; /* from malloc() */
 	int nattrs;
+	bool attrs_packed;      /* private to xml.c: attrs and their strings are
+				   one block from malloc() (as parsed) */
 	int line;               /* line of the start tag */
 	struct xml_node *parent;
 	struct xml_node *children; /* first child */
