@@ -20,7 +20,7 @@ WARN    := -Wall -Wextra -Wshadow -Wno-unused-parameter -Wstrict-prototypes \
            -Wmissing-prototypes -Wformat=2 -Wvla
 OPT     ?= -O2 -g
 CPPFLAGS += -D_GNU_SOURCE -Isrc
-LDLIBS  += -lpthread -lm
+LDLIBS  += -lpthread -lm -lz
 # TLS in vigil-proxy (src/proxy/ssl*.c): OpenSSL from Debian's libssl-dev.
 SSL_LDLIBS := -lssl -lcrypto
 # Corosync 3 (vigild's cluster layer), from Debian's -dev packages.

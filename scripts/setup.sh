@@ -5,7 +5,7 @@ set -e
 
 PACKAGES="build-essential clang libclang-rt-14-dev make pkg-config
 python3 python3-pytest iproute2 procps socat
-libssl-dev openssl
+libssl-dev openssl zlib1g-dev
 haproxy nginx-light wrk
 corosync libcorosync-common-dev libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev
 resource-agents pacemaker-cli-utils keepalived"

@@ -54,6 +54,15 @@ struct cache {
 	struct cache *next;
 };
 
+/* What storing needs from the request, copied while the request head is
+ * still in its buffer (it is gone when the response arrives). */
+struct cache_req {
+	bool get, authorization, no_store;
+	char *key;                 /* from malloc() */
+	uint64_t hash;
+	char *accept_encoding, *referer; /* from malloc() or NULL */
+};
+
 struct cache_store {
 	struct cache *c;
 	uint64_t hash;
@@ -78,6 +87,11 @@ struct cache *cache_find(const struct pxconf *c, const char *name)
 		if (strcmp(k->name, name) == 0)
 			return k;
 	return NULL;
+}
+
+struct cache *cache_next(const struct cache *c)
+{
+	return c->next;
 }
 
 const char *cache_name(const struct cache *c)
@@ -352,24 +366,26 @@ static char *primary_key(const struct http_txn *txn, uint64_t *hash)
 }
 
 /* The request's values of the headers the object varies on. */
-static char *secondary_key(const struct http_txn *txn, unsigned vary)
+static char *secondary_key(const char *accept_encoding, const char *referer, unsigned vary)
 {
-	struct http_str v;
 	struct strbuf sb = STRBUF_INIT;
 
-	if (vary & VARY_ENCODING) {
-		sb_puts(&sb, "ae=");
-		if (http_hdr_get(&txn->req, "Accept-Encoding", -1, &v))
-			sb_append(&sb, v.p, v.len);
-	}
-	if (vary & VARY_REFERER) {
-		sb_puts(&sb, "\nref=");
-		if (http_hdr_get(&txn->req, "Referer", -1, &v))
-			sb_append(&sb, v.p, v.len);
-	}
+	if (vary & VARY_ENCODING)
+		sb_appendf(&sb, "ae=%s", accept_encoding ? accept_encoding : "");
+	if (vary & VARY_REFERER)
+		sb_appendf(&sb, "\nref=%s", referer ? referer : "");
 	if (!sb.s)
 		return xstrdup("");
 	return sb.s;
+}
+
+static char *hdr_dup(const struct http_head *h, const char *name)
+{
+	struct http_str v;
+
+	if (!http_hdr_get(h, name, -1, &v))
+		return NULL;
+	return xasprintf("%.*s", (int)v.len, v.p);
 }
 
 static bool is_get(const struct http_txn *txn)
@@ -451,7 +467,13 @@ bool cache_lookup(struct cache *c, const struct http_txn *txn, unsigned long lon
 			entry_remove(c, e);
 			continue;
 		}
-		sec = secondary_key(txn, e->vary);
+		{
+			char *ae = hdr_dup(&txn->req, "Accept-Encoding"), *ref = hdr_dup(&txn->req, "Referer");
+
+			sec = secondary_key(ae, ref, e->vary);
+			free(ae);
+			free(ref);
+		}
 		match = strcmp(sec, e->secondary) == 0;
 		free(sec);
 		if (!match)
@@ -493,30 +515,49 @@ static long long http_date(const struct http_str *v)
 	return (long long)timegm(&tm);
 }
 
-struct cache_store *cache_store_begin(struct cache *c, const struct http_txn *txn,
-				      unsigned long long now_s)
+struct cache_req *cache_req_new(const struct http_txn *txn)
+{
+	struct cache_req *rq = xcalloc(1, sizeof(*rq));
+
+	rq->get = is_get(txn);
+	rq->authorization = http_hdr_find(&txn->req, "Authorization", 0) >= 0;
+	/* a request's no-store forbids storing; its no-cache only skips
+	 * the lookup */
+	for (int i = 0; i < txn->req.nhdrs; i++)
+		if (name_is(&txn->req.hdrs[i].name, "Cache-Control") &&
+		    memmem(txn->req.hdrs[i].value.p, txn->req.hdrs[i].value.len, "no-store", 8))
+			rq->no_store = true;
+	rq->key = primary_key(txn, &rq->hash);
+	rq->accept_encoding = hdr_dup(&txn->req, "Accept-Encoding");
+	rq->referer = hdr_dup(&txn->req, "Referer");
+	return rq;
+}
+
+void cache_req_free(struct cache_req *rq)
+{
+	if (!rq)
+		return;
+	free(rq->key);
+	free(rq->accept_encoding);
+	free(rq->referer);
+	free(rq);
+}
+
+struct cache_store *cache_store_begin(struct cache *c, const struct cache_req *rq,
+				      const struct http_txn *txn, unsigned long long now_s)
 {
 	struct cc cc = { .max_age = -1, .s_maxage = -1 };
 	struct cache_store *st;
 	struct http_str v;
 	long long ttl = -1, age0 = 0;
 
-	if (!is_get(txn) || txn->rsp.status != 200)
+	if (!rq || !rq->get || rq->authorization || rq->no_store || txn->rsp.status != 200)
 		return NULL;
-	if (http_hdr_find(&txn->req, "Authorization", 0) >= 0 ||
-	    http_hdr_find(&txn->rsp, "Set-Cookie", 0) >= 0)
+	if (http_hdr_find(&txn->rsp, "Set-Cookie", 0) >= 0)
 		return NULL;
 	each_token(&txn->rsp, "Cache-Control", cc_token, &cc);
 	if (cc.no_cache || cc.no_store || cc.private_)
 		return NULL;
-	{
-		/* a request's no-store forbids storing; its no-cache only
-		 * skips the lookup */
-		for (int i = 0; i < txn->req.nhdrs; i++)
-			if (name_is(&txn->req.hdrs[i].name, "Cache-Control") &&
-			    memmem(txn->req.hdrs[i].value.p, txn->req.hdrs[i].value.len, "no-store", 8))
-				return NULL;
-	}
 	each_token(&txn->rsp, "Vary", vary_token, &cc);
 	if ((cc.vary || cc.bad_vary) && (!c->process_vary || cc.bad_vary))
 		return NULL;
@@ -545,9 +586,10 @@ struct cache_store *cache_store_begin(struct cache *c, const struct http_txn *tx
 		return NULL;
 	st = xcalloc(1, sizeof(*st));
 	st->c = c;
-	st->key = primary_key(txn, &st->hash);
+	st->key = xstrdup(rq->key);
+	st->hash = rq->hash;
 	st->vary = cc.vary;
-	st->secondary = secondary_key(txn, cc.vary);
+	st->secondary = secondary_key(rq->accept_encoding, rq->referer, cc.vary);
 	st->status = txn->rsp.status;
 	st->now_s = now_s;
 	st->ttl_s = (unsigned long long)(ttl - age0);

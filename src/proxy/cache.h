@@ -35,6 +35,7 @@ int cfg_cache_line(struct cfgparse *p, char **args, int argc);
 int cfg_cache_check(struct cfgparse *p, struct cache *c);
 struct cache *cache_find(const struct pxconf *c, const char *name);
 const char *cache_name(const struct cache *c);
+struct cache *cache_next(const struct cache *c);   /* the list of sections */
 void cache_free_all(struct cache *list);
 
 /* cache-use: true with `out` filled (status, headers with Age, body)
@@ -43,13 +44,17 @@ void cache_free_all(struct cache *list);
 bool cache_lookup(struct cache *c, const struct http_txn *txn, unsigned long long now_s,
 		  struct http_reply *out);
 
-/* cache-store: a context collecting the response's body when the
- * response (txn->rsp, after the response rules) may be stored, else
- * NULL. Feed it the body's bytes (without chunk framing); it gives up by
+/* cache-store: what the request says about storing (taken while its
+ * head is in the buffer, for every request of a proxy that may store),
+ * then a context collecting the response's body when the response
+ * (txn->rsp, after the response rules) may be stored, else NULL. Feed it the body's bytes (without chunk framing); it gives up by
  * itself past max-object-size. cache_store_end() inserts the object when
  * `complete` and frees the context. */
-struct cache_store *cache_store_begin(struct cache *c, const struct http_txn *txn,
-				      unsigned long long now_s);
+struct cache_req;
+struct cache_req *cache_req_new(const struct http_txn *txn);
+void cache_req_free(struct cache_req *rq);
+struct cache_store *cache_store_begin(struct cache *c, const struct cache_req *rq,
+				      const struct http_txn *txn, unsigned long long now_s);
 void cache_store_data(struct cache_store *st, const char *p, size_t n);
 void cache_store_end(struct cache_store *st, bool complete);
 

@@ -156,6 +156,15 @@ int cfg_kw_log_format(struct cfgparse *p, char **args, int argc, const struct cf
 	return CFG_OK;
 }
 
+int cfg_kw_compression(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		       char *err, size_t errlen)
+{
+	cfg_note_http_only(p, args[0]);
+	if (comp_cfg_keyword(&http_rules_of(p->cur->px)->comp, args, argc, err, errlen) < 0)
+		return CFG_ERR;
+	return CFG_OK;
+}
+
 int cfg_kw_cookie(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
 		  char *err, size_t errlen)
 {
@@ -484,6 +493,8 @@ void cfg_http_inherit(struct proxy *d, const struct proxy *s)
 		D->ck_preserve = S->ck_preserve;
 		D->ck_httponly = S->ck_httponly;
 		D->ck_secure = S->ck_secure;
+		comp_cfg_free(&D->comp);
+		comp_cfg_copy(&D->comp, &S->comp);
 		for (int i = 0; i < S->nerrs; i++) {
 			D->errs = xrealloc(D->errs, sizeof(*D->errs) * (size_t)(D->nerrs + 1));
 			http_errmsg_copy(&D->errs[D->nerrs++], &S->errs[i]);

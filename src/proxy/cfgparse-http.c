@@ -4,6 +4,7 @@
  * other HTTP settings are in cfgparse-http-settings.c. */
 #include "proxy/cfgparse.h"
 #include "proxy/acl.h"
+#include "proxy/cache.h"
 #include "proxy/http_rules_int.h"
 #include "proxy/stick_counters.h"
 #include "proxy/userlist.h"
@@ -405,8 +406,25 @@ static void resolve_rule_errorfiles(struct cfgparse *p, struct proxy *px, struct
 	xfree(&r->errfiles_name);
 }
 
+/* cache-use / cache-store NAME: the `cache` section, and its checks. */
+static void resolve_caches(struct cfgparse *p, struct proxy *px, struct http_rule *rules, int n)
+{
+	for (int j = 0; j < n; j++) {
+		struct http_rule *r = &rules[j];
+
+		if (r->act != HA_CACHE_USE && r->act != HA_CACHE_STORE)
+			continue;
+		r->cache = cache_find(p->conf, r->name);
+		if (!r->cache)
+			cfg_alert_raw(p, "config: %s '%s': unable to find the cache '%s' referenced by the filter 'cache'.",
+				      cfg_proxy_kind(px), px->id, r->name);
+	}
+}
+
 void cfg_http_errors_resolve(struct cfgparse *p)
 {
+	for (struct cache *k = p->conf->caches; k; k = cache_next(k))
+		cfg_cache_check(p, k);
 	struct pxconf *c = p->conf;
 
 	for (int i = 0; i < c->nproxies; i++) {
@@ -420,6 +438,8 @@ void cfg_http_errors_resolve(struct cfgparse *p)
 			resolve_rule_errorfiles(p, px, &R->req[j], R->req[j].act == HA_DENY ? 403 : 200);
 		for (int j = 0; j < R->nrsp; j++)
 			resolve_rule_errorfiles(p, px, &R->rsp[j], R->rsp[j].act == HA_DENY ? 502 : 200);
+		resolve_caches(p, px, R->req, R->nreq);
+		resolve_caches(p, px, R->rsp, R->nrsp);
 	}
 }
 
@@ -550,7 +570,7 @@ void cfg_http_errors_free(struct cfgparse *p)
 
 static const char *const req_actions_unsupported[] = {
 	"wait-for-handshake", "ot-group", "set-nice", "sc-inc-gpc", "sc-inc-gpc0", "sc-inc-gpc1",
-	"sc-set-gpt", "sc-set-gpt0", "send-spoe-group", "do-resolve", "cache-use", "cache-store",
+	"sc-set-gpt", "sc-set-gpt0", "send-spoe-group", "do-resolve",
 	"add-acl", "capture", "del-acl", "del-map", "disable-l7-retry", "early-hint",
 	"normalize-uri", "reject", "replace-path", "replace-pathq", "replace-uri", "set-map",
 	"set-pathq", "strict-mode", "set-timeout", "wait-for-body", "set-dst", "set-dst-port",
@@ -884,6 +904,16 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 			snprintf(err, errlen, "%s", ferr);
 			return -EINVAL;
 		}
+	} else if ((!strcmp(a, "cache-use") && !rsp) || (!strcmp(a, "cache-store") && rsp)) {
+		r->act = rsp ? HA_CACHE_STORE : HA_CACHE_USE;
+		if (n < 1)
+			RERR("expects a cache name.");
+		if (n > 1) {
+			snprintf(err, errlen, "'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.",
+				 who, a, av[1]);
+			return -EINVAL;
+		}
+		r->name = xstrdup(av[0]);
 	} else if (!strcmp(a, "use-service") && !rsp) {
 		NEED(1, "a service name");
 		if (strcmp(av[0], "prometheus-exporter") != 0) {
@@ -947,6 +977,7 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 	    r->act != HA_SET_HDR && r->act != HA_ADD_HDR && r->act != HA_REPLACE_HDR && r->act != HA_REPLACE_VAL &&
 	    r->act != HA_DEL_HDR && r->act != HA_SET_LOG_LEVEL && r->act != HA_USE_SERVICE &&
 	    r->act != HA_SET_PATH && r->act != HA_SET_QUERY && r->act != HA_SET_URI && r->act != HA_SET_METHOD &&
+	    r->act != HA_CACHE_USE && r->act != HA_CACHE_STORE &&
 	    n > 0) {
 		snprintf(err, errlen, "'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.", who, a, av[0]);
 		return -EINVAL;

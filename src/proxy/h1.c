@@ -659,6 +659,11 @@ void h1_chunk_init(struct h1_chunk_state *st)
 	st->state = CS_SIZE0;
 }
 
+bool h1_chunk_in_data(const struct h1_chunk_state *st)
+{
+	return st->state == CS_DATA && st->remaining > 0;
+}
+
 ssize_t h1_chunk_feed(struct h1_chunk_state *st, const char *p, size_t n, bool *done,
 		      enum h1_error *err)
 {

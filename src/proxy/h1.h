@@ -120,6 +120,9 @@ struct h1_chunk_state {
 	int line_len;           /* bytes of the current size/trailer line */
 };
 void h1_chunk_init(struct h1_chunk_state *st);
+/* True while the next bytes fed are chunk data (st->remaining of them),
+ * not framing: what a filter that needs the payload alone looks at. */
+bool h1_chunk_in_data(const struct h1_chunk_state *st);
 ssize_t h1_chunk_feed(struct h1_chunk_state *st, const char *p, size_t n, bool *done,
 		      enum h1_error *err);
 

@@ -20,6 +20,8 @@
  *   HS_CLOSING -> closed       when the output is flushed
  */
 #include "proxy/http_ana.h"
+#include "proxy/cache.h"
+#include "proxy/compress.h"
 #include "proxy/h1.h"
 #include "proxy/http_rules.h"
 #include "proxy/http_txn.h"
@@ -97,6 +99,14 @@ struct htx {
 	struct server *failed_srv;
 	uint64_t t_start, t_head, t_queue, t_connect, t_rsp;
 	uint64_t bytes_out;       /* to the client */
+	/* response body filters (cache-store, compression): the body goes
+	 * through rsp_filter() instead of being forwarded as it is */
+	enum comp_algo comp_algo; /* chosen from the request */
+	struct comp_stream *comp; /* compressing this response */
+	struct cache_store *cst;  /* storing this response */
+	struct cache_req *creq;   /* the request, as storing needs it */
+	struct h1_chunk_state filt_chunk; /* the server's chunks, for the payload */
+	bool filt, filt_done;
 	char request_line[1024];
 	char term[5];
 	struct htx *next_free;
@@ -289,6 +299,13 @@ static void tx_put(struct hstream *s)
 		return;
 	/* releases what the rules tracked (stick counters) */
 	http_rules_txn_end(&s->tx->txn);
+	/* an unfinished stored object is dropped */
+	cache_store_end(s->tx->cst, false);
+	s->tx->cst = NULL;
+	cache_req_free(s->tx->creq);
+	s->tx->creq = NULL;
+	comp_free(s->tx->comp);
+	s->tx->comp = NULL;
 	s->tx->next_free = ht->free_tx;
 	ht->free_tx = s->tx;
 	s->tx = NULL;
@@ -817,6 +834,15 @@ static bool apply_verdict(struct hstream *s, struct proxy *px, enum http_verdict
 	return false;
 }
 
+/* `compression` of the backend if it has algorithms, else the
+ * frontend's, as HAProxy picks them. */
+static const struct comp_cfg *comp_cfg_of(const struct hstream *s)
+{
+	const struct comp_cfg *be = s->be ? http_comp_cfg(s->be) : NULL;
+
+	return be ? be : http_comp_cfg(s->fe);
+}
+
 static bool client_wants_close(const struct hstream *s, const struct h1_msg *m)
 {
 	if (m->flags & (H1_F_CONN_CLOSE | H1_F_DROP_CL | H1_F_TE_10))
@@ -873,6 +899,9 @@ static void on_request(struct hstream *s)
 			goto consumed;
 		atomic_fetch_add(&be->cnt.http_reqs, 1);
 	}
+	tx->comp_algo = comp_select(comp_cfg_of(s), &tx->txn);
+	if (http_may_cache_store(s->fe) || (be != s->fe && http_may_cache_store(be)))
+		tx->creq = cache_req_new(&tx->txn);
 	http_add_forwardfor(s->fe, &tx->txn);
 	if (be != s->fe && !s->fe->http.forwardfor)
 		http_add_forwardfor(be, &tx->txn);
@@ -901,6 +930,7 @@ consumed_err:
 
 /* Mark newly received body bytes of one direction forwardable. Returns
  * false on a framing error. */
+static void rsp_filter(struct hstream *s);
 static bool body_advance(struct hdir *d, enum h1_body kind, uint64_t *left,
 			 struct h1_chunk_state *cs, bool *done)
 {
@@ -959,6 +989,11 @@ static void on_response(struct hstream *s)
 		reply_error(s, 502, "PH");
 		return;
 	}
+	/* the object as the response rules left it (not what
+	 * http-after-response and compression make of it) */
+	if (tx->txn.cache_store && !head_req)
+		tx->cst = cache_store_begin(tx->txn.cache_store, tx->creq, &tx->txn,
+					    ev_now_ms(s->w->loop) / 1000);
 	if (tx->status >= 200)
 		http_cookie_response(s->be, &tx->txn, tx->from_cookie);
 	if (tx->status >= 200 && has_after_rules(s) &&
@@ -971,6 +1006,24 @@ static void on_response(struct hstream *s)
 	tx->rsp_body = head_req ? H1_BODY_NONE : tx->rspm.body;
 	tx->rsp_left = tx->rspm.content_length;
 	h1_chunk_init(&tx->rsp_chunk);
+	if (tx->comp_algo != COMP_NONE && tx->rsp_body != H1_BODY_NONE &&
+	    comp_response_ok(comp_cfg_of(s), &tx->txn, head_req)) {
+		tx->comp = comp_start(tx->comp_algo, &tx->txn);
+		if (!tx->comp) {
+			in_consume(s->w, &s->rsp, tx->rspm.head_len);
+			reply_error(s, 500, "PH");
+			return;
+		}
+		atomic_fetch_add(&s->fe->cnt.comp_rsp, 1);
+		if (s->be != s->fe)
+			atomic_fetch_add(&s->be->cnt.comp_rsp, 1);
+	}
+	if (tx->cst && tx->rsp_body == H1_BODY_NONE) {
+		cache_store_end(tx->cst, true);
+		tx->cst = NULL;
+	}
+	tx->filt = tx->comp || tx->cst;
+	h1_chunk_init(&tx->filt_chunk);
 	/* A response delimited by the server's close cannot be followed by
 	 * another on the client connection. */
 	if (tx->rsp_body == H1_BODY_CLOSE)
@@ -1006,6 +1059,90 @@ static void on_response(struct hstream *s)
 		s->st = HS_TUNNEL;
 		tx->close_after = true;
 		tx->srv_keep = false;
+	}
+}
+
+/* ---- response body filters ---- */
+
+/* Payload bytes of the response (no chunk framing). */
+static void filter_data(struct hstream *s, const char *p, size_t n)
+{
+	struct htx *tx = s->tx;
+
+	if (tx->cst)
+		cache_store_data(tx->cst, p, n);
+	if (tx->comp)
+		comp_feed(tx->comp, p, n, &s->rsp.out);
+}
+
+/* Body bytes as the server sent them: the payload goes to filter_data(),
+ * walking the chunk framing when there is some (its errors were caught
+ * by body_advance() on the same bytes). */
+static void filter_raw(struct hstream *s, const char *p, size_t n)
+{
+	struct htx *tx = s->tx;
+	enum h1_error err;
+	bool done = false;
+	size_t i = 0;
+
+	if (tx->rsp_body != H1_BODY_CHUNKED) {
+		filter_data(s, p, n);
+		return;
+	}
+	while (i < n && !done) {
+		if (h1_chunk_in_data(&tx->filt_chunk)) {
+			size_t take = (size_t)MIN((uint64_t)(n - i), tx->filt_chunk.remaining);
+
+			if (h1_chunk_feed(&tx->filt_chunk, p + i, take, &done, &err) < 0)
+				return;
+			filter_data(s, p + i, take);
+			i += take;
+		} else {
+			ssize_t r = h1_chunk_feed(&tx->filt_chunk, p + i, 1, &done, &err);
+
+			if (r <= 0)
+				return;
+			i += (size_t)r;
+		}
+	}
+}
+
+/* Take the newly forwardable body bytes: compressed, or copied as they
+ * are, to the output (so they stay in order with what the filters
+ * write), and finish the filters at the end of the body. */
+static void rsp_filter(struct hstream *s)
+{
+	struct htx *tx = s->tx;
+	size_t n = (size_t)s->rsp.fwd;
+
+	if (n) {
+		const char *p = s->rsp.in + s->rsp.ih;
+
+		filter_raw(s, p, n);
+		if (!tx->comp)
+			sb_append(&s->rsp.out, p, n);
+		s->rsp.fwd = 0;
+		in_consume(s->w, &s->rsp, n);
+	}
+	if (tx->rsp_done && !tx->filt_done) {
+		tx->filt_done = true;
+		if (tx->comp) {
+			uint64_t in, out;
+
+			comp_finish(tx->comp, &s->rsp.out);
+			comp_stats(tx->comp, &in, &out);
+			atomic_fetch_add(&s->fe->cnt.comp_in, in);
+			atomic_fetch_add(&s->fe->cnt.comp_out, out);
+			if (s->be != s->fe) {
+				atomic_fetch_add(&s->be->cnt.comp_in, in);
+				atomic_fetch_add(&s->be->cnt.comp_out, out);
+			}
+			comp_free(tx->comp);
+			tx->comp = NULL;
+		}
+		/* a response cut short by the server is not kept */
+		cache_store_end(tx->cst, memcmp(tx->term, "SD", 2) != 0);
+		tx->cst = NULL;
 	}
 }
 
@@ -1253,7 +1390,8 @@ static void hs_process(struct hstream *s)
 			}
 		}
 		tx = s->tx;
-		if (tx && s->st == HS_FORWARD && tx->rsp_head && !tx->rsp_done) {
+		if (tx && s->st == HS_FORWARD && tx->rsp_head && !tx->rsp_done &&
+		    !(tx->filt && out_pending(&s->rsp) >= bufsize(s))) {
 			if (!body_advance(&s->rsp, tx->rsp_body, &tx->rsp_left, &tx->rsp_chunk, &tx->rsp_done)) {
 				memcpy(tx->term, "SD", 2);
 				hs_close(s);
@@ -1279,6 +1417,8 @@ static void hs_process(struct hstream *s)
 			}
 			tx->rsp_done = true;
 		}
+		if (tx && tx->filt && s->st == HS_FORWARD && tx->rsp_head)
+			rsp_filter(s);
 		progress |= write_side(s, &s->rsp, s->cli_io.fd, &s->cli_wr, tx ? &tx->bytes_out : NULL,
 				       &s->cli_last, &failed);
 		if (failed) {

@@ -2,6 +2,7 @@
  * http_rules.h). Parsing is in cfgparse-http.c, generated responses in
  * http_reply.c, cookie persistence in http_cookie.c. */
 #include "proxy/http_rules_int.h"
+#include "proxy/cache.h"
 #include "proxy/acl.h"
 #include "proxy/stick_counters.h"
 #include "lib/util.h"
@@ -118,6 +119,7 @@ void http_rules_free(struct proxy *px)
 	free(R->ck_name);
 	free(R->ck_domain);
 	free_errs(R);
+	comp_cfg_free(&R->comp);
 	for (int i = 0; i < R->nlog_exprs; i++)
 		sample_expr_free(R->log_exprs[i]);
 	free(R->log_exprs);
@@ -619,6 +621,17 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 			return HTTP_V_REPLY;
 		case HA_USE_SERVICE:
 			return HTTP_V_PROMETHEUS;
+		case HA_CACHE_STORE:     /* a response action */
+			break;
+		case HA_CACHE_USE:
+			if (!r->cache)
+				break;
+			atomic_fetch_add(&px->cnt.cache_lookups, 1);
+			if (cache_lookup(r->cache, txn, ev_monotonic_ms() / 1000, reply)) {
+				atomic_fetch_add(&px->cnt.cache_hits, 1);
+				return HTTP_V_REPLY;
+			}
+			break;
 		case HA_TRACK_SC:
 			track(px, r, txn);
 			break;
@@ -712,6 +725,23 @@ bool http_after_rules_run(struct proxy *px, struct http_txn *txn)
 	return !R || run_rsp_list(px, R->after, R->nafter, txn);
 }
 
+const struct comp_cfg *http_comp_cfg(const struct proxy *px)
+{
+	const struct http_rules *R = px->http.rules;
+
+	return R && R->comp.nalgos ? &R->comp : NULL;
+}
+
+bool http_may_cache_store(const struct proxy *px)
+{
+	const struct http_rules *R = px->http.rules;
+
+	for (int i = 0; R && i < R->nrsp; i++)
+		if (R->rsp[i].act == HA_CACHE_STORE)
+			return true;
+	return false;
+}
+
 bool http_has_after_rules(const struct proxy *px)
 {
 	const struct http_rules *R = px->http.rules;
@@ -777,6 +807,9 @@ static bool run_rsp_list(struct proxy *px, const struct http_rule *list, int n, 
 			break;
 		case HA_TRACK_SC:
 			track(px, r, txn);
+			break;
+		case HA_CACHE_STORE:
+			txn->cache_store = r->cache;
 			break;
 		default:
 			break;

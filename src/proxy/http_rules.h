@@ -76,6 +76,12 @@ void http_track_response(struct http_txn *txn, int status);
  * reused without it does not keep its entries. */
 void http_rules_txn_end(struct http_txn *txn);
 
+/* The proxy's `compression` settings if it names algorithms, else NULL. */
+struct comp_cfg;
+const struct comp_cfg *http_comp_cfg(const struct proxy *px);
+/* The proxy has `http-response cache-store` rules. */
+bool http_may_cache_store(const struct proxy *px);
+
 /* `stats admin if COND` holds for this request. */
 bool http_stats_admin(struct proxy *px, struct http_txn *txn);
 

@@ -5,6 +5,7 @@
 #ifndef VIGIL_HTTP_RULES_INT_H
 #define VIGIL_HTTP_RULES_INT_H
 
+#include "proxy/compress.h"
 #include "proxy/http_rules.h"
 #include "proxy/sample.h"
 
@@ -16,7 +17,7 @@ enum http_act {
 	HA_ALLOW, HA_DENY, HA_TARPIT, HA_REDIRECT, HA_SET_HDR, HA_ADD_HDR, HA_DEL_HDR,
 	HA_REPLACE_HDR, HA_REPLACE_VAL, HA_SET_PATH, HA_SET_QUERY, HA_SET_URI, HA_SET_VAR,
 	HA_UNSET_VAR, HA_RETURN, HA_AUTH, HA_USE_SERVICE, HA_TRACK_SC, HA_SET_LOG_LEVEL,
-	HA_SET_STATUS, HA_SET_METHOD,
+	HA_SET_STATUS, HA_SET_METHOD, HA_CACHE_USE, HA_CACHE_STORE,
 };
 
 enum redirect_type { RDR_LOCATION, RDR_PREFIX, RDR_SCHEME };
@@ -57,6 +58,7 @@ struct http_rule {
 	int sc;                    /* track-sc0/1/2 */
 	char *table_name;          /* track-sc ... table T, or NULL */
 	struct proxy *table_px;    /* resolved */
+	struct cache *cache;       /* cache-use / cache-store NAME (in name), resolved */
 	struct http_redirect rdr;
 	int log_level;
 	const char *file;
@@ -117,6 +119,7 @@ struct http_rules {
 	struct http_capture req_caps[8], rsp_caps[8];
 	int nreq_caps, nrsp_caps;
 	struct pxconf *conf;       /* for use_backend formats; set after parsing */
+	struct comp_cfg comp;      /* `compression` (compress.h) */
 	/* the log-format's %[...] expressions, in order (http_log.c), owned */
 	struct sample_expr **log_exprs;
 	int nlog_exprs;

@@ -26,6 +26,7 @@ struct server;
 struct ssl_sock;
 struct stkctr_table;
 struct stkctr_entry;
+struct cache;
 
 struct http_str {
 	const char *p;
@@ -72,6 +73,7 @@ struct http_txn {
 	} vars[8];                           /* set-var(txn.*) */
 	int nvars;
 	int log_level;                       /* set-log-level + 1; 0 = unchanged */
+	struct cache *cache_store;           /* http-response cache-store: where */
 	struct http_str captures[8];         /* capture request header, in order */
 	int ncaptures;
 	struct http_str rsp_captures[8];     /* capture response header */

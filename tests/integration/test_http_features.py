@@ -409,3 +409,345 @@ def test_prometheus_metric_names_are_haproxys(tmp_path, procs):
             assert n in our_names
     finally:
         o.close()
+
+
+# ---- cache and compression ----
+
+class TextOrigin:
+    """An HTTP/1.1 server whose answers the path chooses, counting the
+    requests it gets by path:
+      /cc/<v>      Cache-Control: <v> ("_" for spaces)
+      /cookie      a Set-Cookie header
+      /vary/<h>    Vary: <h>
+      /chunked     the body in chunks
+      /json        Content-Type: application/json
+      /post        anything else: 200 text/plain, "Cache-Control: max-age=60"
+    """
+
+    BODY = b"".join(b"line %04d: the quick brown fox jumps over the lazy dog\n" % i for i in range(400))
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(64)
+        self.port = self.sock.getsockname()[1]
+        self.hits = {}
+        self.seen_headers = []
+        import threading
+        self.lock = threading.Lock()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        import threading
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(c,), daemon=True).start()
+
+    def _handle(self, c):
+        f = c.makefile("rb")
+        try:
+            while True:
+                line = f.readline()
+                if not line:
+                    return
+                method, path, _ = line.decode().split()
+                headers = {}
+                while True:
+                    h = f.readline()
+                    if h in (b"\r\n", b"\n", b""):
+                        break
+                    k, v = h.decode().split(":", 1)
+                    headers[k.strip().lower()] = v.strip()
+                with self.lock:
+                    self.hits[path] = self.hits.get(path, 0) + 1
+                    self.seen_headers.append(headers)
+                extra = b"Cache-Control: max-age=60\r\n"
+                ctype = b"text/plain"
+                if path.startswith("/cc/"):
+                    extra = b"Cache-Control: " + path[4:].replace("_", " ").encode() + b"\r\n"
+                elif path == "/cookie":
+                    extra += b"Set-Cookie: a=b\r\n"
+                elif path.startswith("/vary/"):
+                    extra += b"Vary: " + path[6:].encode() + b"\r\n"
+                elif path == "/json":
+                    ctype = b"application/json"
+                head = b"HTTP/1.1 200 OK\r\nContent-Type: " + ctype + b"\r\n" + extra
+                if path == "/chunked":
+                    body = b"".join(b"%x\r\n%s\r\n" % (len(p), p)
+                                    for p in (self.BODY[:5000], self.BODY[5000:9000], self.BODY[9000:]))
+                    c.sendall(head + b"Transfer-Encoding: chunked\r\n\r\n" + body + b"0\r\n\r\n")
+                else:
+                    c.sendall(head + b"Content-Length: %d\r\n\r\n" % len(self.BODY)
+                              + (b"" if method == "HEAD" else self.BODY))
+        except (OSError, ValueError):
+            pass
+        finally:
+            c.close()
+
+    def count(self, path):
+        with self.lock:
+            return self.hits.get(path, 0)
+
+    def close(self):
+        try:
+            self.sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        self.sock.close()
+
+
+CACHE_CONFIG = """
+cache small
+    total-max-size 4
+    max-object-size 100000
+    max-age 60
+    process-vary {vary}
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    http-request cache-use small
+    http-response cache-store small
+    http-request use-service prometheus-exporter if {{ path /metrics }}
+    http-after-response set-header X-After yes
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+"""
+
+
+def test_cache_serves_without_the_backend_with_an_age(tmp_path, procs):
+    o = TextOrigin()
+    port = free_port()
+    try:
+        procs.append(Proxy(tmp_path, CACHE_CONFIG.format(t=TIMEOUTS, port=port, o=o.port, vary="off"),
+                           wait_port=port))
+        r1, b1 = get(port, "/page")
+        assert r1.status == 200 and b1 == TextOrigin.BODY
+        assert r1.getheader("Age") is None
+        time.sleep(1.1)
+        r2, b2 = get(port, "/page")
+        assert r2.status == 200 and b2 == TextOrigin.BODY
+        assert o.count("/page") == 1            # served from the cache
+        assert int(r2.getheader("Age")) >= 1
+        assert r2.getheader("Cache-Control") == "max-age=60"
+        assert r2.getheader("X-After") == "yes"  # http-after-response ran once
+        assert r2.getheader("Content-Length") == str(len(TextOrigin.BODY))
+        # a chunked response is stored de-chunked
+        get(port, "/chunked")
+        r, b = get(port, "/chunked")
+        assert b == TextOrigin.BODY and o.count("/chunked") == 1
+        # the client asks for a fresh copy
+        get(port, "/page", headers={"Cache-Control": "no-cache"})
+        assert o.count("/page") == 2
+        _, text = get(port, "/metrics")
+        v, _ = prom_parse(text.decode())
+        fe = frozenset({("proxy", "fe")})
+        assert v[("haproxy_frontend_http_cache_lookups_total", fe)] >= 4
+        assert v[("haproxy_frontend_http_cache_hits_total", fe)] == 2
+    finally:
+        o.close()
+
+
+@pytest.mark.parametrize("path,why", [
+    ("/cc/no-store", "no-store"), ("/cc/private", "private"), ("/cc/no-cache", "no-cache"),
+    ("/cc/max-age=0", "lifetime 0"), ("/cookie", "Set-Cookie"), ("/vary/user-agent", "Vary"),
+])
+def test_cache_does_not_store_what_it_must_not(tmp_path, procs, path, why):
+    o = TextOrigin()
+    port = free_port()
+    try:
+        procs.append(Proxy(tmp_path, CACHE_CONFIG.format(t=TIMEOUTS, port=port, o=o.port, vary="on"),
+                           wait_port=port))
+        for _ in range(2):
+            r, b = get(port, path)
+            assert r.status == 200 and b == TextOrigin.BODY
+        assert o.count(path) == 2, why
+        # POST and HEAD are not answered from the cache either
+        get(port, "/p2")
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        c.request("POST", "/p2", body=b"x")
+        c.getresponse().read()
+        c.close()
+        assert o.count("/p2") == 2
+    finally:
+        o.close()
+
+
+def test_cache_process_vary_on_accept_encoding(tmp_path, procs):
+    o = TextOrigin()
+    port = free_port()
+    try:
+        procs.append(Proxy(tmp_path, CACHE_CONFIG.format(t=TIMEOUTS, port=port, o=o.port, vary="on"),
+                           wait_port=port))
+        path = "/vary/accept-encoding"
+        get(port, path, headers={"Accept-Encoding": "gzip"})
+        get(port, path, headers={"Accept-Encoding": "gzip"})
+        assert o.count(path) == 1
+        get(port, path, headers={"Accept-Encoding": "br"})
+        assert o.count(path) == 2
+    finally:
+        o.close()
+
+
+@needs_haproxy
+def test_cache_bad_sections_are_refused_like_haproxy(tmp_path):
+    for body, msg in [
+        ("cache c\n    total-max-size abc\n", "total-max-size wrong value 'abc'"),
+        ("cache c\n    total-max-size 5000\n", '"total-max-size" (5000) must not be greater than 4095'),
+        ("cache c\n    bogus 1\n", "unknown keyword 'bogus' in 'cache' section"),
+        ("cache c\n    total-max-size 4\n    max-object-size 999999999\n",
+         '"max-object-size" is limited to an half of "total-max-size" => 2097152'),
+        ("cache c\n    total-max-size 4\ndefaults\n    mode http\n" + TIMEOUTS +
+         "frontend f\n    bind 127.0.0.1:8080\n    http-request cache-use nope\n",
+         "config: frontend 'f': unable to find the cache 'nope' referenced by the filter 'cache'."),
+        ("cache c\n    total-max-size 4\ndefaults\n    mode http\n" + TIMEOUTS +
+         "frontend f\n    bind 127.0.0.1:8080\n    http-request cache-use\n",
+         "while parsing 'http-request cache-use' rule : expects a cache name."),
+    ]:
+        rc, out = check(tmp_path, body)
+        assert rc != 0 and msg in out, out
+        hrc, hout = check(tmp_path, body, HAPROXY)
+        assert hrc != 0 and msg in hout, hout
+
+
+COMP_CONFIG = """
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    compression algo gzip deflate
+    compression type text/ application/javascript
+    {offload}
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+"""
+
+
+def raw_get(port, path, headers, http10=False):
+    """(status line, {lower header: value}, raw body bytes) with the body
+    de-chunked here, to check the framing too."""
+    s = socket.create_connection(("127.0.0.1", port), timeout=5)
+    req = "GET %s HTTP/1.%d\r\nHost: x\r\nConnection: close\r\n" % (path, 0 if http10 else 1)
+    req += "".join("%s: %s\r\n" % kv for kv in headers.items()) + "\r\n"
+    s.sendall(req.encode())
+    data = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        data += d
+    s.close()
+    head, body = data.split(b"\r\n\r\n", 1)
+    lines = head.decode().split("\r\n")
+    hdrs = {}
+    for l in lines[1:]:
+        k, v = l.split(":", 1)
+        hdrs[k.strip().lower()] = v.strip()
+    if hdrs.get("transfer-encoding") == "chunked":
+        out = b""
+        while True:
+            size_line, body = body.split(b"\r\n", 1)
+            size = int(size_line, 16)
+            if size == 0:
+                break
+            out += body[:size]
+            assert body[size:size + 2] == b"\r\n"
+            body = body[size + 2:]
+        body = out
+    return lines[0], hdrs, body
+
+
+@pytest.mark.parametrize("path", ["/page", "/chunked"])
+def test_compression_gzip_and_deflate(tmp_path, procs, path):
+    o = TextOrigin()
+    port = free_port()
+    try:
+        procs.append(Proxy(tmp_path, COMP_CONFIG.format(t=TIMEOUTS, port=port, o=o.port, offload=""),
+                           wait_port=port))
+        st, h, body = raw_get(port, path, {"Accept-Encoding": "deflate;q=0.5, gzip"})
+        assert st == "HTTP/1.1 200 OK"
+        assert h["content-encoding"] == "gzip" and h["transfer-encoding"] == "chunked"
+        assert "content-length" not in h
+        assert h["vary"] == "Accept-Encoding"
+        assert gzip.decompress(body) == TextOrigin.BODY
+        assert len(body) < len(TextOrigin.BODY) / 4
+        st, h, body = raw_get(port, path, {"Accept-Encoding": "deflate"})
+        assert h["content-encoding"] == "deflate"
+        assert zlib.decompress(body) == TextOrigin.BODY
+        # the server saw the client's Accept-Encoding (no offload)
+        assert o.seen_headers[-1]["accept-encoding"] == "deflate"
+    finally:
+        o.close()
+
+
+@pytest.mark.parametrize("path,headers,http10", [
+    ("/page", {}, False),                                   # no Accept-Encoding
+    ("/page", {"Accept-Encoding": "br"}, False),            # nothing in common
+    ("/page", {"Accept-Encoding": "gzip;q=0"}, False),      # refused by the client
+    ("/json", {"Accept-Encoding": "gzip"}, False),          # type not listed
+    ("/cc/no-transform", {"Accept-Encoding": "gzip"}, False),
+    ("/page", {"Accept-Encoding": "gzip"}, True),           # HTTP/1.0: no chunks
+])
+def test_no_compression_when_it_must_not(tmp_path, procs, path, headers, http10):
+    o = TextOrigin()
+    port = free_port()
+    try:
+        procs.append(Proxy(tmp_path, COMP_CONFIG.format(t=TIMEOUTS, port=port, o=o.port, offload=""),
+                           wait_port=port))
+        st, h, body = raw_get(port, path, headers, http10)
+        assert "content-encoding" not in h
+        assert h["content-length"] == str(len(TextOrigin.BODY))
+        assert body == TextOrigin.BODY
+    finally:
+        o.close()
+
+
+def test_compression_offload_hides_accept_encoding(tmp_path, procs):
+    o = TextOrigin()
+    port = free_port()
+    try:
+        procs.append(Proxy(tmp_path, COMP_CONFIG.format(t=TIMEOUTS, port=port, o=o.port,
+                                                        offload="compression offload"), wait_port=port))
+        st, h, body = raw_get(port, "/page", {"Accept-Encoding": "gzip"})
+        assert h["content-encoding"] == "gzip" and gzip.decompress(body) == TextOrigin.BODY
+        assert "accept-encoding" not in o.seen_headers[-1]
+    finally:
+        o.close()
+
+
+@needs_haproxy
+def test_compression_headers_are_haproxys(tmp_path, procs):
+    o = TextOrigin()
+    port, hport = free_port(), free_port()
+    try:
+        procs.append(Proxy(tmp_path, COMP_CONFIG.format(t=TIMEOUTS, port=port, o=o.port, offload=""),
+                           wait_port=port))
+        h = HAProxy(tmp_path, COMP_CONFIG.format(t=TIMEOUTS, port=hport, o=o.port, offload=""), hport)
+        try:
+            for headers in [{"Accept-Encoding": "deflate;q=0.5, gzip"}, {"Accept-Encoding": "deflate, gzip"},
+                            {"Accept-Encoding": "*"}, {"Accept-Encoding": "br"}, {}]:
+                _, ours, obody = raw_get(port, "/page", headers)
+                _, theirs, tbody = raw_get(hport, "/page", headers)
+                for k in ["content-encoding", "transfer-encoding", "vary", "content-length"]:
+                    assert ours.get(k) == theirs.get(k), (headers, k)
+        finally:
+            h.stop()
+    finally:
+        o.close()
+
+
+def test_compression_bad_lines_are_refused(tmp_path):
+    for line, msg in [("compression algo foo", "'compression' : 'foo' is not a supported algorithm."),
+                      ("compression type", "'compression' expects <type>."),
+                      ("compression bogus", "'compression' expects 'algo', 'type' or 'offload'")]:
+        rc, out = check(tmp_path, "defaults\n    mode http\n" + TIMEOUTS +
+                        "frontend f\n    bind 127.0.0.1:8080\n    %s\n" % line)
+        assert rc != 0 and ("check-vigil-proxy.cfg:9] : " + msg) in out, out
