@@ -463,25 +463,65 @@ static ssize_t ssl_write_buf(struct ssl_sock *ss, const char *p, size_t len, boo
 	return (ssize_t)done;
 }
 
+/* Several buffers (a response head and its body) are gathered into
+ * records of up to 16 kB, so they leave in one record and one system
+ * call, as sendmsg() sends them. Each call gathers from the start of what
+ * is pending, which keeps OpenSSL's rule for a retry after WANT_WRITE:
+ * the same bytes first, never fewer. */
+#define GATHER_MAX 16384
+
 ssize_t xprt_sendmsg(int fd, const struct msghdr *msg, int flags)
 {
+	static __thread char gather[GATHER_MAX];
 	struct ssl_sock *ss = sock_get(fd);
-	size_t total = 0;
+	size_t total = 0, iov = 0, off = 0;
 	bool blocked = false;
 
 	if (!ss)
 		return sendmsg(fd, msg, flags);
-	for (size_t i = 0; i < msg->msg_iovlen && !blocked; i++) {
-		const struct iovec *v = &msg->msg_iov[i];
-		ssize_t n = ssl_write_buf(ss, v->iov_base, v->iov_len, &blocked);
+	if (msg->msg_iovlen == 1)
+		return xprt_send(fd, msg->msg_iov[0].iov_base, msg->msg_iov[0].iov_len, flags);
+	while (!blocked && iov < msg->msg_iovlen) {
+		size_t len = 0;
+		ssize_t n;
 
+		/* gather from (iov, off) */
+		for (size_t i = iov, o = off; i < msg->msg_iovlen && len < GATHER_MAX; i++, o = 0) {
+			const struct iovec *v = &msg->msg_iov[i];
+			size_t take = v->iov_len - o;
+
+			if (take > GATHER_MAX - len)
+				take = GATHER_MAX - len;
+			memcpy(gather + len, (const char *)v->iov_base + o, take);
+			len += take;
+		}
+		if (!len)
+			break;
+		n = ssl_write_buf(ss, gather, len, &blocked);
 		if (n < 0) {
 			if (total)
 				break;
 			return -1;
 		}
 		total += (size_t)n;
-		if ((size_t)n < v->iov_len)
+		/* advance (iov, off) by n */
+		for (size_t left = (size_t)n; left && iov < msg->msg_iovlen; ) {
+			size_t rest = msg->msg_iov[iov].iov_len - off;
+
+			if (left < rest) {
+				off += left;
+				left = 0;
+			} else {
+				left -= rest;
+				iov++;
+				off = 0;
+			}
+		}
+		while (iov < msg->msg_iovlen && msg->msg_iov[iov].iov_len == off) {
+			iov++;
+			off = 0;
+		}
+		if ((size_t)n < len)
 			break;
 	}
 	if (!total && blocked) {

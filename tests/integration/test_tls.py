@@ -83,7 +83,20 @@ backend be
     assert "x-forwarded-proto" not in seen["headers"]
     out = plain_get(port2, "/secure/x")
     assert out.startswith(b"HTTP/1.1 301") and b"\r\nlocation: https://x/secure/x\r\n" in out.lower()
-    # keep-alive: several requests on one TLS connection
+    # a large upload over TLS, then keep-alive: several requests on one
+    # TLS connection
+    s = tls_connect(port, client_ctx(certs), "a.example")
+    body = bytes(range(256)) * 1500
+    s.sendall(b"POST /up HTTP/1.1\r\nHost: a\r\nConnection: close\r\nContent-Length: %d\r\n\r\n"
+              % len(body) + body)
+    out = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            break
+        out += d
+    s.close()
+    assert json.loads(out.split(b"\r\n\r\n", 1)[1])["body_len"] == len(body)
     s = tls_connect(port, client_ctx(certs), "a.example")
     f = s.makefile("rb")
     for i in range(3):
@@ -250,6 +263,18 @@ backend wrongca
         assert out.startswith(b"HTTP/1.1 200"), out
         assert json.loads(out.split(b"\r\n\r\n", 1)[1])["server"] == "tls1"
     assert plain_get(port, "/wrongca").startswith(b"HTTP/1.1 503")
+    # a large body, written to the TLS server as head + body records
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+        body = bytes(range(256)) * 1200
+        c.sendall(b"POST /good/big HTTP/1.1\r\nHost: x\r\nConnection: close\r\n"
+                  b"Content-Length: %d\r\n\r\n" % len(body) + body)
+        out = b""
+        while True:
+            d = c.recv(65536)
+            if not d:
+                break
+            out += d
+    assert json.loads(out.split(b"\r\n\r\n", 1)[1])["body_len"] == len(body)
 
 
 def test_check_ssl_marks_servers_up_and_down(tmp_path, procs, origins, certs):
