@@ -1521,7 +1521,9 @@ static void set_default_next_roles(struct sched_rsc *r)
 			t = ROLE_UNKNOWN;
 		if (t == ROLE_UNPROMOTED && !sched_rsc_top(r)->promotable)
 			t = ROLE_STARTED;
-		if (t == ROLE_PROMOTED && !sched_rsc_top(r)->promotable)
+		/* Promoted is no limit at all, promotable or not: promotion
+		 * decides (get_target_role() ignores it). */
+		if (t == ROLE_PROMOTED)
 			t = ROLE_UNKNOWN;
 		if (t != ROLE_UNKNOWN && (r->next_role == ROLE_UNKNOWN || t < r->next_role))
 			r->next_role = t;
