@@ -615,8 +615,8 @@ static void fence_done(void *arg, const struct exec_op *op, const struct exec_re
 		return;
 	}
 	log_notice("Node %s was fenced by %s", j->target, st->device);
-	msg_send_fenced(ctl, j->target);
-	ctl->fenced_unconfirmed++;
+	if (msg_send_fenced(ctl, j->target) == 0)
+		ctl->fenced_unconfirmed++;
 	/* The recovery goes on at once, without waiting for that message to
 	 * come back: whatever is sent from now on (the starts it allows) is
 	 * delivered after it, on every node. */

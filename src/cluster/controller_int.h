@@ -218,7 +218,8 @@ int msg_send_forget(struct controller *ctl, struct ctl_conn *conn, const char *n
 		    const char **rscs, int n, const char *success);
 void msg_send_exec(struct controller *ctl, const char *node, int transition, int idx,
 		   const struct exec_op *op, int target_rc, const char *digest);
-void msg_send_fenced(struct controller *ctl, const char *node);
+/* 0 once sent (it comes back to this node too), or -errno. */
+int msg_send_fenced(struct controller *ctl, const char *node);
 void msg_send_fence_failed(struct controller *ctl, const char *node, const char *reason);
 void msg_free_waiters(struct controller *ctl);
 

@@ -35,13 +35,14 @@
 
 #define MAX_FIELDS 1024
 
-static void send_msg(struct controller *ctl, struct strbuf *sb)
+static int send_msg(struct controller *ctl, struct strbuf *sb)
 {
 	int rc = cluster_send(ctl->cl, sb->s ? sb->s : "", sb->len);
 
 	if (rc < 0)
 		log_err("Cannot send a cluster message: %s", strerror(-rc));
 	sb_free(sb);
+	return rc;
 }
 
 static void put_num(struct strbuf *sb, long long v)
@@ -273,13 +274,13 @@ void msg_send_fence_failed(struct controller *ctl, const char *node, const char 
 	send_msg(ctl, &sb);
 }
 
-void msg_send_fenced(struct controller *ctl, const char *node)
+int msg_send_fenced(struct controller *ctl, const char *node)
 {
 	struct strbuf sb = STRBUF_INIT;
 
 	ipc_put_str(&sb, "fenced");
 	ipc_put_str(&sb, node);
-	send_msg(ctl, &sb);
+	return send_msg(ctl, &sb);
 }
 
 static void send_hello(struct controller *ctl)

@@ -11,7 +11,9 @@
  *   hosts_dir  directory where the harness keeps, per node NAME, the files
  *              NAME.netns (the inode of the node's network namespace) and
  *              NAME.link ("PID LINK": a process in the bridge's namespace
- *              and the node's port on the bridge)
+ *              and the node's port on the bridge), and where cgroup v2 is
+ *              available NAME.cgroup (the node's cgroup directory: every
+ *              process of the node runs in it)
  *
  * Nodes keep a private /run, so namespaces are found through /proc, not
  * /run/netns. It is compiled, not a script: the time a fence takes is part
@@ -227,8 +229,33 @@ static int set_link(bool up)
 	return rc;
 }
 
+/* Write "1" to the node's cgroup.kill: the kernel kills every process in
+ * it, forks in progress included, in one step. -1 if the node has no
+ * cgroup (or it cannot be used). */
+static int kill_cgroup(void)
+{
+	char path[8192], dir[4000], file[8192];
+	FILE *f;
+	int ok;
+
+	snprintf(path, sizeof(path), "%s/%s.cgroup", hosts_dir, node);
+	if (access(path, F_OK) < 0 || node_file("cgroup", dir, sizeof(dir)) < 0)
+		return -1;
+	snprintf(file, sizeof(file), "%s/cgroup.kill", dir);
+	if (!(f = fopen(file, "w"))) {
+		fprintf(stderr, "%s: %s: %s\n", node, file, strerror(errno));
+		return -1;
+	}
+	ok = fputs("1", f) >= 0;
+	ok = (fclose(f) == 0) && ok;
+	if (!ok)
+		fprintf(stderr, "%s: %s: %s\n", node, file, strerror(errno));
+	return ok ? 0 : -1;
+}
+
 /* Off, as a power switch does it: the link first (from then on the node
- * cannot reach anyone), then every process in the namespace killed. It
+ * cannot reach anyone), then every process of the node killed: through
+ * its cgroup where it has one, else process by process. The second way
  * returns once a scan of /proc finds no process there that has not been
  * sent SIGKILL: a killed process runs no further instruction of its own
  * and cannot fork, so the node is off from then on, while the kernel may
@@ -246,6 +273,8 @@ static int power_off(void)
 		fprintf(stderr, "%s: cannot take its link down\n", node);
 		return 1;
 	}
+	if (kill_cgroup() == 0)
+		return 0;
 	for (int i = 0; i < 1000; i++)      /* bounded: a fork bomb is not a node */
 		if (kill_ns(inode, true) == 0)
 			return 0;

@@ -119,6 +119,9 @@ class VigilCluster:
                 f.write(str(netns_inode(self.cc.ns(i))))
             with open(os.path.join(self.hosts_dir, self.name(i) + ".link"), "w") as f:
                 f.write(f"{self.holder.pid} p{i}")
+            if self.cc.cgroup(i):
+                with open(os.path.join(self.hosts_dir, self.name(i) + ".cgroup"), "w") as f:
+                    f.write(self.cc.cgroup(i))
         for i in range(1, self.n + 1):
             self.start_vigild(i)
         for i in range(1, self.n + 1):

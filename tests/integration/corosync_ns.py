@@ -71,6 +71,19 @@ NODE = """	node {{
 """
 
 
+def cgroup2_root():
+    """Where the cgroup v2 hierarchy is mounted, or None."""
+    try:
+        with open("/proc/self/mountinfo") as f:
+            for line in f:
+                pre, _, post = line.partition(" - ")
+                if post.split()[:1] == ["cgroup2"]:
+                    return pre.split()[4]
+    except OSError:
+        pass
+    return None
+
+
 def _run(argv, check=True):
     r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
     if check and r.returncode != 0:
@@ -106,6 +119,7 @@ class CorosyncCluster:
         self.corosync = {}     # node -> Popen of corosync
         self.procs = []        # every Popen started by node_exec()
         self.logs = {}         # node -> path of corosync's stderr
+        self.cgroups = {}      # node -> its cgroup (v2) directory, when there is one
 
     # Names and addresses -------------------------------------------------
 
@@ -120,6 +134,12 @@ class CorosyncCluster:
 
     def node_dir(self, i):
         return os.path.join(self.tmp, self.name(i))
+
+    def cgroup(self, i):
+        """Node i's cgroup v2 directory (every process node_exec starts is
+        in it, so its cgroup.kill powers the node off at once), or None
+        where cgroup v2 cannot be used."""
+        return self.cgroups.get(i)
 
     def conf_path(self, i):
         """Node i's corosync.conf (its /etc/corosync/corosync.conf); after
@@ -161,6 +181,7 @@ class CorosyncCluster:
             os.chmod(os.path.join(d, "shm"), 0o1777)
             with open(self.conf_path(i), "w") as f:
                 f.write(conf)
+            self._add_cgroup(i)
         for i in range(1, self.n + 1):
             self.start_node(i, wait=False)
         if wait:
@@ -187,6 +208,15 @@ class CorosyncCluster:
         cmd = ["ip", "netns", "exec", self.ns(i),
                "unshare", "--mount", "--propagation", "private",
                "sh", "-c", NODE_WRAPPER, "sh", *argv]
+        cg = self.cgroup(i)
+        if cg:
+            # Into the node's cgroup before exec ("0": the writer itself).
+            procs = os.path.join(cg, "cgroup.procs")
+
+            def enter():
+                with open(procs, "w") as f:
+                    f.write("0")
+            popen_kw["preexec_fn"] = enter
         p = subprocess.Popen(cmd, env=env, **popen_kw)
         self.procs.append(p)
         return p
@@ -255,6 +285,9 @@ class CorosyncCluster:
                 pass
         self.procs = []
         self.corosync = {}
+        for cg in self.cgroups.values():
+            self._remove_cgroup(cg)
+        self.cgroups = {}
         for ns in reversed(self.namespaces):
             _run(["ip", "netns", "del", ns], check=False)
         self.namespaces = []
@@ -269,6 +302,38 @@ class CorosyncCluster:
         self.remove()
 
     # Internals ------------------------------------------------------------
+
+    def _add_cgroup(self, i):
+        root = cgroup2_root()
+        if not root:
+            return
+        path = os.path.join(root, "%s-%d" % (self.tag, i))
+        try:
+            os.mkdir(path)
+        except OSError:
+            return
+        self.cgroups[i] = path
+
+    @staticmethod
+    def _remove_cgroup(path):
+        """Kill what is left in it (a service a node started, say), then
+        remove it once its processes are gone (bounded)."""
+        try:
+            with open(os.path.join(path, "cgroup.kill"), "w") as f:
+                f.write("1")
+        except OSError:
+            pass
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                os.rmdir(path)
+                return
+            except FileNotFoundError:
+                return
+            except OSError:
+                if time.monotonic() > deadline:
+                    return
+                time.sleep(0.02)
 
     def _add_ns(self, ns):
         _run(["ip", "netns", "add", ns])
