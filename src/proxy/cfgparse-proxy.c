@@ -519,6 +519,36 @@ static int opt_mysql(struct cfgparse *p, char **args, int argc, char *err, size_
 	return CFG_OK;
 }
 
+/* `option ssl-hello-chk`, as HAProxy 2.6 defines it: a tcp-check that
+ * sends a ClientHello and expects a TLS record back, a handshake (0x16)
+ * or an alert (0x15). The hello is OpenSSL's own (ssl_client_hello()). */
+static int opt_ssl_hello(struct cfgparse *p, char *err, size_t errlen)
+{
+	struct check_cfg *c = &p->cur->px->check;
+	static const char tls_record[] = "^[\x15\x16]";
+	unsigned char hello[2048];
+	size_t n = ssl_client_hello(hello, sizeof(hello));
+	struct tcpcheck_rule *r;
+
+	if (!n) {
+		snprintf(err, errlen, "'option ssl-hello-chk' : cannot build a TLS ClientHello.");
+		return CFG_ERR;
+	}
+	for (int i = 0; i < c->nrules; i++)
+		rule_release(&c->rules[i]);
+	c->nrules = 0;
+	p->cur->rules_inherited = false;
+	c->type = CHK_TCPCHK;
+	r = add_rule(p, TCPCHK_SEND);
+	set_rule_data(r, (const char *)hello, n, err, errlen, "option ssl-hello-chk");
+	r = add_rule(p, TCPCHK_EXPECT_RSTRING);
+	if (set_rule_data(r, tls_record, strlen(tls_record), err, errlen, "option ssl-hello-chk")) {
+		drop_last_rule(p);
+		return CFG_ERR;
+	}
+	return CFG_OK;
+}
+
 /* ---- options ---- */
 
 enum opt_kind { O_FLAG, O_HTTP_ONLY, O_WARN, O_UNSUPPORTED, O_ACCEPT, O_CHECK };
@@ -544,7 +574,7 @@ static const struct px_option {
 	{ "tcp-check", O_CHECK, 0, CFG_S_BEX },
 	{ "httpchk", O_CHECK, 0, CFG_S_BEX },
 	{ "mysql-check", O_CHECK, 0, CFG_S_BEX },
-	{ "ssl-hello-chk", O_UNSUPPORTED, 0, CFG_S_BEX },
+	{ "ssl-hello-chk", O_CHECK, 0, CFG_S_BEX },
 	{ "pgsql-check", O_UNSUPPORTED, 0, CFG_S_BEX },
 	{ "redis-check", O_UNSUPPORTED, 0, CFG_S_BEX },
 	{ "smtpchk", O_UNSUPPORTED, 0, CFG_S_BEX },
@@ -665,6 +695,8 @@ static int kw_option(struct cfgparse *p, char **args, int argc, const struct cfg
 			return opt_httpchk(p, args, argc, err, errlen);
 		if (strcmp(o->name, "mysql-check") == 0)
 			return opt_mysql(p, args, argc, err, errlen);
+		if (strcmp(o->name, "ssl-hello-chk") == 0)
+			return opt_ssl_hello(p, err, errlen);
 		if (argc > 2) {
 			snprintf(err, errlen, "'option tcp-check' cannot handle unexpected argument '%s'.", args[2]);
 			return CFG_ERR;

@@ -153,6 +153,9 @@ struct ssl_ctx_st *ssl_bind_default_ctx(const struct ssl_bind *b);
 /* A server context. NULL with a message. */
 struct ssl_ctx_st *ssl_srv_build(const struct ssl_srv *s, const struct ssl_global *g,
 				 char *err, size_t errlen);
+/* A TLS ClientHello as OpenSSL's client sends it, for `option
+ * ssl-hello-chk`. Returns its length (0 on failure). */
+size_t ssl_client_hello(unsigned char *out, size_t max);
 /* Drain OpenSSL's error queue into `buf` ("reason: reason"); returns buf. */
 const char *ssl_errors(char *buf, size_t len);
 

@@ -707,3 +707,25 @@ fail:
 	SSL_CTX_free(ctx);
 	return NULL;
 }
+
+size_t ssl_client_hello(unsigned char *out, size_t max)
+{
+	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
+	SSL *ssl = ctx ? SSL_new(ctx) : NULL;
+	BIO *rb = BIO_new(BIO_s_mem()), *wb = BIO_new(BIO_s_mem());
+	int n = 0;
+
+	if (ssl && rb && wb) {
+		SSL_set_bio(ssl, rb, wb);   /* the SSL owns them now */
+		rb = wb = NULL;
+		SSL_set_connect_state(ssl);
+		SSL_do_handshake(ssl);      /* writes the hello, then wants to read */
+		n = BIO_read(SSL_get_wbio(ssl), out, (int)max);
+	}
+	BIO_free(rb);
+	BIO_free(wb);
+	SSL_free(ssl);
+	SSL_CTX_free(ctx);
+	ERR_clear_error();
+	return n > 0 ? (size_t)n : 0;
+}

@@ -295,6 +295,12 @@ backend be2
     option httpchk
     http-check connect ssl
     server s 127.0.0.1:{t} check inter 100 verify none
+backend be3
+    timeout check 500
+    option ssl-hello-chk
+    default-server check inter 100 fall 1 rise 1
+    server tls 127.0.0.1:{t}
+    server plain 127.0.0.1:{pl}
 """, t=t.port, pl=plain.port)
     def check(be, srv):
         r = [r for r in stat_rows(sock) if r["pxname"] == be and r["svname"] == srv][0]
@@ -308,6 +314,10 @@ backend be2
     wait_until(lambda: check("be", "viaconnect")[0] == "DOWN", what="clear check down")
     wait_until(lambda: check("be2", "s") == ("UP", "L7OK") and any(r[1] == "/" for r in t.requests),
                what="http-check connect ssl")
+    # option ssl-hello-chk: a ClientHello, and a TLS record expected back
+    wait_until(lambda: check("be3", "plain")[0] == "DOWN", what="ssl-hello-chk on a plain server")
+    wait_until(lambda: t.handshakes_failed > 0 and check("be3", "tls") == ("UP", "L7OK"),
+               what="ssl-hello-chk on a TLS server")
 
 
 def test_bad_certificate_paths_are_errors_with_file_and_line(tmp_path, certs):

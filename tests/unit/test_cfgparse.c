@@ -428,7 +428,7 @@ static const struct {
 	{ "backend b\n retries x\n", "parsing [t.cfg:7] : 'retries' expects an integer argument (got 'x')." },
 	{ "backend b\n option bogus\n", "parsing [t.cfg:7] : unknown option 'bogus'." },
 	{ "backend b\n option redispatc\n", "parsing [t.cfg:7] : unknown option 'redispatc'; did you mean 'redispatch' maybe ?" },
-	{ "backend b\n option ssl-hello-chk\n", "parsing [t.cfg:7] : 'option ssl-hello-chk' is not supported by vigil-proxy yet." },
+	{ "backend b\n option redis-check\n", "parsing [t.cfg:7] : 'option redis-check' is not supported by vigil-proxy yet." },
 	{ "backend b\n option ldap-check\n", "parsing [t.cfg:7] : 'option ldap-check' is not supported by vigil-proxy yet." },
 	{ "backend b\n option redispatch 1\n", "parsing [t.cfg:7] : 'option redispatch' cannot handle unexpected argument '1'." },
 	{ "backend b\n no option httpchk\n", "parsing [t.cfg:7] : 'no option httpchk' is not supported." },
