@@ -72,8 +72,8 @@ static int read_file(const char *path, char **out, size_t *len)
 }
 
 /* Parse a whole HTTP response (errorfile) into `m`. */
-static int parse_response(const char *data, size_t len, struct http_errmsg *m, char *err, size_t errlen,
-			  const char *path)
+int cfg_errorfile_parse(const char *data, size_t len, struct http_errmsg *m, char *err, size_t errlen,
+			const char *path)
 {
 	const char *p = data, *end = data + len, *eol;
 	struct strbuf head = STRBUF_INIT;
@@ -100,8 +100,7 @@ static int parse_response(const char *data, size_t len, struct http_errmsg *m, c
 		eol = memchr(p, '\n', (size_t)(end - p));
 		if (!eol) {
 			snprintf(err, errlen, "'%s': unable to parse headers (error offset: %zu)", path, (size_t)(p - data));
-			sb_free(&head);
-			return -EINVAL;
+			goto fail;
 		}
 		ve = eol > p && eol[-1] == '\r' ? eol - 1 : eol;
 		if (ve == p) {
@@ -111,8 +110,7 @@ static int parse_response(const char *data, size_t len, struct http_errmsg *m, c
 		colon = memchr(p, ':', (size_t)(ve - p));
 		if (!colon) {
 			snprintf(err, errlen, "'%s': unable to parse headers (error offset: %zu)", path, (size_t)(p - data));
-			sb_free(&head);
-			return -EINVAL;
+			goto fail;
 		}
 		v = colon + 1;
 		while (v < ve && (*v == ' ' || *v == '\t'))
@@ -141,6 +139,11 @@ static int parse_response(const char *data, size_t len, struct http_errmsg *m, c
 	memcpy(m->body, p, m->body_len);
 	m->body[m->body_len] = 0;
 	return 0;
+fail:
+	sb_free(&head);
+	free(m->content_type);
+	m->content_type = NULL;
+	return -EINVAL;
 }
 
 static void add_errmsg(struct proxy *px, int status, struct http_errmsg *m)
@@ -166,7 +169,7 @@ static int load_errorfile(const char *path, struct http_errmsg *m, char *err, si
 		snprintf(err, errlen, "error opening file '%s'.", path);
 		return -EINVAL;
 	}
-	rc = parse_response(data, len, m, err, errlen, path);
+	rc = cfg_errorfile_parse(data, len, m, err, errlen, path);
 	free(data);
 	if (rc == 0)
 		m->reason_status = m->status;

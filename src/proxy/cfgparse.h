@@ -199,6 +199,12 @@ int cfg_http_errors_section(struct cfgparse *p, char **args, int argc);
 int cfg_http_errors_line(struct cfgparse *p, char **args, int argc);
 void cfg_http_errors_resolve(struct cfgparse *p);
 void cfg_http_errors_free(struct cfgparse *p);
+/* An errorfile's contents (a whole HTTP response) into `m` (strings from
+ * malloc(), released with http_errmsg_release()); 0, or -EINVAL with
+ * HAProxy's "'FILE': unable to parse headers (error offset: N)". */
+struct http_errmsg;
+int cfg_errorfile_parse(const char *data, size_t len, struct http_errmsg *m, char *err, size_t errlen,
+			const char *path);
 int cfg_kw_http_error(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
 
 /* "frontend", "backend" or "proxy" (listen), as in HAProxy's messages. */
