@@ -1016,10 +1016,10 @@ static void update_then(struct sched_action *first, unsigned ff, struct sched_ac
 {
 	if (depth > 8)
 		return;
-	if ((type & ORD_RUNNABLE_LEFT) && (then->flags & ACT_RUNNABLE) && !(ff & ACT_RUNNABLE))
-		clear_because(then, ACT_RUNNABLE, first, changed);
 	if ((type & ORD_IMPLIES_THEN) && (then->flags & ACT_OPTIONAL) && !(ff & ACT_OPTIONAL))
 		clear_because(then, ACT_OPTIONAL, first, changed);
+	if ((type & ORD_RUNNABLE_LEFT) && (then->flags & ACT_RUNNABLE) && !(ff & ACT_RUNNABLE))
+		clear_because(then, ACT_RUNNABLE, first, changed);
 	if ((type & ORD_RESTART) && then->rsc && first->rsc &&
 	    first->rsc->variant == VARIANT_PRIMITIVE && then->rsc->variant == VARIANT_PRIMITIVE)
 		handle_restart(first, then, changed);
@@ -1167,12 +1167,30 @@ static void propagate(struct sched_cluster *c)
 
 void sched_actions(struct sched_cluster *c)
 {
+	int first_new;
+
 	for (int i = 0; i < c->nrscs; i++)
 		rsc_create_actions(c, c->rscs[i]);
 	schedule_fencing(c);
 	for (int i = 0; i < c->nrscs; i++)
 		rsc_orderings(c, c->rscs[i]);
+	first_new = c->nactions;
 	order_constraints(c);
+	/* Pacemaker applies configured orderings before the implicit ones,
+	 * which it finds by task name: a start that only a configured ordering
+	 * created (the 'first' of "A then B" while A is stopping) is still
+	 * ordered after A's stop, which makes it required, and what it implies
+	 * is then "required A start". */
+	for (int i = first_new; i < c->nactions; i++) {
+		struct sched_action *start = c->actions[i];
+		struct sched_rsc *r = start->rsc;
+
+		if (!r || r->variant != VARIANT_PRIMITIVE || start->node || strcmp(start->task, "start"))
+			continue;
+		for (int j = 0; j < r->nactions; j++)
+			if (!strcmp(r->actions[j]->task, "stop"))
+				add_edge(c, r->actions[j], start, ORD_IMPLIES_THEN | ORD_RESTART);
+	}
 	for (int pass = 0; pass <= c->norders && inhibit_unpartnered(c); pass++)
 		;
 	for (int i = 0; i < c->nactions; i++)
