@@ -751,3 +751,41 @@ def test_compression_bad_lines_are_refused(tmp_path):
         rc, out = check(tmp_path, "defaults\n    mode http\n" + TIMEOUTS +
                         "frontend f\n    bind 127.0.0.1:8080\n    %s\n" % line)
         assert rc != 0 and ("check-vigil-proxy.cfg:9] : " + msg) in out, out
+
+
+# ---- http-after-response ----
+
+def test_http_after_response_on_proxied_and_generated_responses(tmp_path, procs):
+    o = Origin("a")
+    port = free_port()
+    try:
+        procs.append(Proxy(tmp_path, """
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    http-request use-service prometheus-exporter if {{ path /metrics }}
+    http-request return status 200 content-type text/plain string ok if {{ path /ret }}
+    http-request deny deny_status 429 if {{ path /slow }}
+    http-after-response allow if {{ path /metrics }}
+    http-after-response set-header X-Seen yes
+    http-after-response replace-header Content-Type (.*)/json \\1/x-json
+    http-after-response set-status 299 if {{ status 429 }}
+    http-after-response del-header X-Internal
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+""".format(t=TIMEOUTS, port=port, o=o.port), wait_port=port))
+        r, _ = get(port, "/", headers={"X-Internal": "1"})
+        assert r.status == 200 and r.getheader("X-Seen") == "yes"
+        assert r.getheader("Content-Type") == "application/x-json"   # the server's, rewritten
+        r, body = get(port, "/ret")
+        assert (r.status, body, r.getheader("X-Seen")) == (200, b"ok", "yes")
+        r, _ = get(port, "/slow")
+        assert r.status == 299 and r.getheader("X-Seen") == "yes"
+        r, body = get(port, "/metrics")
+        assert r.status == 200 and b"haproxy_process_nbthread" in body
+        assert r.getheader("X-Seen") is None      # `allow` stopped the rules
+    finally:
+        o.close()
