@@ -1,17 +1,10 @@
-/* ssl_sock: TLS connections (see ssl.h).
+/* ssl_sock: TLS connections (see ssl.h); the accept-side handshake is in
+ * ssl_accept.c.
  *
  * Every socket with TLS has a struct ssl_sock, found from its fd through a
  * process-wide table (fds are unique in the process; each entry is only
  * written by the thread that owns the socket, before it hands the fd to
  * anyone and before it closes it).
- *
- * Accept side, per connection (function performing each transition):
- *   HANDSHAKE -> engine    hs_step(): SSL_do_handshake() returned 1; the
- *                          socket goes to stream_accept()/http_accept()
- *   HANDSHAKE -> closed    hs_fail(): handshake error, `timeout client`,
- *                          or the worker stopping
- * The handshake runs on a level-triggered watcher of its own, asking for
- * what OpenSSL wants (WANT_READ -> EPOLLIN, WANT_WRITE -> EPOLLOUT).
  *
  * Data: xprt_recv() reads until OpenSSL wants more from the socket or the
  * buffer is full, so a short read means what a short recv() means (the
@@ -20,12 +13,10 @@
  * partial writes are on, and a retry always starts with the bytes that
  * could not be written, as OpenSSL requires.
  */
-#include "proxy/ssl.h"
-#include "proxy/http_ana.h"
+#include "proxy/ssl_int.h"
 #include "proxy/http_txn.h"
+#include "proxy/proxy.h"
 #include "proxy/sample.h"
-#include "proxy/stream.h"
-#include "proxy/worker.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -46,28 +37,9 @@
 
 #define FD_TABLE_MAX (1 << 20)
 
-struct ssl_sock {
-	SSL *ssl;
-	int fd;
-	bool tcp_ok;               /* server side: connect() completed */
-	bool hs_done;
-	bool failed;               /* fatal error seen: no close_notify */
-	bool shut_sent;
-	/* accept side, during the handshake only */
-	struct worker *w;
-	struct listener *li;
-	struct ev_io io;
-	struct ev_timer timer;
-	struct sockaddr_storage peer;
-	socklen_t plen;
-	struct timespec accept_date;
-	struct ssl_sock *prev, *next;  /* this thread's handshakes */
-};
-
 static _Atomic(struct ssl_sock *) *fd_table;
 static int fd_table_cap;
 static pthread_once_t fd_table_once = PTHREAD_ONCE_INIT;
-static __thread struct ssl_sock *handshakes;
 
 static void fd_table_init(void)
 {
@@ -87,7 +59,7 @@ static struct ssl_sock *sock_get(int fd)
 	return atomic_load_explicit(&fd_table[fd], memory_order_acquire);
 }
 
-static int sock_set(int fd, struct ssl_sock *ss)
+int ssl_sock_register(int fd, struct ssl_sock *ss)
 {
 	pthread_once(&fd_table_once, fd_table_init);
 	if (fd < 0 || fd >= fd_table_cap)
@@ -106,174 +78,10 @@ bool xprt_is_tls(int fd)
 	return sock_get(fd) != NULL;
 }
 
-static void sock_free(struct ssl_sock *ss)
+void ssl_sock_free(struct ssl_sock *ss)
 {
 	SSL_free(ss->ssl);
 	free(ss);
-}
-
-/* ---- accept side ---- */
-
-static void hs_unlink(struct ssl_sock *ss)
-{
-	if (ss->prev)
-		ss->prev->next = ss->next;
-	else
-		handshakes = ss->next;
-	if (ss->next)
-		ss->next->prev = ss->prev;
-	ss->prev = ss->next = NULL;
-}
-
-/* HAProxy's line for a failed handshake, on the frontend's log targets. */
-static void hs_log(struct ssl_sock *ss, const char *why)
-{
-	struct proxy *fe = ss->li->fe;
-	char line[512], cli[ADDR_STRLEN], date[64];
-	struct tm tm;
-	int port = 0;
-
-	if (fe->nlogs == 0)
-		return;
-	localtime_r(&ss->accept_date.tv_sec, &tm);
-	strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S", &tm);
-	addr_host_str((struct sockaddr *)&ss->peer, cli, sizeof(cli));
-	if (ss->peer.ss_family == AF_INET)
-		port = ntohs(((struct sockaddr_in *)&ss->peer)->sin_port);
-	else if (ss->peer.ss_family == AF_INET6)
-		port = ntohs(((struct sockaddr_in6 *)&ss->peer)->sin6_port);
-	snprintf(line, sizeof(line), "%s:%d [%s.%03ld] %s/%s: SSL handshake failure (%s)", cli, port, date,
-		 ss->accept_date.tv_nsec / 1000000, fe->id, ss->li->name ? ss->li->name : ss->li->spec, why);
-	for (int i = 0; i < fe->nlogs; i++)
-		log_send(fe->logs[i], LOG_LVL_INFO, line);
-}
-
-static void hs_end(struct ssl_sock *ss)
-{
-	struct worker *w = ss->w;
-
-	ev_timer_stop(w->loop, &ss->timer);
-	ev_io_stop(w->loop, &ss->io);
-	hs_unlink(ss);
-	w->nstreams--;
-}
-
-static void hs_fail(struct ssl_sock *ss, const char *why)
-{
-	struct worker *w = ss->w;
-
-	atomic_fetch_add(&ss->li->ssl->hs_failed, 1);
-	atomic_fetch_add(&ss->li->fe->cnt.failed_req, 1);
-	hs_log(ss, why);
-	hs_end(ss);
-	close(ss->fd);
-	SSL_free(ss->ssl);
-	ev_free_later(w->loop, ss);
-	worker_stream_closed(w);
-}
-
-static void hs_step(struct ssl_sock *ss)
-{
-	struct worker *w = ss->w;
-	struct listener *li = ss->li;
-	char why[256];
-	int r, e, fd = ss->fd;
-
-	ERR_clear_error();
-	r = SSL_do_handshake(ss->ssl);
-	if (r == 1) {
-		ss->hs_done = true;
-		atomic_fetch_add(&li->ssl->hs_done, 1);
-		hs_end(ss);
-		/* the engine owns the socket from here; the TLS state
-		 * follows the fd */
-		if (sock_set(fd, ss) < 0) {
-			close(fd);
-			sock_free(ss);
-			worker_stream_closed(w);
-			return;
-		}
-		ss->w = NULL;
-		if (li->fe->mode == PX_MODE_HTTP)
-			http_accept(w, li, fd, (struct sockaddr *)&ss->peer, ss->plen);
-		else
-			stream_accept(w, li, fd, (struct sockaddr *)&ss->peer, ss->plen);
-		return;
-	}
-	e = SSL_get_error(ss->ssl, r);
-	if (e == SSL_ERROR_WANT_READ) {
-		ev_io_set(w->loop, &ss->io, EPOLLIN);
-		return;
-	}
-	if (e == SSL_ERROR_WANT_WRITE) {
-		ev_io_set(w->loop, &ss->io, EPOLLOUT);
-		return;
-	}
-	if (e == SSL_ERROR_SYSCALL && ERR_peek_error() == 0)
-		snprintf(why, sizeof(why), "%s", errno ? strerror(errno) : "connection closed during handshake");
-	else
-		ssl_errors(why, sizeof(why));
-	hs_fail(ss, why);
-}
-
-static void hs_io(struct ev_loop *loop, struct ev_io *io, uint32_t events)
-{
-	hs_step(io->data);
-}
-
-static void hs_timeout(struct ev_loop *loop, struct ev_timer *t)
-{
-	hs_fail(t->data, "timeout");
-}
-
-void ssl_sock_accept(struct worker *w, struct listener *li, int fd,
-		     const struct sockaddr *peer, socklen_t plen)
-{
-	struct ssl_sock *ss = xcalloc(1, sizeof(*ss));
-
-	ss->fd = fd;
-	ss->w = w;
-	ss->li = li;
-	memcpy(&ss->peer, peer, plen);
-	ss->plen = plen;
-	clock_gettime(CLOCK_REALTIME, &ss->accept_date);
-	ss->ssl = SSL_new(ssl_bind_default_ctx(li->ssl));
-	ev_io_init(&ss->io, hs_io, ss);
-	ev_timer_init(&ss->timer, hs_timeout, ss);
-	if (!ss->ssl || !SSL_set_fd(ss->ssl, fd)) {
-		ERR_clear_error();
-		close(fd);
-		sock_free(ss);
-		return;
-	}
-	SSL_set_accept_state(ss->ssl);
-	/* counted as a stream so that a stopping worker waits for it */
-	w->nstreams++;
-	ss->next = handshakes;
-	if (handshakes)
-		handshakes->prev = ss;
-	handshakes = ss;
-	if (ev_io_start(w->loop, &ss->io, fd, EPOLLIN) < 0) {
-		hs_fail(ss, "cannot poll the socket");
-		return;
-	}
-	/* HAProxy bounds the handshake with `timeout client` */
-	if (li->fe->timeouts.client)
-		ev_timer_start(w->loop, &ss->timer, li->fe->timeouts.client);
-	hs_step(ss);
-}
-
-void ssl_sock_kill_handshakes(struct worker *w)
-{
-	while (handshakes) {
-		struct ssl_sock *ss = handshakes;
-
-		hs_end(ss);
-		close(ss->fd);
-		SSL_free(ss->ssl);
-		ev_free_later(w->loop, ss);
-		worker_stream_closed(w);
-	}
 }
 
 /* ---- server side ---- */
@@ -289,7 +97,7 @@ static int attach_client(int fd, SSL_CTX *ctx, const char *sni, const char *veri
 	ss->ssl = SSL_new(ctx);
 	if (!ss->ssl || !SSL_set_fd(ss->ssl, fd)) {
 		ERR_clear_error();
-		sock_free(ss);
+		ssl_sock_free(ss);
 		return -ENOMEM;
 	}
 	SSL_set_connect_state(ss->ssl);
@@ -304,8 +112,8 @@ static int attach_client(int fd, SSL_CTX *ctx, const char *sni, const char *veri
 			SSL_set1_host(ss->ssl, host);
 	}
 	ERR_clear_error();
-	if (sock_set(fd, ss) < 0) {
-		sock_free(ss);
+	if (ssl_sock_register(fd, ss) < 0) {
+		ssl_sock_free(ss);
 		return -EMFILE;
 	}
 	return 0;
@@ -573,7 +381,7 @@ int xprt_close(int fd)
 			ERR_clear_error();
 		}
 		atomic_store_explicit(&fd_table[fd], NULL, memory_order_release);
-		sock_free(ss);
+		ssl_sock_free(ss);
 	}
 	return close(fd);
 }
