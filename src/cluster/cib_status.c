@@ -667,6 +667,25 @@ static void process_rsc_state(struct unpack_ctx *u, struct sched_rsc *r, struct 
 	}
 }
 
+static int c_nnodes(const struct unpack_ctx *u)
+{
+	return u->c->nnodes;
+}
+
+static bool attr_differs(const char *configured, const char *recorded)
+{
+	if (!configured || !recorded)
+		return configured != recorded;
+	return strcmp(configured, recorded) != 0;
+}
+
+static bool agent_changed(const struct sched_rsc *r, const struct xml_node *lr)
+{
+	return attr_differs(r->cls, xml_get(lr, "class")) ||
+	       attr_differs(r->provider, xml_get(lr, "provider")) ||
+	       attr_differs(r->type, xml_get(lr, "type"));
+}
+
 static void unpack_lrm_rsc(struct unpack_ctx *u, struct sched_node *n, struct xml_node *lr)
 {
 	const char *id = xml_get(lr, "id");
@@ -738,6 +757,17 @@ static void unpack_lrm_rsc(struct unpack_ctx *u, struct sched_node *n, struct xm
 		if (d && r->role > ROLE_STOPPED && strcmp(d, sched_rsc_params_digest(r)))
 			r->changed = true;
 		break;
+	}
+	if (agent_changed(r, lr)) {
+		/* The history is of another agent (class, provider or type):
+		 * Pacemaker deletes it and clears the fail count there, so
+		 * failures of the old agent do not ban the new one, and restarts
+		 * the resource if it is active there (pcmk__rsc_agent_changed). */
+		if (!r->agent_changed)
+			r->agent_changed = xcalloc(c_nnodes(u) + 1, sizeof(*r->agent_changed));
+		r->agent_changed[n->idx] = true;
+		if (r->role > ROLE_STOPPED)
+			r->agent_restart = true;
 	}
 	free(ops);
 }
@@ -829,6 +859,9 @@ int cib_fail_count(const struct sched_cluster *c, struct sched_rsc *r, struct sc
 	size_t pl = strlen(prefix), bl = strlen(base);
 	int total = 0;
 
+	/* Cleared with the history of a replaced agent. */
+	if (r->agent_changed && r->agent_changed[n->idx])
+		return 0;
 	for (int i = 0; i < n->attrs.n; i++) {
 		const char *name = n->attrs.v[i].name, *rest;
 		int v;

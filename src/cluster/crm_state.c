@@ -13,7 +13,7 @@
 #include "lib/util.h"
 
 static const char *const state_keywords[] = {
-	"node", "running", "pending", "failed", "failcount", "attr", "quorum", "now", NULL,
+	"node", "running", "pending", "failed", "failcount", "attr", "quorum", "now", "agent", NULL,
 };
 
 static const char *const node_states[] = {
@@ -52,16 +52,25 @@ static bool node_known(struct xml_node *cib, const char *node)
 static struct xml_node *find_primitive(struct xml_node *cib, const char *rsc)
 {
 	struct xml_node *rscs = xml_child(xml_child(cib, "configuration"), "resources");
+	struct xml_node *prim = xml_find_id(rscs, "primitive", rsc);
+	const char *colon = strrchr(rsc, ':');
 
-	return xml_find_id(rscs, "primitive", rsc);
+	/* A clone instance "rsc:N" is recorded under its primitive's agent. */
+	if (!prim && colon) {
+		char *base = xstrndup(rsc, colon - rsc);
+
+		prim = xml_find_id(rscs, "primitive", base);
+		free(base);
+	}
+	return prim;
 }
 
-static void add_op(struct xml_node *cib, const char *node, const char *rsc, const char *task,
-		   long long interval_ms, int rc, int status, int target)
+/* The history entry (lrm_resource) of rsc on node, created with the
+ * configured agent. */
+static struct xml_node *history_of(struct xml_node *cib, const char *node, const char *rsc)
 {
 	struct xml_node *st = node_state(cib, node, true);
-	struct xml_node *lrm = xml_child(st, "lrm"), *lrs, *lr = NULL, *op, *prim;
-	char buf[64], *id;
+	struct xml_node *lrm = xml_child(st, "lrm"), *lrs, *lr = NULL, *prim;
 
 	if (!lrm) {
 		lrm = xml_new(st, "lrm");
@@ -72,16 +81,23 @@ static void add_op(struct xml_node *cib, const char *node, const char *rsc, cons
 		lrs = xml_new(lrm, "lrm_resources");
 	xml_foreach(lr, lrs, "lrm_resource")
 		if (!strcmp(xml_get(lr, "id"), rsc))
-			break;
-	if (!lr) {
-		lr = xml_new(lrs, "lrm_resource");
-		xml_set(lr, "id", rsc);
-		prim = find_primitive(cib, rsc);
-		xml_set(lr, "class", prim && xml_get(prim, "class") ? xml_get(prim, "class") : "ocf");
-		xml_set(lr, "type", prim && xml_get(prim, "type") ? xml_get(prim, "type") : "Dummy");
-		if (prim && xml_get(prim, "provider"))
-			xml_set(lr, "provider", xml_get(prim, "provider"));
-	}
+			return lr;
+	lr = xml_new(lrs, "lrm_resource");
+	xml_set(lr, "id", rsc);
+	prim = find_primitive(cib, rsc);
+	xml_set(lr, "class", prim && xml_get(prim, "class") ? xml_get(prim, "class") : "ocf");
+	xml_set(lr, "type", prim && xml_get(prim, "type") ? xml_get(prim, "type") : "Dummy");
+	if (prim && xml_get(prim, "provider"))
+		xml_set(lr, "provider", xml_get(prim, "provider"));
+	return lr;
+}
+
+static void add_op(struct xml_node *cib, const char *node, const char *rsc, const char *task,
+		   long long interval_ms, int rc, int status, int target)
+{
+	struct xml_node *lr = history_of(cib, node, rsc), *op;
+	char buf[64], *id;
+
 	op = xml_new(lr, "lrm_rsc_op");
 	id = xasprintf("%s_%s_%lld", rsc, task, interval_ms);
 	xml_set(op, "id", id);
@@ -252,6 +268,38 @@ int crm_state_apply_mem(struct xml_node *cib, const char *name, const char *data
 				cib_node_attr_set(node_state(cib, l.argv[2], true), attr, l.argv[4]);
 				free(attr);
 			}
+		} else if (!strcmp(kw, "agent")) {
+			/* The history on NODE was recorded under another agent than
+			 * the configured one (the configuration changed it since):
+			 * "agent RSC NODE CLASS:[PROVIDER:]TYPE", before the lines
+			 * that add RSC's operations there. */
+			struct xml_node *lr;
+			char *spec, *c1, *c2;
+
+			if (argc != 4 || !strchr(l.argv[3], ':')) {
+				rc = state_error(err, errlen, name, l.lineno, NULL, NULL,
+						 "usage: agent RSC NODE CLASS:[PROVIDER:]TYPE");
+				break;
+			}
+			if (!node_known(cib, l.argv[2])) {
+				rc = state_error(err, errlen, name, l.lineno, l.argv[2], NULL, "unknown node");
+				break;
+			}
+			lr = history_of(cib, l.argv[2], l.argv[1]);
+			spec = xstrdup(l.argv[3]);
+			c1 = strchr(spec, ':');
+			*c1++ = 0;
+			c2 = strchr(c1, ':');
+			xml_set(lr, "class", spec);
+			if (c2) {
+				*c2++ = 0;
+				xml_set(lr, "provider", c1);
+				xml_set(lr, "type", c2);
+			} else {
+				xml_unset(lr, "provider");
+				xml_set(lr, "type", c1);
+			}
+			free(spec);
 		} else if (!strcmp(kw, "attr")) {
 			if (argc != 4 || !node_known(cib, l.argv[1])) {
 				rc = state_error(err, errlen, name, l.lineno, argc > 1 ? l.argv[1] : NULL,

@@ -158,6 +158,9 @@ struct sched_rsc {
 	bool provisional;
 	bool allocating;
 	bool merging;
+	bool *agent_changed;      /* per node: its history there is of another
+				   agent (fail count cleared); from malloc() or NULL */
+	bool agent_restart;       /* active under a replaced agent: restart */
 	struct sched_node *pending_node;
 	char *fail_reason;        /* from malloc() */
 

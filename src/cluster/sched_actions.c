@@ -267,6 +267,9 @@ static void primitive_create_actions(struct sched_cluster *c, struct sched_rsc *
 		need_stop = true;
 	} else if (r->changed && current && r->managed) {
 		need_stop = true;
+	} else if (r->agent_restart && current && r->managed) {
+		/* A required stop, without a reason (pcmk__rsc_agent_changed). */
+		need_stop = true;
 	}
 
 	/* Down to stopped on the current node(s), then back up. */

@@ -177,6 +177,7 @@ static void rsc_free(struct sched_rsc *r)
 	free(r->running_on);
 	free(r->scores);
 	free(r->node_counts);
+	free(r->agent_changed);
 	free(r->actions);
 	free(r);
 }
