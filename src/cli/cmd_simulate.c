@@ -202,7 +202,7 @@ int cmd_simulate(const struct cli_ctx *ctx, int argc, char **argv)
 			cibfile = "(live CIB)";
 		} else if ((data = map_file(cibfile, &len))) {
 			mapped = true;
-			/* The tree and the scheduler's tables take ~5x the text. */
+			/* The tree and the scheduler's tables take up to ~6x the text. */
 			heap_reserve(len * 6);
 		} else {
 			data = cli_read_file(cibfile, &len, err, sizeof(err));
