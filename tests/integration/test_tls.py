@@ -442,5 +442,5 @@ backend be
         h = json.loads(b1)["headers"]
         seen[prog] = (r1.status, i1["cn"], i1["alpn"], h["x-forwarded-proto"], h["x-sni"],
                       i2["cn"], plain_get(port2, "/x").split(b"\r\n")[0])
-    assert seen["vigil"] == seen["haproxy"]
+    assert seen["vigil"] == seen["haproxy"], seen
     assert seen["vigil"][:5] == (200, "b.example", "http/1.1", ["https"], ["b.example"])
