@@ -242,6 +242,18 @@ static int kill_cgroup(void)
 	if (access(path, F_OK) < 0 || node_file("cgroup", dir, sizeof(dir)) < 0)
 		return -1;
 	snprintf(file, sizeof(file), "%s/cgroup.kill", dir);
+	/* Run by a node's vigild, the agent sees the sysfs that `ip netns
+	 * exec` mounted for the node, without the cgroup hierarchy: reach
+	 * the machine's through the holder process's root (it lives in the
+	 * harness's mount namespace). */
+	if (access(file, F_OK) < 0) {
+		char link[512];
+
+		if (node_file("link", link, sizeof(link)) < 0)
+			return -1;
+		link[strcspn(link, " ")] = 0;
+		snprintf(file, sizeof(file), "/proc/%s/root%s/cgroup.kill", link, dir);
+	}
 	if (!(f = fopen(file, "w"))) {
 		fprintf(stderr, "%s: %s: %s\n", node, file, strerror(errno));
 		return -1;

@@ -104,9 +104,11 @@ class VigilCluster:
 
     def start(self, timeout=60):
         self.cc.start()
-        # A process in the bridge's namespace: the fence agent reaches the
-        # bridge ports through it.
-        self.holder = subprocess.Popen(["ip", "netns", "exec", self.cc.bridge_ns,
+        # A process in the bridge's network namespace and in this mount
+        # namespace (nsenter, not `ip netns exec`, which mounts a sysfs of
+        # its own): the fence agent reaches the bridge ports and the
+        # nodes' cgroups through it.
+        self.holder = subprocess.Popen(["nsenter", f"--net=/run/netns/{self.cc.bridge_ns}",
                                         "sleep", "1000000"])
         self.hosts_dir = os.path.join(self.cc.tmp, "hosts")
         os.makedirs(self.hosts_dir)
