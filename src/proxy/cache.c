@@ -17,13 +17,15 @@
 #define CACHE_BUCKETS 1024
 
 #define VARY_ENCODING 0x1
-#define VARY_REFERER  0x2
 
 struct cache_entry {
 	uint64_t hash;
 	char *key;                 /* host + uri; from malloc() */
 	unsigned vary;             /* VARY_* the response varies on */
-	char *secondary;           /* those request headers' values; from malloc() */
+	char *encoding;            /* its Content-Encoding, "identity" if none:
+				      the variant Vary: accept-encoding selects
+				      (HAProxy keys variants on it, not on the
+				      request's header); from malloc() */
 	int status;
 	char *head;                /* header lines "name: value\r\n", without
 				      content-length / transfer-encoding /
@@ -60,13 +62,12 @@ struct cache_req {
 	bool get, authorization, no_store;
 	char *key;                 /* from malloc() */
 	uint64_t hash;
-	char *accept_encoding, *referer; /* from malloc() or NULL */
 };
 
 struct cache_store {
 	struct cache *c;
 	uint64_t hash;
-	char *key, *secondary;
+	char *key, *encoding;
 	unsigned vary;
 	int status;
 	struct strbuf head, body;
@@ -225,7 +226,7 @@ int cfg_cache_check(struct cfgparse *p, struct cache *c)
 static void entry_free(struct cache_entry *e)
 {
 	free(e->key);
-	free(e->secondary);
+	free(e->encoding);
 	free(e->head);
 	free(e->body);
 	free(e);
@@ -336,14 +337,15 @@ static void cc_token(void *ctx, const char *p, size_t len)
 		cc->max_age = v;
 }
 
+/* HAProxy 2.6 stores variants on accept-encoding only (a response that
+ * varies on referer, which it knows, is not answered from its cache
+ * either: seen on 2.6.12). */
 static void vary_token(void *ctx, const char *p, size_t len)
 {
 	struct cc *cc = ctx;
 
 	if (streq_ci(p, len, "accept-encoding"))
 		cc->vary |= VARY_ENCODING;
-	else if (streq_ci(p, len, "referer"))
-		cc->vary |= VARY_REFERER;
 	else
 		cc->bad_vary = true;
 }
@@ -365,27 +367,66 @@ static char *primary_key(const struct http_txn *txn, uint64_t *hash)
 	return k;
 }
 
-/* The request's values of the headers the object varies on. */
-static char *secondary_key(const char *accept_encoding, const char *referer, unsigned vary)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	if (vary & VARY_ENCODING)
-		sb_appendf(&sb, "ae=%s", accept_encoding ? accept_encoding : "");
-	if (vary & VARY_REFERER)
-		sb_appendf(&sb, "\nref=%s", referer ? referer : "");
-	if (!sb.s)
-		return xstrdup("");
-	return sb.s;
-}
-
-static char *hdr_dup(const struct http_head *h, const char *name)
+/* The response's coding, lower case ("identity" without one). */
+static char *response_encoding(const struct http_txn *txn)
 {
 	struct http_str v;
+	char *e;
 
-	if (!http_hdr_get(h, name, -1, &v))
-		return NULL;
-	return xasprintf("%.*s", (int)v.len, v.p);
+	if (!http_hdr_get(&txn->rsp, "Content-Encoding", -1, &v) || !v.len)
+		return xstrdup("identity");
+	e = xasprintf("%.*s", (int)v.len, v.p);
+	for (char *c = e; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c + 32);
+	return e;
+}
+
+/* ";q=0", ";q=0.0", ... after a token (up to `e`). */
+static bool q_is_zero(const char *p, const char *e)
+{
+	const char *q = memmem(p, (size_t)(e - p), "q=", 2);
+
+	if (!q)
+		return false;
+	for (q += 2; q < e && *q != ' ' && *q != ';'; q++)
+		if (*q != '0' && *q != '.')
+			return false;
+	return true;
+}
+
+/* Whether the request takes a variant in this coding: identity always,
+ * others when Accept-Encoding names them (or `*`) with a non-zero q. */
+static bool encoding_accepted(const struct http_txn *txn, const char *enc)
+{
+	if (!strcmp(enc, "identity"))
+		return true;
+	for (int i = 0; i < txn->req.nhdrs; i++) {
+		const struct http_hdr *h = &txn->req.hdrs[i];
+		const char *s = h->value.p, *end = s + h->value.len;
+
+		if (!name_is(&h->name, "Accept-Encoding"))
+			continue;
+		while (s < end) {
+			const char *c = memchr(s, ',', (size_t)(end - s)), *e = c ? c : end;
+			size_t tl;
+
+			while (s < e && (*s == ' ' || *s == '\t'))
+				s++;
+			tl = strcspn(s, ";, \t");
+			if (tl > (size_t)(e - s))
+				tl = (size_t)(e - s);
+			if (((tl == 1 && *s == '*') || streq_ci(s, tl, enc)) && !q_is_zero(s + tl, e))
+				return true;
+			s = c ? c + 1 : end;
+		}
+	}
+	return false;
+}
+
+static bool is_head(const struct http_txn *txn)
+{
+	return txn->req.meth.len == 4 && memcmp(txn->req.meth.p, "HEAD", 4) == 0;
 }
 
 static bool is_get(const struct http_txn *txn)
@@ -448,7 +489,10 @@ bool cache_lookup(struct cache *c, const struct http_txn *txn, unsigned long lon
 	uint64_t hash;
 	char *key;
 
-	if (!is_get(txn))
+	if (!is_get(txn) && !is_head(txn))
+		return false;
+	/* a request with credentials is never answered from the cache */
+	if (http_hdr_find(&txn->req, "Authorization", 0) >= 0)
 		return false;
 	each_token(&txn->req, "Cache-Control", no_cache_token, &bypass);
 	each_token(&txn->req, "Pragma", no_cache_token, &bypass);
@@ -457,7 +501,6 @@ bool cache_lookup(struct cache *c, const struct http_txn *txn, unsigned long lon
 	key = primary_key(txn, &hash);
 	pthread_mutex_lock(&c->lock);
 	for (e = c->buckets[hash % CACHE_BUCKETS]; e; e = next) {
-		char *sec;
 		bool match;
 
 		next = e->hnext;
@@ -467,15 +510,7 @@ bool cache_lookup(struct cache *c, const struct http_txn *txn, unsigned long lon
 			entry_remove(c, e);
 			continue;
 		}
-		{
-			char *ae = hdr_dup(&txn->req, "Accept-Encoding"), *ref = hdr_dup(&txn->req, "Referer");
-
-			sec = secondary_key(ae, ref, e->vary);
-			free(ae);
-			free(ref);
-		}
-		match = strcmp(sec, e->secondary) == 0;
-		free(sec);
+		match = !(e->vary & VARY_ENCODING) || encoding_accepted(txn, e->encoding);
 		if (!match)
 			continue;
 		sb_reset(&out->head_extra);
@@ -486,6 +521,7 @@ bool cache_lookup(struct cache *c, const struct http_txn *txn, unsigned long lon
 		sb_puts(&out->head_extra, e->head);
 		sb_appendf(&out->head_extra, "age: %llu\r\n", e->age0 + (now_s - e->stored_s));
 		sb_append(&out->body, e->body, e->body_len);
+		out->head_only = is_head(txn);
 		lru_unlink(c, e);
 		lru_push(c, e);
 		hit = true;
@@ -528,8 +564,6 @@ struct cache_req *cache_req_new(const struct http_txn *txn)
 		    memmem(txn->req.hdrs[i].value.p, txn->req.hdrs[i].value.len, "no-store", 8))
 			rq->no_store = true;
 	rq->key = primary_key(txn, &rq->hash);
-	rq->accept_encoding = hdr_dup(&txn->req, "Accept-Encoding");
-	rq->referer = hdr_dup(&txn->req, "Referer");
 	return rq;
 }
 
@@ -538,8 +572,6 @@ void cache_req_free(struct cache_req *rq)
 	if (!rq)
 		return;
 	free(rq->key);
-	free(rq->accept_encoding);
-	free(rq->referer);
 	free(rq);
 }
 
@@ -552,8 +584,6 @@ struct cache_store *cache_store_begin(struct cache *c, const struct cache_req *r
 	long long ttl = -1, age0 = 0;
 
 	if (!rq || !rq->get || rq->authorization || rq->no_store || txn->rsp.status != 200)
-		return NULL;
-	if (http_hdr_find(&txn->rsp, "Set-Cookie", 0) >= 0)
 		return NULL;
 	each_token(&txn->rsp, "Cache-Control", cc_token, &cc);
 	if (cc.no_cache || cc.no_store || cc.private_)
@@ -589,7 +619,7 @@ struct cache_store *cache_store_begin(struct cache *c, const struct cache_req *r
 	st->key = xstrdup(rq->key);
 	st->hash = rq->hash;
 	st->vary = cc.vary;
-	st->secondary = secondary_key(rq->accept_encoding, rq->referer, cc.vary);
+	st->encoding = response_encoding(txn);
 	st->status = txn->rsp.status;
 	st->now_s = now_s;
 	st->ttl_s = (unsigned long long)(ttl - age0);
@@ -637,7 +667,7 @@ void cache_store_end(struct cache_store *st, bool complete)
 	e = xcalloc(1, sizeof(*e));
 	e->hash = st->hash;
 	e->key = st->key;
-	e->secondary = st->secondary;
+	e->encoding = st->encoding;
 	e->vary = st->vary;
 	e->status = st->status;
 	e->head = st->head.s;
@@ -646,8 +676,8 @@ void cache_store_end(struct cache_store *st, bool complete)
 	e->stored_s = st->now_s;
 	e->expire_s = st->now_s + st->ttl_s;
 	e->age0 = st->age0;
-	e->size = sizeof(*e) + strlen(e->key) + strlen(e->secondary) + st->head.len + e->body_len;
-	st->key = st->secondary = NULL;
+	e->size = sizeof(*e) + strlen(e->key) + strlen(e->encoding) + st->head.len + e->body_len;
+	st->key = st->encoding = NULL;
 	st->head.s = st->body.s = NULL;
 	pthread_mutex_lock(&c->lock);
 	/* the same object again replaces the old one; variants are bounded */
@@ -655,7 +685,7 @@ void cache_store_end(struct cache_store *st, bool complete)
 		next = old->hnext;
 		if (old->hash != e->hash || strcmp(old->key, e->key) != 0)
 			continue;
-		if (strcmp(old->secondary, e->secondary) == 0 || ++variants >= c->max_secondary)
+		if (strcmp(old->encoding, e->encoding) == 0 || ++variants >= c->max_secondary)
 			entry_remove(c, old);
 	}
 	while (c->lru_tail && c->used_bytes + e->size > c->total_max_bytes)
@@ -672,7 +702,7 @@ void cache_store_end(struct cache_store *st, bool complete)
 	pthread_mutex_unlock(&c->lock);
 out:
 	free(st->key);
-	free(st->secondary);
+	free(st->encoding);
 	sb_free(&st->head);
 	sb_free(&st->body);
 	free(st);

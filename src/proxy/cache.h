@@ -1,16 +1,18 @@
 /* cache: HAProxy's small object cache (`cache NAME` sections,
  * `http-request cache-use NAME`, `http-response cache-store NAME`).
  *
- * What is stored follows HAProxy 2.6: responses to GET requests with
- * status 200, no `Cache-Control: no-cache|no-store|private`, no
- * Set-Cookie, no Authorization on the request, a Vary header only with
- * `process-vary on` and only on accept-encoding / referer, a lifetime
- * (s-maxage, max-age, Expires - Date, else the section's max-age, capped
- * by it) above zero, and a body of at most max-object-size. A hit is
- * answered by the proxy itself with an Age header; a request with
- * `Cache-Control: no-cache` or `Pragma: no-cache` is not served from the
- * cache. Objects live in memory, at most total-max-size in all; the least
- * recently used go first.
+ * What is stored follows HAProxy 2.6 (compared with 2.6.12 by
+ * tests/integration/test_http_features.py): responses to GET requests
+ * without Authorization, with status 200, no `Cache-Control: no-cache|
+ * no-store|private`, a Vary header only with `process-vary on` and only
+ * on accept-encoding (variants are told apart by their Content-Encoding),
+ * a lifetime (s-maxage, max-age, Expires - Date, else the section's
+ * max-age, capped by it) above zero, and a body of at most
+ * max-object-size. Set-Cookie does not prevent storing, as in HAProxy. A
+ * hit (GET or HEAD) is answered by the proxy itself with an Age header;
+ * a request with Authorization, `Cache-Control: no-cache` or `Pragma:
+ * no-cache` is not served from the cache. Objects live in memory, at most
+ * total-max-size in all; the least recently used go first.
  *
  * One mutex per cache guards its table: lookups copy the object out.
  */

@@ -144,6 +144,6 @@ void http_reply_serialize(const struct http_reply *r, struct strbuf *out)
 	if (r->close)
 		sb_puts(out, "connection: close\r\n");
 	sb_puts(out, "\r\n");
-	if (r->body.len)
+	if (r->body.len && !r->head_only)
 		sb_append(out, r->body.s, r->body.len);
 }

@@ -33,6 +33,8 @@ struct http_reply {
 	bool close;                  /* close the connection after it */
 	bool head_first;             /* head_extra before content-length, as
 				      * HAProxy orders `http-request return` */
+	bool head_only;              /* answer to HEAD: content-length of the
+				      * body, but not the body */
 };
 
 void http_reply_init(struct http_reply *r);
