@@ -781,12 +781,23 @@ def test_compression_headers_are_haproxys(tmp_path, procs):
                            wait_port=port))
         h = HAProxy(tmp_path, COMP_CONFIG.format(t=TIMEOUTS, port=hport, o=o.port, offload=""), hport)
         try:
-            for headers in [{"Accept-Encoding": "deflate;q=0.5, gzip"}, {"Accept-Encoding": "deflate, gzip"},
-                            {"Accept-Encoding": "*"}, {"Accept-Encoding": "br"}, {}]:
-                _, ours, obody = raw_get(port, "/page", headers)
-                _, theirs, tbody = raw_get(hport, "/page", headers)
+            for path, headers, http10 in [
+                    ("/page", {"Accept-Encoding": "deflate;q=0.5, gzip"}, False),
+                    ("/page", {"Accept-Encoding": "deflate, gzip"}, False),
+                    ("/page", {"Accept-Encoding": "*"}, False),
+                    ("/page", {"Accept-Encoding": "gzip;q=0, deflate;q=0.1"}, False),
+                    ("/page", {"Accept-Encoding": "br"}, False), ("/page", {}, False),
+                    ("/page", {"Accept-Encoding": "gzip"}, True),
+                    ("/chunked", {"Accept-Encoding": "gzip"}, False),
+                    ("/json", {"Accept-Encoding": "gzip"}, False),
+                    ("/cc/no-transform", {"Accept-Encoding": "gzip"}, False)]:
+                _, ours, obody = raw_get(port, path, headers, http10)
+                _, theirs, tbody = raw_get(hport, path, headers, http10)
                 for k in ["content-encoding", "transfer-encoding", "vary", "content-length"]:
-                    assert ours.get(k) == theirs.get(k), (headers, k)
+                    assert ours.get(k) == theirs.get(k), (path, headers, k)
+                enc = ours.get("content-encoding")
+                plain = gzip.decompress if enc == "gzip" else zlib.decompress if enc == "deflate" else bytes
+                assert plain(obody) == TextOrigin.BODY
         finally:
             h.stop()
     finally:
