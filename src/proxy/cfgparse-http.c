@@ -881,23 +881,15 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 		if (a[0] == 'u') {
 			r->act = HA_UNSET_VAR;
 		} else if (!strncmp(a, "set-var-fmt(", 12)) {
-			char expr[1024];
-
-			NEED(1, "missing fetch method.");
-			/* kept as a format: wrap it as str() when constant */
+			/* HAProxy 2.6 takes a missing format as an empty one */
 			r->act = HA_SET_VAR;
-			snprintf(expr, sizeof(expr), "str(%s)", av[0]);
-			if (strstr(av[0], "%[")) {
-				snprintf(err, errlen, "'%s %s' with a format is not supported by vigil-proxy yet; use set-var.", who, a);
-				return -EINVAL;
-			}
-			r->expr = sample_expr_parse(px, expr, ferr, sizeof(ferr));
+			FMT(r->fmt, n ? av[0] : "");
 		} else {
 			NEED(1, "missing fetch method.");
 			r->act = HA_SET_VAR;
 			r->expr = sample_expr_parse(px, av[0], ferr, sizeof(ferr));
 		}
-		if (r->act == HA_SET_VAR && !r->expr) {
+		if (r->act == HA_SET_VAR && !r->expr && !r->fmt) {
 			snprintf(err, errlen, "'%s %s' : %s.", who, a, ferr);
 			return -EINVAL;
 		}

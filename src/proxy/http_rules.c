@@ -260,6 +260,25 @@ static int set_var(struct http_txn *txn, const char *name, const char *v, size_t
 	return 0;
 }
 
+/* set-var(NAME) EXPR, or set-var-fmt(NAME) FMT (a format: r->fmt). */
+static int set_var_rule(struct http_txn *txn, const struct http_rule *r)
+{
+	struct smp smp;
+	int rc = 0;
+
+	if (r->fmt) {
+		struct strbuf sb = STRBUF_INIT;
+
+		http_fmt_eval(r->fmt, txn, &sb);
+		rc = set_var(txn, r->name, sb_str(&sb), sb.len);
+		sb_free(&sb);
+		return rc;
+	}
+	if (sample_eval(r->expr, txn, 0, &smp))
+		rc = set_var(txn, r->name, smp.p, smp.len);
+	return rc;
+}
+
 static void track(struct proxy *px, const struct http_rule *r, struct http_txn *txn)
 {
 	struct proxy *tp = r->table_px ? r->table_px : px;
@@ -601,13 +620,10 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 			if (ok)
 				txn->req.meth = v;
 			break;
-		case HA_SET_VAR: {
-			struct smp smp;
-
-			if (sample_eval(r->expr, txn, 0, &smp) && set_var(txn, r->name, smp.p, smp.len) < 0)
+		case HA_SET_VAR:
+			if (set_var_rule(txn, r) < 0)
 				ok = false;
 			break;
-		}
 		case HA_UNSET_VAR:
 			for (int k = 0; k < txn->nvars; k++)
 				if (strcmp(txn->vars[k].name, r->name) == 0)
@@ -790,13 +806,10 @@ static bool run_rsp_list(struct proxy *px, const struct http_rule *list, int n, 
 			txn->rsp.reason.len = strlen(reason);
 			break;
 		}
-		case HA_SET_VAR: {
-			struct smp smp;
-
-			if (sample_eval(r->expr, txn, 0, &smp) && set_var(txn, r->name, smp.p, smp.len) < 0)
+		case HA_SET_VAR:
+			if (set_var_rule(txn, r) < 0)
 				ok = false;
 			break;
-		}
 		case HA_UNSET_VAR:
 			for (int k = txn->nvars - 1; k >= 0; k--)
 				if (strcmp(txn->vars[k].name, r->name) == 0)

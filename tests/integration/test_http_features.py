@@ -72,7 +72,7 @@ needs_haproxy = pytest.mark.skipif(not os.path.exists(HAPROXY), reason="haproxy 
 
 LOG_FORMAT = ('%ci [%[src]] %{+Q}[capture.req.hdr(0)] %[capture.req.hdr(1),upper] '
               '%[capture.req.hdr(2)] %{+Q}[capture.req.hdr(2)] %hr %[method] %[int(12)] '
-              '%{+Q}[str(ab)] %[var(txn.who)] %[capture.res.hdr(0)] %ST')
+              '%{+Q}[str(ab)] %[var(txn.who)] %[capture.res.hdr(0)] %ST %{+Q}[var(txn.host)]')
 
 
 def log_config(lp, port, origin, fmt=LOG_FORMAT):
@@ -91,6 +91,7 @@ frontend fe
     capture request header X-Missing len 5
     capture response header Content-Type len 30
     http-request set-var(txn.who) str(alice)
+    http-request set-var-fmt(txn.host) "h=%[req.hdr(host)],%[method,lower]"
     log-format "{fmt}"
     default_backend be
 backend be
@@ -119,7 +120,8 @@ def test_log_format_samples_and_captures(tmp_path, procs):
         procs.append(Proxy(tmp_path, log_config(rx.getsockname()[1], port, o.port), wait_port=port))
         line = one_log_line(rx, port)
         assert line == ('127.0.0.1 [127.0.0.1] "example.com" CU"#L - "" '
-                        '{example.com|cu#22#23l|} GET 12 "ab" alice application/json 200'), line
+                        '{example.com|cu#22#23l|} GET 12 "ab" alice application/json 200 '
+                        '"h=example.com,get"'), line
     finally:
         rx.close()
         o.close()
@@ -158,7 +160,7 @@ def test_log_format_refuses_what_haproxy_refuses(tmp_path, expr, needs):
     text = log_config(514, 8080, 8081, fmt="%%ci %%[%s]" % expr).replace("%%", "%")
     rc, out = check(tmp_path, text)
     assert rc != 0
-    assert re.search(r"parsing \[.*check-vigil-proxy\.cfg:20\] : failed to parse log-format : "
+    assert re.search(r"parsing \[.*check-vigil-proxy\.cfg:21\] : failed to parse log-format : "
                      r"sample fetch <%s\]> may not be reliably used here because it needs '%s'"
                      % (re.escape(expr), needs), out), out
     if os.path.exists(HAPROXY):
@@ -170,7 +172,7 @@ def test_log_format_bad_sample_names_the_line(tmp_path):
     text = log_config(514, 8080, 8081, fmt="%ci %[nosuchfetch]")
     rc, out = check(tmp_path, text)
     assert rc != 0
-    assert "check-vigil-proxy.cfg:20] : failed to parse log-format : failed to parse sample " \
+    assert "check-vigil-proxy.cfg:21] : failed to parse log-format : failed to parse sample " \
            "expression <nosuchfetch]> : unknown fetch method 'nosuchfetch'" in out, out
 
 
