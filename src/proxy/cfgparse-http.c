@@ -576,7 +576,7 @@ static const char *const req_actions_unsupported[] = {
 	"sc-set-gpt", "sc-set-gpt0", "send-spoe-group", "do-resolve",
 	"add-acl", "capture", "del-acl", "del-map", "disable-l7-retry", "early-hint",
 	"normalize-uri", "reject", "replace-path", "replace-pathq", "replace-uri", "set-map",
-	"set-pathq", "strict-mode", "set-timeout", "wait-for-body", "set-dst", "set-dst-port",
+	"set-pathq", "set-timeout", "wait-for-body", "set-dst", "set-dst-port",
 	"set-mark", "set-src", "set-src-port", "set-tos", "silent-drop", "set-priority-class",
 	"set-priority-offset", "lua", NULL,
 };
@@ -899,6 +899,13 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 			snprintf(err, errlen, "%s", ferr);
 			return -EINVAL;
 		}
+	} else if (!strcmp(a, "strict-mode")) {
+		r->act = HA_STRICT_MODE;
+		if (n != 1)
+			RERR("expects exactly 1 arguments.");
+		if (strcmp(av[0], "on") && strcmp(av[0], "off"))
+			RERR("Unexpected value '%s'. Only 'on' and 'off' are supported.", av[0]);
+		r->status = !strcmp(av[0], "on");
 	} else if ((!strcmp(a, "cache-use") && !rsp) || (!strcmp(a, "cache-store") && rsp)) {
 		r->act = rsp ? HA_CACHE_STORE : HA_CACHE_USE;
 		if (n < 1)
@@ -972,7 +979,7 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 	    r->act != HA_SET_HDR && r->act != HA_ADD_HDR && r->act != HA_REPLACE_HDR && r->act != HA_REPLACE_VAL &&
 	    r->act != HA_DEL_HDR && r->act != HA_SET_LOG_LEVEL && r->act != HA_USE_SERVICE &&
 	    r->act != HA_SET_PATH && r->act != HA_SET_QUERY && r->act != HA_SET_URI && r->act != HA_SET_METHOD &&
-	    r->act != HA_CACHE_USE && r->act != HA_CACHE_STORE &&
+	    r->act != HA_CACHE_USE && r->act != HA_CACHE_STORE && r->act != HA_STRICT_MODE &&
 	    n > 0) {
 		snprintf(err, errlen, "'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.", who, a, av[0]);
 		return -EINVAL;

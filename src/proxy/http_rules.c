@@ -326,6 +326,8 @@ void http_rules_txn_end(struct http_txn *txn)
 	}
 	txn->nvars = 0;
 	txn->log_level = 0;
+	txn->rewrite_lax = false;
+	txn->cache_store = NULL;
 	txn->ncaptures = 0;
 	txn->nrsp_captures = 0;
 }
@@ -639,6 +641,9 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 			return HTTP_V_PROMETHEUS;
 		case HA_CACHE_STORE:     /* a response action */
 			break;
+		case HA_STRICT_MODE:
+			txn->rewrite_lax = !r->status;
+			break;
 		case HA_CACHE_USE:
 			if (!r->cache)
 				break;
@@ -657,7 +662,9 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 		case HA_SET_STATUS:
 			break;
 		}
-		if (!ok) {
+		if (!ok && txn->rewrite_lax) {
+			ok = true;
+		} else if (!ok) {
 			http_reply_error(px, 500, reply);
 			return HTTP_V_REPLY;
 		}
@@ -824,10 +831,15 @@ static bool run_rsp_list(struct proxy *px, const struct http_rule *list, int n, 
 		case HA_CACHE_STORE:
 			txn->cache_store = r->cache;
 			break;
+		case HA_STRICT_MODE:
+			txn->rewrite_lax = !r->status;
+			break;
 		default:
 			break;
 		}
-		if (!ok) {
+		if (!ok && txn->rewrite_lax) {
+			ok = true;
+		} else if (!ok) {
 			txn->deny_status = 500;
 			return false;
 		}

@@ -17,7 +17,7 @@ enum http_act {
 	HA_ALLOW, HA_DENY, HA_TARPIT, HA_REDIRECT, HA_SET_HDR, HA_ADD_HDR, HA_DEL_HDR,
 	HA_REPLACE_HDR, HA_REPLACE_VAL, HA_SET_PATH, HA_SET_QUERY, HA_SET_URI, HA_SET_VAR,
 	HA_UNSET_VAR, HA_RETURN, HA_AUTH, HA_USE_SERVICE, HA_TRACK_SC, HA_SET_LOG_LEVEL,
-	HA_SET_STATUS, HA_SET_METHOD, HA_CACHE_USE, HA_CACHE_STORE,
+	HA_SET_STATUS, HA_SET_METHOD, HA_CACHE_USE, HA_CACHE_STORE, HA_STRICT_MODE,
 };
 
 enum redirect_type { RDR_LOCATION, RDR_PREFIX, RDR_SCHEME };
@@ -43,7 +43,8 @@ struct http_rule {
 	struct sample_expr *expr;  /* set-var, track-sc key */
 	regex_t re;                /* replace-header / replace-value */
 	bool has_re;
-	int status;                /* deny_status, return status, set-status */
+	int status;                /* deny_status, return status, set-status;
+				      strict-mode: 1 on, 0 off */
 	char *reason;              /* set-status reason */
 	char *content_type;        /* return */
 	char *body;                /* return string/file; from malloc() */

@@ -74,6 +74,8 @@ struct http_txn {
 	int nvars;
 	int log_level;                       /* set-log-level + 1; 0 = unchanged */
 	struct cache *cache_store;           /* http-response cache-store: where */
+	bool rewrite_lax;                    /* strict-mode off: failed rewrites
+						are ignored instead of answering 500 */
 	struct http_str captures[8];         /* capture request header, in order */
 	int ncaptures;
 	struct http_str rsp_captures[8];     /* capture response header */

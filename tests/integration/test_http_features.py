@@ -851,3 +851,28 @@ backend be
         assert r.getheader("X-Seen") is None      # `allow` stopped the rules
     finally:
         o.close()
+
+
+@pytest.mark.parametrize("line,ok", [
+    ("http-after-response strict-mode off", True),
+    ("http-after-response strict-mode maybe", False),
+    ("http-after-response strict-mode", False),
+    ("http-after-response set-var-fmt(txn.a) \"%[status] ok\"", True),
+    ("http-after-response set-var(txn.a) status", True),
+    ("http-after-response unset-var(txn.a)", True),
+    ("http-after-response allow if { status 200 }", True),
+    ("http-after-response deny", False),
+    ("http-after-response set-log-level silent", False),
+    ("http-after-response track-sc0 src", False),
+    ("http-request strict-mode on", True),
+    ("http-response strict-mode off", True),
+])
+def test_http_after_response_lines_as_haproxy(tmp_path, line, ok):
+    text = "defaults\n    mode http\n" + TIMEOUTS + \
+        "frontend f\n    bind 127.0.0.1:8080\n    %s\n    default_backend b\nbackend b\n    server s 127.0.0.1:8081\n" % line
+    rc, out = check(tmp_path, text)
+    assert (rc == 0) == ok, out
+    if not ok:
+        assert "check-vigil-proxy.cfg:9] : " in out, out
+    if os.path.exists(HAPROXY):
+        assert (check(tmp_path, text, HAPROXY)[0] == 0) == ok
