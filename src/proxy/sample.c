@@ -24,7 +24,7 @@ enum fetch {
 	F_SSL_FC, F_HTTP_AUTH, F_HTTP_AUTH_GROUP, F_VAR, F_TRUE, F_FALSE, F_STR, F_INT,
 	F_SC, F_SRC_CTR, F_REQ_VER, F_HOST, F_CAP_REQ, F_CAP_RES,
 	F_SSL_FC_SNI, F_SSL_FC_PROTO, F_SSL_FC_ALPN, F_SSL_FC_CIPHER, F_SSL_C_VERIFY,
-	F_SSL_C_USED, F_SSL_C_S_DN, F_SSL_C_I_DN,
+	F_SSL_C_USED, F_SSL_C_S_DN, F_SSL_C_I_DN, F_SSL_FC_HAS_SNI,
 };
 
 static const struct fetch_def {
@@ -70,8 +70,10 @@ static const struct fetch_def {
 	{ "ssl_fc_cipher", F_SSL_FC_CIPHER, SMP_T_STR, true, 0, 0 },
 	{ "ssl_c_verify", F_SSL_C_VERIFY, SMP_T_INT, true, 0, 0 },
 	{ "ssl_c_used", F_SSL_C_USED, SMP_T_BOOL, true, 0, 0 },
-	{ "ssl_c_s_dn", F_SSL_C_S_DN, SMP_T_STR, true, 0, 0 },
-	{ "ssl_c_i_dn", F_SSL_C_I_DN, SMP_T_STR, true, 0, 0 },
+	{ "ssl_fc_has_crt", F_SSL_C_USED, SMP_T_BOOL, true, 0, 0 },
+	{ "ssl_fc_has_sni", F_SSL_FC_HAS_SNI, SMP_T_BOOL, true, 0, 0 },
+	{ "ssl_c_s_dn", F_SSL_C_S_DN, SMP_T_STR, true, 0, 2 },
+	{ "ssl_c_i_dn", F_SSL_C_I_DN, SMP_T_STR, true, 0, 2 },
 	{ "http_auth", F_HTTP_AUTH, SMP_T_BOOL, true, 1, 1 },
 	{ "http_auth_group", F_HTTP_AUTH_GROUP, SMP_T_STR, true, 1, 1 },
 	{ "var", F_VAR, SMP_T_STR, false, 1, 2 },
@@ -841,9 +843,12 @@ static bool fetch(const struct sample_expr *e, struct http_txn *txn, int occ, st
 	case F_SSL_C_USED:
 		return ssl_smp_c_used(txn ? txn->ssl : NULL, o);
 	case F_SSL_C_S_DN:
-		return ssl_smp_c_s_dn(txn ? txn->ssl : NULL, o);
 	case F_SSL_C_I_DN:
-		return ssl_smp_c_i_dn(txn ? txn->ssl : NULL, o);
+		/* ssl_c_s_dn([ENTRY[,OCC]]): the whole DN, or one entry */
+		return ssl_smp_c_dn(txn ? txn->ssl : NULL, e->def->f == F_SSL_C_I_DN, e->args[0],
+				    e->nargs > 1 ? atoi(e->args[1]) : 0, o);
+	case F_SSL_FC_HAS_SNI:
+		return ssl_smp_fc_has_sni(txn ? txn->ssl : NULL, o);
 	case F_FALSE:
 		set_int(o, 0);
 		return true;

@@ -204,7 +204,10 @@ bool ssl_smp_fc_alpn(const struct ssl_sock *ss, struct smp *o);      /* ssl_fc_a
 bool ssl_smp_fc_cipher(const struct ssl_sock *ss, struct smp *o);    /* ssl_fc_cipher */
 bool ssl_smp_c_verify(const struct ssl_sock *ss, struct smp *o);     /* ssl_c_verify */
 bool ssl_smp_c_used(const struct ssl_sock *ss, struct smp *o);       /* ssl_c_used */
-bool ssl_smp_c_s_dn(const struct ssl_sock *ss, struct smp *o);       /* ssl_c_s_dn */
-bool ssl_smp_c_i_dn(const struct ssl_sock *ss, struct smp *o);       /* ssl_c_i_dn */
+bool ssl_smp_fc_has_sni(const struct ssl_sock *ss, struct smp *o);   /* ssl_fc_has_sni */
+/* ssl_c_s_dn / ssl_c_i_dn (`issuer`): the whole DN, or with `entry`
+ * ("CN", "O", ...) its occurrence `occ` (N from the start, -N from the
+ * end; 0 = the last, as HAProxy's default). */
+bool ssl_smp_c_dn(const struct ssl_sock *ss, bool issuer, const char *entry, int occ, struct smp *o);
 
 #endif

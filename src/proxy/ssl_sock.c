@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <time.h>
@@ -485,16 +486,46 @@ static bool smp_dn(X509_NAME *name, struct smp *o)
 	return true;
 }
 
-bool ssl_smp_c_s_dn(const struct ssl_sock *ss, struct smp *o)
+bool ssl_smp_fc_has_sni(const struct ssl_sock *ss, struct smp *o)
 {
-	X509 *x = ss ? SSL_get0_peer_certificate(ss->ssl) : NULL;
-
-	return x ? smp_dn(X509_get_subject_name(x), o) : false;
+	return ss ? smp_int(o, SSL_get_servername(ss->ssl, TLSEXT_NAMETYPE_host_name) != NULL) : false;
 }
 
-bool ssl_smp_c_i_dn(const struct ssl_sock *ss, struct smp *o)
+/* An entry of a DN named as HAProxy takes it: by short or long name, in
+ * any case ("cn", "CN", "commonName"). */
+static bool dn_entry_is(X509_NAME_ENTRY *e, const char *entry)
+{
+	int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
+
+	return nid != NID_undef && (strcasecmp(OBJ_nid2sn(nid), entry) == 0 ||
+				    strcasecmp(OBJ_nid2ln(nid), entry) == 0);
+}
+
+bool ssl_smp_c_dn(const struct ssl_sock *ss, bool issuer, const char *entry, int occ, struct smp *o)
 {
 	X509 *x = ss ? SSL_get0_peer_certificate(ss->ssl) : NULL;
+	X509_NAME *name;
+	int n = 0, want, count;
 
-	return x ? smp_dn(X509_get_issuer_name(x), o) : false;
+	if (!x)
+		return false;
+	name = issuer ? X509_get_issuer_name(x) : X509_get_subject_name(x);
+	if (!entry || !*entry)
+		return smp_dn(name, o);
+	count = X509_NAME_entry_count(name);
+	for (int i = 0; i < count; i++)
+		n += dn_entry_is(X509_NAME_get_entry(name, i), entry);
+	want = occ > 0 ? occ : occ < 0 ? n + occ + 1 : n;
+	if (want < 1 || want > n)
+		return false;
+	for (int i = 0; i < count; i++) {
+		X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+
+		if (dn_entry_is(e, entry) && --want == 0) {
+			ASN1_STRING *d = X509_NAME_ENTRY_get_data(e);
+
+			return smp_str(o, (const char *)ASN1_STRING_get0_data(d), (size_t)ASN1_STRING_length(d));
+		}
+	}
+	return false;
 }

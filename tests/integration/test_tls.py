@@ -181,6 +181,9 @@ frontend fe
     bind 127.0.0.1:{port} ssl crt {crt} ca-file {ca} verify required
     http-request set-header X-Dn %[ssl_c_s_dn]
     http-request set-header X-Verify %[ssl_c_verify]
+    http-request set-header X-Cn %[ssl_c_s_dn(cn)]
+    http-request set-header X-Issuer-Cn %[ssl_c_i_dn(CN,1)]
+    http-request set-header X-Has-Crt %[ssl_fc_has_crt]
     default_backend be
 backend be
     server s1 127.0.0.1:{o}
@@ -189,6 +192,7 @@ backend be
     seen = json.loads(body)["headers"]
     assert seen["x-dn"] == ["/C=FR/O=Vigil Tests/CN=client1"]
     assert seen["x-verify"] == ["0"]
+    assert (seen["x-cn"], seen["x-issuer-cn"], seen["x-has-crt"]) == (["client1"], ["Vigil Test CA"], ["1"])
     # no certificate, or one from another CA: refused, nothing reaches the origin
     before = len(o.requests)
     for cert in (None, certs.rogue_client):
