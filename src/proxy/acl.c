@@ -1110,6 +1110,22 @@ bool acl_cond_eval(const struct acl_cond *c, const struct sockaddr *src,
 	return cond_eval(c, src, dst, NULL);
 }
 
+bool acl_cond_eval_tls(const struct acl_cond *c, const struct sockaddr *src,
+		       const struct sockaddr *dst, const struct ssl_sock *ssl)
+{
+	/* The TLS fetches read the connection from a transaction; a TCP
+	 * stream has none, so an empty one per thread carries it (HTTP
+	 * criteria are refused in TCP proxies when the file is read). */
+	static __thread struct http_txn scratch;
+
+	if (!ssl)
+		return cond_eval(c, src, dst, NULL);
+	scratch.src = src;
+	scratch.dst = dst;
+	scratch.ssl = ssl;
+	return cond_eval(c, src, dst, &scratch);
+}
+
 bool acl_cond_eval_http(const struct acl_cond *c, struct http_txn *txn)
 {
 	return cond_eval(c, txn->src, txn->dst, txn);

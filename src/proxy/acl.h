@@ -49,6 +49,11 @@ int acl_parse(struct proxy *px, char **args, char *err, size_t errlen);
 struct acl_cond *acl_cond_parse(struct proxy *px, char **args, char *err, size_t errlen);
 bool acl_cond_eval(const struct acl_cond *c, const struct sockaddr *src,
 		   const struct sockaddr *dst);
+/* The same for a TCP stream whose client connection may be TLS (`ssl`,
+ * ssl.h; NULL = plain): the ssl_* fetches see it. */
+struct ssl_sock;
+bool acl_cond_eval_tls(const struct acl_cond *c, const struct sockaddr *src,
+		       const struct sockaddr *dst, const struct ssl_sock *ssl);
 /* The same with HTTP criteria (sample.h fetches) evaluated on `txn`;
  * src/dst come from txn->src/dst. */
 struct http_txn;

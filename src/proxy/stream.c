@@ -787,24 +787,26 @@ static void stream_on_dequeued(struct pendconn *pc)
  * matches decides; none matching accepts. Content rules see no payload in
  * TCP mode without inspect-delay, so they are evaluated here too, on the
  * connection's addresses, as HAProxy does when no content is awaited. */
-static bool tcp_rules_accept(const struct proxy *fe, const struct sockaddr *src, const struct sockaddr *dst)
+static bool tcp_rules_accept(const struct proxy *fe, const struct sockaddr *src, const struct sockaddr *dst,
+			     const struct ssl_sock *ssl)
 {
 	for (int i = 0; i < fe->ntcp_rules; i++) {
 		const struct tcp_rule *r = &fe->tcp_rules[i];
 
-		if (r->cond && !acl_cond_eval(r->cond, src, dst))
+		if (r->cond && !acl_cond_eval_tls(r->cond, src, dst, ssl))
 			continue;
 		return r->action == TCP_ACT_ACCEPT;
 	}
 	return true;
 }
 
-static struct proxy *select_backend(struct proxy *fe, const struct sockaddr *src, const struct sockaddr *dst)
+static struct proxy *select_backend(struct proxy *fe, const struct sockaddr *src, const struct sockaddr *dst,
+				    const struct ssl_sock *ssl)
 {
 	for (int i = 0; i < fe->nswitch_rules; i++) {
 		const struct switch_rule *r = &fe->switch_rules[i];
 
-		if (!r->cond || acl_cond_eval(r->cond, src, dst))
+		if (!r->cond || acl_cond_eval_tls(r->cond, src, dst, ssl))
 			return r->backend;
 	}
 	if (fe->default_backend)
@@ -857,7 +859,8 @@ void stream_accept(struct worker *w, struct listener *li, int fd, const struct s
 		return;
 	}
 	set_sock_opts(fd, fe->options & PXO_CLITCPKA);
-	if (!tcp_rules_accept(fe, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr)) {
+	if (!tcp_rules_accept(fe, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
+			      ssl_sock_of_fd(fd))) {
 		atomic_fetch_add(&fe->cnt.denied_conn, 1);
 		memcpy(s->term, "PR", 3);
 		stream_close(s);
@@ -867,7 +870,8 @@ void stream_accept(struct worker *w, struct listener *li, int fd, const struct s
 	atomic_fetch_add(&fe->cnt.cum_sess, 1);
 	freq_ctr_hit(&fe->cnt.sess_rate, &fe->cnt.sps_max, ev_now_ms(w->loop));
 	freq_ctr_hit(&w->conf->rt.sess_rate, &w->conf->rt.sps_max, ev_now_ms(w->loop));
-	s->be = select_backend(fe, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr);
+	s->be = select_backend(fe, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
+			       ssl_sock_of_fd(fd));
 	if (!s->be) {
 		memcpy(s->term, "PR", 3);
 		stream_close(s);

@@ -207,16 +207,29 @@ def test_tcp_mode_termination_and_garbage_clients(tmp_path, procs, certs):
     rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     rx.bind(("127.0.0.1", 0))
     rx.settimeout(5)
-    port, _, _, p = start(tmp_path, procs, """
+    tls_be = Backend("tls-echo")
+    procs.append(tls_be)
+    port, port2, _, p = start(tmp_path, procs, """
 frontend fe
     mode tcp
     log 127.0.0.1:{lp} local0
     bind 127.0.0.1:{port} ssl crt {crt}
+    bind 127.0.0.1:{port2}
+    use_backend be_tls if {{ ssl_fc }} {{ ssl_fc_sni -m end .a.example }}
     default_backend be
 backend be
     mode tcp
     server s1 127.0.0.1:{b}
-""", crt=certs.a, b=be.port, lp=rx.getsockname()[1])
+backend be_tls
+    mode tcp
+    server s1 127.0.0.1:{tb}
+""", crt=certs.a, b=be.port, tb=tls_be.port, lp=rx.getsockname()[1])
+    # ssl_fc and ssl_fc_sni choose the backend in TCP mode too
+    t = tls_connect(port, client_ctx(certs), "www.a.example")
+    assert t.makefile("rb").readline() == b"tls-echo\n"
+    t.close()
+    with socket.create_connection(("127.0.0.1", port2), timeout=5) as c:
+        assert c.makefile("rb").readline() == b"echo1\n"
     s = tls_connect(port, client_ctx(certs), "a.example")
     f = s.makefile("rb")
     assert f.readline() == b"echo1\n"
