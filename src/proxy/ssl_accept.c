@@ -69,6 +69,8 @@ static void hs_end(struct ssl_sock *ss)
 {
 	struct worker *w = ss->w;
 
+	atomic_fetch_sub(&ss->li->fe->cur_conn, 1);
+	atomic_fetch_sub(&w->conf->rt.cur_conn, 1);
 	ev_timer_stop(w->loop, &ss->timer);
 	ev_io_stop(w->loop, &ss->io);
 	hs_unlink(ss);
@@ -164,8 +166,11 @@ void ssl_sock_accept(struct worker *w, struct listener *li, int fd,
 		return;
 	}
 	SSL_set_accept_state(ss->ssl);
-	/* counted as a stream so that a stopping worker waits for it */
+	/* counted as a stream so that a stopping worker waits for it, and
+	 * as a connection so that maxconn bounds handshakes too */
 	w->nstreams++;
+	atomic_fetch_add(&li->fe->cur_conn, 1);
+	atomic_fetch_add(&w->conf->rt.cur_conn, 1);
 	ss->next = handshakes;
 	if (handshakes)
 		handshakes->prev = ss;
