@@ -8,10 +8,11 @@ import shutil
 import socket
 import ssl
 import subprocess
+import threading
 
 import pytest
 
-from conftest import BUILD, Backend, PROXY, Proxy, can_connect, free_port, stat_rows, wait_until
+from conftest import BUILD, Backend, PROXY, Proxy, can_connect, cli, free_port, stat_rows, wait_until
 from httpd import Origin
 from tlsutil import Certs, TlsOrigin, client_ctx, https_get, make_crl, peer_cn, tls_connect
 
@@ -461,3 +462,35 @@ backend be
                       i2["cn"], plain_get(port2, "/x").split(b"\r\n")[0])
     assert seen["vigil"] == seen["haproxy"], seen
     assert seen["vigil"][:5] == (200, "b.example", "http/1.1", ["https"], ["b.example"])
+
+
+def test_handshakes_count_against_maxconn(tmp_path, procs, origins, certs):
+    o = Origin("o1")
+    origins.append(o)
+    port, _, sock, _ = start(tmp_path, procs, """
+frontend fe
+    maxconn 2
+    bind 127.0.0.1:{port} ssl crt {crt}
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+""", crt=certs.a, o=o.port)
+    # two clients that connect and never say hello hold both slots
+    idle = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+    wait_until(lambda: "CurrConns: 2\n" in cli(sock, "show info"), what="2 connections in handshake")
+    done = []
+
+    def third():
+        r, body, _ = https_get(port, client_ctx(certs), "a.example")
+        done.append(r.status)
+
+    th = threading.Thread(target=third, daemon=True)
+    th.start()
+    # not served while the two hold the slots (it waits in the backlog)...
+    th.join(0.5)
+    assert not done
+    # ...and served once one of them leaves
+    idle[0].close()
+    th.join(5)
+    assert done == [200]
+    idle[1].close()
