@@ -145,7 +145,8 @@ static void mailbox_drain(struct ev_loop *loop, void *arg)
 			/* keep-alive clients between requests are closed now;
 			 * busy ones after their current exchange */
 			http_close_idle_clients(w);
-			ssl_sock_kill_handshakes(w);
+			/* handshakes in progress finish (a reload drops no
+			 * connection); they count as streams meanwhile */
 			worker_maybe_exit(w);
 			break;
 		case WMSG_HARD_STOP:

@@ -5,6 +5,7 @@ import json
 import os
 import re
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -494,3 +495,48 @@ backend be
     th.join(5)
     assert done == [200]
     idle[1].close()
+
+
+def test_reload_under_tls_load_loses_nothing(tmp_path, procs, origins, certs):
+    o = Origin("o1")
+    origins.append(o)
+    port, _, _, p = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port} ssl crt {crt}
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+""", crt=certs.a, o=o.port)
+    p.stop()                      # this test wants the master-worker mode
+    procs.remove(p)
+    p = Proxy(tmp_path, p.cfg.read_text(), args=["-W"], name="reload.cfg", wait_port=port)
+    procs.append(p)
+    ok, failures, stop = [0], [], threading.Event()
+    ctx = client_ctx(certs)
+
+    def load():
+        while not stop.is_set() and ok[0] < 5000:
+            try:
+                r, _, _ = https_get(port, ctx, "a.example")
+                if r.status != 200:
+                    raise OSError("status %d" % r.status)
+                ok[0] += 1
+            except OSError as e:
+                failures.append(repr(e))
+
+    threads = [threading.Thread(target=load) for _ in range(4)]
+    for t in threads:
+        t.start()
+    try:
+        for i in range(4):
+            n = ok[0]
+            wait_until(lambda: ok[0] > n + 20, what="traffic before reload %d" % (i + 1))
+            os.kill(p.pid, signal.SIGUSR2)
+        wait_until(lambda: p.output().count("New worker") >= 5, what="reloads")
+        n = ok[0]
+        wait_until(lambda: ok[0] > n + 20, what="traffic after the reloads")
+    finally:
+        stop.set()
+        for t in threads:
+            t.join(10)
+    assert failures == []
