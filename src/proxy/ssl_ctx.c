@@ -80,6 +80,23 @@ const char *ssl_errors(char *buf, size_t len)
 	return buf;
 }
 
+/* Files are read while the configuration is: a device or a FIFO named by
+ * mistake (or by a fuzzer) must not hang the parser. */
+static int check_regular(const char *path, const char *what, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (stat(path, &st) < 0) {
+		snprintf(err, errlen, "unable to stat %s '%s' : %s.", what, path, strerror(errno));
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s '%s' is not a regular file.", what, path);
+		return -1;
+	}
+	return 0;
+}
+
 static void init_once(void)
 {
 	if (bind_ctx_idx < 0)
@@ -168,6 +185,8 @@ static int load_ca(SSL_CTX *ctx, const char *ca_file, const char *crl_file, bool
 	char ebuf[256];
 
 	if (ca_file) {
+		if (check_regular(ca_file, "CA file", err, errlen) < 0)
+			return -1;
 		if (!SSL_CTX_load_verify_locations(ctx, ca_file, NULL)) {
 			snprintf(err, errlen, "unable to load CA file '%s' (%s)", ca_file,
 				 ssl_errors(ebuf, sizeof(ebuf)));
@@ -184,6 +203,8 @@ static int load_ca(SSL_CTX *ctx, const char *ca_file, const char *crl_file, bool
 	if (crl_file) {
 		X509_STORE *st = SSL_CTX_get_cert_store(ctx);
 
+		if (check_regular(crl_file, "CRL file", err, errlen) < 0)
+			return -1;
 		if (!X509_STORE_load_file(st, crl_file)) {
 			snprintf(err, errlen, "unable to configure CRL file '%s' (%s)", crl_file,
 				 ssl_errors(ebuf, sizeof(ebuf)));
@@ -206,7 +227,11 @@ static int set_dh(SSL_CTX *ctx, const struct ssl_global *g, char *err, size_t er
 	char ebuf[256];
 
 	if (g && g->dh_param_file) {
-		BIO *in = BIO_new_file(g->dh_param_file, "r");
+		BIO *in;
+
+		if (check_regular(g->dh_param_file, "DH parameters file", err, errlen) < 0)
+			return -1;
+		in = BIO_new_file(g->dh_param_file, "r");
 
 		if (in) {
 			dh = PEM_read_bio_Parameters(in, NULL);
@@ -256,6 +281,10 @@ static int cert_load(struct ssl_cert *c, const char *path, char *err, size_t err
 		snprintf(err, errlen, "unable to stat SSL certificate from file '%s' : %s.", path, strerror(errno));
 		return -1;
 	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "SSL certificate file '%s' is not a regular file.", path);
+		return -1;
+	}
 	in = BIO_new_file(path, "r");
 	if (!in) {
 		snprintf(err, errlen, "unable to load SSL certificate from file '%s' : %s.", path, strerror(errno));
@@ -278,9 +307,10 @@ static int cert_load(struct ssl_cert *c, const char *path, char *err, size_t err
 	BIO_free(in);
 	if (!c->key) {
 		char *kp = xasprintf("%s.key", path);
+		struct stat kst;
 
 		ERR_clear_error();
-		in = BIO_new_file(kp, "r");
+		in = stat(kp, &kst) == 0 && S_ISREG(kst.st_mode) ? BIO_new_file(kp, "r") : NULL;
 		if (in) {
 			c->key = PEM_read_bio_PrivateKey(in, NULL, NULL, NULL);
 			BIO_free(in);
@@ -450,10 +480,16 @@ static int load_crt(struct ssl_bind_ctx *bc, const char *path, char *err, size_t
 static int load_crt_list(struct ssl_bind_ctx *bc, const char *path, const char *crt_base,
 			 char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "r");
+	FILE *f = NULL;
 	char line[4096], sub[512];
 	int lineno = 0, loaded = 0;
+	struct stat st;
 
+	if (stat(path, &st) == 0 && !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "crt-list file '%s' is not a regular file.", path);
+		return -1;
+	}
+	f = fopen(path, "r");
 	if (!f) {
 		snprintf(err, errlen, "unable to load crt-list file '%s' : %s.", path, strerror(errno));
 		return -1;

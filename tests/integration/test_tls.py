@@ -365,6 +365,10 @@ backend be
     cfg.write_text("frontend fe\n    bind 127.0.0.1:1 ssl crt %s\n" % junk)
     r = subprocess.run([PROXY, "-c", "-f", str(cfg)], capture_output=True, text=True)
     assert r.returncode != 0 and "[%s:2]" % cfg in r.stderr and "unable to load certificate from file" in r.stderr
+    # a device instead of a file: an error, not a parser reading forever
+    cfg.write_text("frontend fe\n    bind 127.0.0.1:1 ssl crt /dev/zero\n")
+    r = subprocess.run([PROXY, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=10)
+    assert r.returncode != 0 and "SSL certificate file '/dev/zero' is not a regular file." in r.stderr
 
 
 # ---- the real-world files of ../shared/compat/haproxy, and HAProxy itself ----
