@@ -87,7 +87,7 @@ static int check_regular(const char *path, const char *what, char *err, size_t e
 	struct stat st;
 
 	if (stat(path, &st) < 0) {
-		snprintf(err, errlen, "unable to stat %s '%s' : %s.", what, path, strerror(errno));
+		snprintf(err, errlen, "unable to load %s '%s' : %s.", what, path, strerror(errno));
 		return -1;
 	}
 	if (!S_ISREG(st.st_mode)) {
