@@ -522,6 +522,7 @@ bool cache_lookup(struct cache *c, const struct http_txn *txn, unsigned long lon
 		sb_appendf(&out->head_extra, "age: %llu\r\n", e->age0 + (now_s - e->stored_s));
 		sb_append(&out->body, e->body, e->body_len);
 		out->head_only = is_head(txn);
+		out->from_cache = true;
 		lru_unlink(c, e);
 		lru_push(c, e);
 		hit = true;

@@ -447,6 +447,8 @@ static void srv_release(struct hstream *s, bool keep)
 
 /* ---- replies from the proxy itself ---- */
 
+static const struct comp_cfg *comp_cfg_of(const struct hstream *s);
+
 static bool has_after_rules(const struct hstream *s)
 {
 	return http_has_after_rules(s->fe) || (s->be && s->be != s->fe && http_has_after_rules(s->be));
@@ -455,9 +457,13 @@ static bool has_after_rules(const struct hstream *s)
 /* http-after-response rules on a response the proxy wrote itself: it is
  * parsed back into the transaction, rewritten, and written again. Returns
  * false when it cannot be (then it goes out as it was). */
-static bool rewrite_own_reply(struct hstream *s, const struct strbuf *raw)
+static bool rewrite_own_reply(struct hstream *s, const struct strbuf *raw, bool compress)
 {
 	struct htx *tx = s->tx;
+	const struct comp_cfg *cfg = comp_cfg_of(s);
+	bool head_req = tx->txn.req.meth.len == 4 && memcmp(tx->txn.req.meth.p, "HEAD", 4) == 0;
+	struct comp_stream *cs = NULL;
+	enum comp_algo algo;
 	enum h1_error err;
 	size_t pos;
 	ssize_t n;
@@ -465,24 +471,44 @@ static bool rewrite_own_reply(struct hstream *s, const struct strbuf *raw)
 	if (h1_parse_response(raw->s, raw->len, raw->len + 1, false, false, &tx->rspm, &err, &pos) != 1 ||
 	    http_txn_load(&tx->txn, HTTP_RSP, raw->s, &tx->rspm) < 0)
 		return false;
+	/* a cache hit is compressed as the server's response would have been */
+	if (compress && (algo = comp_select(cfg, &tx->txn)) != COMP_NONE &&
+	    comp_response_ok(cfg, &tx->txn, head_req) && !(cs = comp_start(algo, &tx->txn)))
+		return false;
 	if (s->be && s->be != s->fe)
 		http_after_rules_run(s->be, &tx->txn);
 	http_after_rules_run(s->fe, &tx->txn);
 	n = emit_head(s, &s->rsp.out, &tx->txn.rsp, false);
-	if (n < 0)
+	if (n < 0) {
+		comp_free(cs);
 		return false;
+	}
+	if (cs) {
+		uint64_t in, out;
+
+		comp_feed(cs, raw->s + tx->rspm.head_len, raw->len - tx->rspm.head_len, &s->rsp.out);
+		comp_finish(cs, &s->rsp.out);
+		comp_stats(cs, &in, &out);
+		comp_free(cs);
+		atomic_fetch_add(&s->fe->cnt.comp_rsp, 1);
+		atomic_fetch_add(&s->fe->cnt.comp_in, in);
+		atomic_fetch_add(&s->fe->cnt.comp_out, out);
+		return true;
+	}
 	sb_append(&s->rsp.out, raw->s + tx->rspm.head_len, raw->len - tx->rspm.head_len);
 	return true;
 }
 
 static void send_reply(struct hstream *s, const struct http_reply *r)
 {
-	if (s->tx && !s->tx->rsp_head && has_after_rules(s)) {
+	bool compress = r->from_cache && !r->head_only && comp_cfg_of(s);
+
+	if (s->tx && !s->tx->rsp_head && (has_after_rules(s) || compress)) {
 		struct strbuf raw = STRBUF_INIT;
 		size_t before = s->rsp.out.len;
 
 		http_reply_serialize(r, &raw);
-		if (!rewrite_own_reply(s, &raw)) {
+		if (!rewrite_own_reply(s, &raw, compress)) {
 			s->rsp.out.len = before;
 			sb_append(&s->rsp.out, raw.s, raw.len);
 		}

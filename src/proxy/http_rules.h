@@ -35,6 +35,8 @@ struct http_reply {
 				      * HAProxy orders `http-request return` */
 	bool head_only;              /* answer to HEAD: content-length of the
 				      * body, but not the body */
+	bool from_cache;             /* a cache hit: compressed like a server's
+				      * response would be */
 };
 
 void http_reply_init(struct http_reply *r);

@@ -876,3 +876,56 @@ def test_http_after_response_lines_as_haproxy(tmp_path, line, ok):
         assert "check-vigil-proxy.cfg:9] : " in out, out
     if os.path.exists(HAPROXY):
         assert (check(tmp_path, text, HAPROXY)[0] == 0) == ok
+
+
+COMPAT10 = "/work/shared/compat/haproxy/10-haproxy-upstream-basic-config-edge.cfg"
+
+
+def compat10_runnable(tmp_path, port, stats_port, origin):
+    """HAProxy's basic-config-edge.cfg with local ports, the test origin as
+    its four servers, and without what needs root or a certificate (the
+    443 bind, daemon, chroot, user, pidfile, stats socket path)."""
+    out = []
+    for line in open(COMPAT10).read().splitlines():
+        s = line.strip()
+        if s.startswith(("bind :443", "chroot", "user ", "group ", "daemon", "pidfile", "stats socket",
+                         "zero-warning", "ssl-default", "default-path")):
+            continue
+        line = line.replace("bind :80 name clear", "bind 127.0.0.1:%d name clear" % port)
+        line = line.replace("bind :8181", "bind 127.0.0.1:%d" % stats_port)
+        line = re.sub(r"192\.0\.2\.\d:80", "127.0.0.1:%d" % origin, line)
+        line = line.replace("http-request redirect scheme https code 301 if !{ ssl_fc }",
+                            "http-request redirect scheme https code 301 if { path /insecure }")
+        out.append(line)
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.skipif(not os.path.exists(COMPAT10), reason="compat files not present")
+def test_compat_10_cache_compression_and_hsts(tmp_path, procs):
+    o = TextOrigin()
+    port, stats_port = free_port(), free_port()
+    try:
+        procs.append(Proxy(tmp_path, compat10_runnable(tmp_path, port, stats_port, o.port), wait_port=port))
+        st, h, body = raw_get(port, "/app.js", {"Accept-Encoding": "gzip"})
+        assert st == "HTTP/1.1 200 OK"
+        assert h["strict-transport-security"] == "max-age=31536000"
+        assert h["content-encoding"] in ("gzip", "deflate")
+        plain = gzip.decompress(body) if h["content-encoding"] == "gzip" else zlib.decompress(body)
+        assert plain == TextOrigin.BODY
+        assert h["set-cookie"].startswith("app1=s")          # cookie app1 insert
+        # the second time from the cache: stored before the cookie was
+        # inserted, compressed on the way out, as haproxy 2.6 does it
+        st, h, body = raw_get(port, "/app.js", {"Accept-Encoding": "gzip"})
+        assert o.count("/app.js") == 1
+        assert "age" in h and "set-cookie" not in h and h["cache-control"] == "max-age=60"
+        assert h["strict-transport-security"] == "max-age=31536000"
+        assert h["content-encoding"] == "gzip" and gzip.decompress(body) == TextOrigin.BODY
+        st, h, body = raw_get(port, "/app.js", {})
+        assert "content-encoding" not in h and body == TextOrigin.BODY and o.count("/app.js") == 1
+        st, h, _ = raw_get(port, "/insecure", {})
+        assert st.startswith("HTTP/1.1 301") and h["location"] == "https://x/insecure"
+        assert h["strict-transport-security"] == "max-age=31536000"
+        r, data = get(stats_port, "/;csv")
+        assert r.status == 200 and b"app1,srv1" in data
+    finally:
+        o.close()
