@@ -929,3 +929,36 @@ def test_compat_10_cache_compression_and_hsts(tmp_path, procs):
         assert r.status == 200 and b"app1,srv1" in data
     finally:
         o.close()
+
+
+def test_defaults_pass_on_errorfiles_http_error_and_compression(tmp_path, procs):
+    (tmp_path / "403.http").write_bytes(b"HTTP/1.0 403 Forbidden\r\nContent-Type: text/plain\r\n\r\nfrom defaults\n")
+    o = TextOrigin()
+    port = free_port()
+    try:
+        procs.append(Proxy(tmp_path, """
+http-errors site1
+    errorfile 403 {d}/403.http
+defaults
+    mode http
+{t}
+    errorfiles site1
+    http-error status 404 content-type text/plain string "none here"
+    compression algo gzip
+    compression type text/plain
+frontend fe
+    bind 127.0.0.1:{port}
+    http-request deny if {{ path /no }}
+    http-request deny deny_status 404 if {{ path /gone }}
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+""".format(d=tmp_path, t=TIMEOUTS, port=port, o=o.port), wait_port=port))
+        r, body = get(port, "/no")
+        assert (r.status, body) == (403, b"from defaults\n")
+        r, body = get(port, "/gone")
+        assert (r.status, body) == (404, b"none here")
+        st, h, body = raw_get(port, "/page", {"Accept-Encoding": "gzip"})
+        assert h["content-encoding"] == "gzip" and gzip.decompress(body) == TextOrigin.BODY
+    finally:
+        o.close()
