@@ -72,7 +72,8 @@ needs_haproxy = pytest.mark.skipif(not os.path.exists(HAPROXY), reason="haproxy 
 
 LOG_FORMAT = ('%ci [%[src]] %{+Q}[capture.req.hdr(0)] %[capture.req.hdr(1),upper] '
               '%[capture.req.hdr(2)] %{+Q}[capture.req.hdr(2)] %hr %[method] %[int(12)] '
-              '%{+Q}[str(ab)] %[var(txn.who)] %[capture.res.hdr(0)] %ST %{+Q}[var(txn.host)]')
+              '%{+Q}[str(ab)] %[var(txn.who)] %[capture.res.hdr(0)] %ST %{+Q}[var(txn.host)] '
+              '%[ssl_fc] %[ssl_c_verify] %{+Q}[ssl_c_s_dn]')
 
 
 def log_config(lp, port, origin, fmt=LOG_FORMAT):
@@ -121,7 +122,7 @@ def test_log_format_samples_and_captures(tmp_path, procs):
         line = one_log_line(rx, port)
         assert line == ('127.0.0.1 [127.0.0.1] "example.com" CU"#L - "" '
                         '{example.com|cu#22#23l|} GET 12 "ab" alice application/json 200 '
-                        '"h=example.com,get"'), line
+                        '"h=example.com,get" 0 - ""'), line
     finally:
         rx.close()
         o.close()
