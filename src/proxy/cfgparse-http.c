@@ -523,10 +523,9 @@ int cfg_kw_http_error(struct cfgparse *p, char **args, int argc, const struct cf
 	} else {
 		m.reason_status = r.status;
 		m.builtin = r.body_is_errorfile;
-		if (r.content_type) {
-			sb_appendf(&head, "content-type: %s\r\n", r.content_type);
+		m.hdrs_first = true;
+		if (r.content_type)
 			m.content_type = xstrdup(r.content_type);
-		}
 		for (int i = 0; i < r.nhdrs; i++) {
 			struct strbuf v = STRBUF_INIT;
 

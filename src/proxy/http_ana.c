@@ -526,10 +526,9 @@ static void send_reply(struct hstream *s, const struct http_reply *r)
 static void reply_error(struct hstream *s, int status, const char *term)
 {
 	struct http_reply r;
-	struct proxy *px = s->be ? s->be : s->fe;
 
 	http_reply_init(&r);
-	http_reply_error(px, status, &r);
+	http_reply_error(http_error_proxy(s->be, s->fe, status), status, &r);
 	if (s->tx) {
 		/* Anything generated or forwarded so far for this exchange is
 		 * dropped: the error replaces it. */

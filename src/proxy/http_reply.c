@@ -95,11 +95,22 @@ void http_reply_from_msg(const struct http_errmsg *m, int status, struct http_re
 	/* errorfile: the file's own status; errorloc: 302/303 */
 	r->status = m->reason_status ? m->reason_status : status;
 	if (m->head)
-		sb_puts(&r->head_extra, m->head);   /* content-type included */
+		sb_puts(&r->head_extra, m->head);   /* content-type included, but: */
 	if (m->body_len)
 		sb_append(&r->body, m->body, m->body_len);
 	r->content_type = NULL;
 	r->head_first = false;
+	if (m->hdrs_first) {
+		/* http-error: its hdr lines, content-length, content-type,
+		 * in HAProxy's order */
+		r->head_first = true;
+		r->content_type = m->content_type;
+	}
+}
+
+const struct proxy *http_error_proxy(const struct proxy *be, const struct proxy *fe, int status)
+{
+	return be && http_errmsg_find(be, status) ? be : fe;
 }
 
 void http_reply_error(const struct proxy *px, int status, struct http_reply *r)

@@ -45,6 +45,9 @@ void http_reply_free(struct http_reply *r);
  * 503, 504, ...), or the proxy's errorfile if one is configured. Fills
  * `r` completely. */
 void http_reply_error(const struct proxy *px, int status, struct http_reply *r);
+/* Whose error page an error of an exchange gets: the backend's if it has
+ * one for `status`, else the frontend's (HAProxy's http_error_message()). */
+const struct proxy *http_error_proxy(const struct proxy *be, const struct proxy *fe, int status);
 /* The whole response as bytes on the wire (status line, headers with
  * Content-Length, body), appended to `out`. */
 void http_reply_serialize(const struct http_reply *r, struct strbuf *out);

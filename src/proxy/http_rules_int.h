@@ -74,6 +74,9 @@ struct http_errmsg {
 	char *body;                /* from malloc() */
 	size_t body_len;
 	char *content_type;        /* or NULL */
+	bool hdrs_first;           /* http-error: `head` holds only its hdr lines
+				      (sent before content-length) and
+				      content_type goes after, as HAProxy does */
 	bool builtin;              /* http-error ... default-errorfiles: the
 				      built-in page (hides earlier entries) */
 	/* `errorfiles NAME [CODE...]` before it is resolved after parsing:

@@ -963,3 +963,47 @@ backend be
         assert h["content-encoding"] == "gzip" and gzip.decompress(body) == TextOrigin.BODY
     finally:
         o.close()
+
+
+@needs_haproxy
+def test_http_error_replies_are_haproxys_byte_for_byte(tmp_path, procs):
+    """Generated answers (http-error with and without a payload, the
+    frontend's page for an error in a backend without one) are the bytes
+    haproxy 2.6 sends."""
+    def config(port):
+        return """
+defaults
+    mode http
+{t}
+frontend f
+    bind 127.0.0.1:{port}
+    http-error status 503
+    http-error status 403 content-type text/plain string "go away" hdr X-A b
+    http-error status 429 default-errorfiles
+    http-request deny if {{ path /d }}
+    http-request deny deny_status 429 if {{ path /slow }}
+    default_backend b
+backend b
+""".format(t=TIMEOUTS, port=port)
+
+    def ask(port, path):
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        s.sendall(b"GET " + path.encode() + b" HTTP/1.1\r\nHost: x\r\n\r\n")
+        data = b""
+        while b"\r\n\r\n" not in data or len(data.split(b"\r\n\r\n", 1)[1]) < int(
+                re.search(rb"content-length: (\d+)", data).group(1)):
+            d = s.recv(65536)
+            if not d:
+                break
+            data += d
+        s.close()
+        return data
+
+    port, hport = free_port(), free_port()
+    procs.append(Proxy(tmp_path, config(port), wait_port=port))
+    h = HAProxy(tmp_path, config(hport), hport)
+    try:
+        for path in ["/", "/d", "/slow"]:
+            assert ask(port, path) == ask(hport, path), path
+    finally:
+        h.stop()
