@@ -686,6 +686,88 @@ static bool agent_changed(const struct sched_rsc *r, const struct xml_node *lr)
 	       attr_differs(r->type, xml_get(lr, "type"));
 }
 
+/* Written by Pacemaker's controller: it records its digests and feature
+ * set with every operation; Vigil's histories carry vigil-digest. */
+static bool pacemaker_history(const struct xml_node *x)
+{
+	return !xml_get(x, "vigil-digest") &&
+	       (xml_get(x, "op-digest") || xml_get(x, "crm_feature_set"));
+}
+
+/* Pacemaker's check of a definition against the history of an active
+ * resource (process_rsc_history and pcmk__check_action_config): only the
+ * operations since the last start count (calculate_active_ops), and a start
+ * whose recorded digest is missing or differs from the configuration's
+ * forces a restart "due to resource definition change". Recurring monitors
+ * that differ are only rescheduled, and a probe's forced action does not
+ * restart anything, so neither shows in a transition's summary.
+ *
+ * When the history has a restart digest (the agent supports reload), that
+ * one decides: only a change to a parameter op-force-restart lists needs a
+ * restart, others are reloaded; Vigil does not reload, and leaves those
+ * running. */
+static void check_op_digests(struct sched_rsc *r, struct sched_node *n,
+			     const struct op_rec *ops, int nops)
+{
+	int start = -1, stop = -1, implied_monitor = -1, implied_clone = -1;
+	bool on = false;
+
+	for (int i = 0; i < r->nrunning; i++)
+		if (r->running_on[i] == n)
+			on = true;
+	/* Only nodes that can run resources are checked (and maintenance
+	 * ones, for their monitors): pcmk__handle_rsc_config_changes. */
+	if (!n->maintenance && (!n->online || n->shutdown || n->unclean || n->standby))
+		return;
+	if (r->orphan || !on)
+		return;
+	for (int i = 0; i < nops; i++) {
+		const char *t = ops[i].task;
+
+		if (!strcmp(t, "stop") && ops[i].status == EXEC_DONE)
+			stop = i;
+		else if (!strcmp(t, "start") || !strcmp(t, "migrate_from"))
+			start = i;
+		else if (implied_monitor <= stop && !strcmp(t, "monitor") &&
+			 (ops[i].rc == OCF_OK || ops[i].rc == OCF_RUNNING_PROMOTED))
+			implied_monitor = i;
+		else if (!strcmp(t, "promote") || !strcmp(t, "demote"))
+			implied_clone = i;
+	}
+	if (start == -1)
+		start = implied_clone != -1 ? implied_clone : implied_monitor;
+	if (start < stop)
+		return;   /* stopped there since */
+	for (int i = start < 0 ? 0 : start; i < nops; i++) {
+		const struct xml_node *x = ops[i].x;
+		const char *recorded = xml_get(x, "op-digest");
+		const char *restart = xml_get(x, "op-restart-digest");
+		bool need_restart;
+
+		/* Probes, promotions and migrations ran with the parameters of
+		 * the start, and a change there restarts too (task_for_digest). */
+		if (ops[i].interval_ms || !pacemaker_history(x) ||
+		    (strcmp(ops[i].task, "start") && strcmp(ops[i].task, "monitor") &&
+		     strcmp(ops[i].task, "promote") && strcmp(ops[i].task, "migrate_from")))
+			continue;
+		if (restart) {
+			char *calc = sched_op_digest(r, ops[i].task, 0, xml_get(x, "op-force-restart"));
+
+			need_restart = strcmp(calc, restart) != 0;
+			free(calc);
+		} else if (!recorded) {
+			need_restart = true;   /* unknown: what ran is not known */
+		} else {
+			char *calc = sched_op_digest(r, ops[i].task, 0, NULL);
+
+			need_restart = strcmp(calc, recorded) != 0;
+			free(calc);
+		}
+		if (need_restart)
+			r->changed = true;
+	}
+}
+
 static void unpack_lrm_rsc(struct unpack_ctx *u, struct sched_node *n, struct xml_node *lr)
 {
 	const char *id = xml_get(lr, "id");
@@ -746,8 +828,12 @@ static void unpack_lrm_rsc(struct unpack_ctx *u, struct sched_node *n, struct xm
 	process_rsc_state(u, r, n, &h);
 	if (saved > r->role)
 		r->role = saved;
-	/* A definition that changed since its start (Vigil's histories carry
-	 * the parameters' digest; Pacemaker's op-digest is not compared). */
+	/* A history of another agent is restarted for that alone, and
+	 * Pacemaker gives no definition change as the reason then. */
+	if (!agent_changed(r, lr))
+		check_op_digests(r, n, ops, nops);
+	/* A definition that changed since its start, in Vigil's own histories
+	 * (they carry vigil-digest instead of Pacemaker's op-digest). */
 	for (int i = nops - 1; i >= 0; i--) {
 		const char *d;
 

@@ -132,6 +132,13 @@ void cib_unpack_nvsets(struct unpack_ctx *u, struct xml_node *parent, const char
 				continue;
 			if (!value)
 				value = "";
+			/* "#default" lets a name take its default: it drops a value
+			 * an earlier set gave, whatever the precedence (Pacemaker's
+			 * populate_hash), and sets none. */
+			if (!strcasecmp(value, "#default")) {
+				sched_attrs_unset(a, name);
+				continue;
+			}
 			if (override || !sched_attrs_get(a, name))
 				sched_attrs_set(a, name, value);
 		}
@@ -271,14 +278,11 @@ static void unpack_ops(struct unpack_ctx *u, struct sched_rsc *r, struct xml_nod
 			v = sched_attrs_get(&u->c->op_defaults, "timeout");
 		ms = v ? parse_interval_ms(v) : 0;
 		o->timeout_ms = ms < 0 ? 0 : ms;
-		{
-			struct sched_attrs inst = { 0 };
-
-			cib_unpack_nvsets(u, op, "instance_attributes", &inst, false);
-			v = sched_attrs_get(&inst, "OCF_CHECK_LEVEL");
-			o->check_level = v ? xstrdup(v) : NULL;
-			sched_attrs_clear(&inst);
-		}
+		/* The op's own parameters: OCF_CHECK_LEVEL for the agent, all
+		 * of them for the digest of what it ran with. */
+		cib_unpack_nvsets(u, op, "instance_attributes", &o->params, false);
+		v = sched_attrs_get(&o->params, "OCF_CHECK_LEVEL");
+		o->check_level = v ? xstrdup(v) : NULL;
 		o->enabled = true;
 		if ((v = xml_get(op, "enabled")) || (v = sched_attrs_get(&meta, "enabled")))
 			o->enabled = cib_str_true(v);
@@ -425,6 +429,8 @@ static struct sched_rsc *unpack_rsc(struct unpack_ctx *u, struct xml_node *e,
 	} else if (!strcmp(e->name, "group")) {
 		r = cib_rsc_new(full, VARIANT_GROUP, parent);
 		cib_unpack_nvsets(u, e, "meta_attributes", &r->meta, false);
+		/* Members inherit these (sched_op_digest counts them). */
+		cib_unpack_nvsets(u, e, "instance_attributes", &r->params, false);
 		xml_foreach(ch, e, "primitive") {
 			struct sched_rsc *m = unpack_rsc(u, ch, r, suffix);
 
@@ -439,6 +445,7 @@ static struct sched_rsc *unpack_rsc(struct unpack_ctx *u, struct xml_node *e,
 
 		r = cib_rsc_new(full, VARIANT_CLONE, parent);
 		cib_unpack_nvsets(u, e, "meta_attributes", &r->meta, false);
+		cib_unpack_nvsets(u, e, "instance_attributes", &r->params, false);
 		for (ch = e->children; ch; ch = ch->next)
 			if (!strcmp(ch->name, "primitive") || !strcmp(ch->name, "group"))
 				tmpl = ch;

@@ -13,7 +13,8 @@
 #include "lib/util.h"
 
 static const char *const state_keywords[] = {
-	"node", "running", "pending", "failed", "failcount", "attr", "quorum", "now", "agent", NULL,
+	"node", "running", "pending", "failed", "failcount", "attr", "quorum", "now", "agent",
+	"digest", NULL,
 };
 
 static const char *const node_states[] = {
@@ -300,6 +301,34 @@ int crm_state_apply_mem(struct xml_node *cib, const char *name, const char *data
 				xml_set(lr, "type", c1);
 			}
 			free(spec);
+		} else if (!strcmp(kw, "digest")) {
+			/* "digest RSC NODE MD5": RSC's last start on NODE was
+			 * recorded by Pacemaker's controller with that op-digest
+			 * (the parameters it ran with), so the scheduler compares
+			 * it with the configuration's. */
+			struct xml_node *lr, *op, *start = NULL;
+
+			if (argc != 4 || strlen(l.argv[3]) != 32 ||
+			    strspn(l.argv[3], "0123456789abcdef") != 32) {
+				rc = state_error(err, errlen, name, l.lineno, NULL, NULL,
+						 "usage: digest RSC NODE MD5 (32 hex digits)");
+				break;
+			}
+			if (!node_known(cib, l.argv[2])) {
+				rc = state_error(err, errlen, name, l.lineno, l.argv[2], NULL, "unknown node");
+				break;
+			}
+			lr = history_of(cib, l.argv[2], l.argv[1]);
+			xml_foreach(op, lr, "lrm_rsc_op")
+				if (!strcmp(xml_get(op, "operation"), "start"))
+					start = op;
+			if (!start) {
+				rc = state_error(err, errlen, name, l.lineno, l.argv[1], NULL,
+						 "no start recorded before 'digest' for");
+				break;
+			}
+			xml_set(start, "op-digest", l.argv[3]);
+			xml_set(start, "crm_feature_set", "3.16.2");
 		} else if (!strcmp(kw, "attr")) {
 			if (argc != 4 || !node_known(cib, l.argv[1])) {
 				rc = state_error(err, errlen, name, l.lineno, argc > 1 ? l.argv[1] : NULL,

@@ -59,6 +59,7 @@ struct sched_attrs {
 
 void sched_attrs_set(struct sched_attrs *a, const char *name, const char *value);
 const char *sched_attrs_get(const struct sched_attrs *a, const char *name);
+void sched_attrs_unset(struct sched_attrs *a, const char *name);
 void sched_attrs_clear(struct sched_attrs *a);
 
 struct sched_node {
@@ -95,6 +96,7 @@ struct sched_op {
 	long long interval_ms;
 	long long timeout_ms;    /* 0: not set (the executor's default) */
 	char *check_level;       /* OCF_CHECK_LEVEL, from malloc(), or NULL */
+	struct sched_attrs params;  /* the op's own instance_attributes */
 	enum sched_role role;    /* ROLE_UNKNOWN: any */
 	enum sched_on_fail on_fail;
 	bool on_fail_set;
@@ -342,5 +344,14 @@ void sched_rsc_add_running(struct sched_rsc *r, struct sched_node *n);
 /* A fingerprint of a primitive's instance parameters (cached in r->digest):
  * a start records it, and a differing one means the definition changed. */
 const char *sched_rsc_params_digest(struct sched_rsc *r);
+
+/* sched_digest.c: Pacemaker's op-digest of an operation of r (the MD5 its
+ * controller records in lrm_rsc_op), from malloc(). `only`, when not NULL,
+ * is an op-force-restart list (" a b "): the restart digest of those. */
+char *sched_op_digest(const struct sched_rsc *r, const char *task, long long interval_ms,
+		      const char *only);
+/* The enabled <op> configured for task and interval, or NULL. */
+const struct sched_op *sched_op_config(const struct sched_rsc *r, const char *task,
+				       long long interval_ms);
 
 #endif

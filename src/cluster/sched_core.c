@@ -112,6 +112,19 @@ void sched_attrs_set(struct sched_attrs *a, const char *name, const char *value)
 	a->n++;
 }
 
+void sched_attrs_unset(struct sched_attrs *a, const char *name)
+{
+	for (int i = 0; i < a->n; i++) {
+		if (!strcmp(a->v[i].name, name)) {
+			free(a->v[i].name);
+			free(a->v[i].value);
+			memmove(&a->v[i], &a->v[i + 1], (a->n - i - 1) * sizeof(*a->v));
+			a->n--;
+			return;
+		}
+	}
+}
+
 const char *sched_attrs_get(const struct sched_attrs *a, const char *name)
 {
 	for (int i = 0; i < a->n; i++)
@@ -172,6 +185,7 @@ static void rsc_free(struct sched_rsc *r)
 	for (int i = 0; i < r->nops; i++) {
 		free(r->ops[i].name);
 		free(r->ops[i].check_level);
+		sched_attrs_clear(&r->ops[i].params);
 	}
 	free(r->ops);
 	free(r->running_on);

@@ -4,6 +4,7 @@
 #include "lib/addr.h"
 #include "lib/cfgtok.h"
 #include "lib/ev.h"
+#include "lib/md5.h"
 #include "lib/util.h"
 
 #include <errno.h>
@@ -148,6 +149,45 @@ static void test_ev_timers_order(void)
 	ev_loop_free(loop);
 }
 
+/* RFC 1321's test suite, and inputs around the padding's block boundary
+ * (55, 56 and 64 bytes), fed whole and a byte at a time. */
+static void test_md5(void)
+{
+	static const struct { const char *in, *hex; } v[] = {
+		{ "", "d41d8cd98f00b204e9800998ecf8427e" },
+		{ "a", "0cc175b9c0f1b6a831c399e269772661" },
+		{ "abc", "900150983cd24fb0d6963f7d28e17f72" },
+		{ "message digest", "f96b697d7cb7938d525a2f31aaf161d0" },
+		{ "abcdefghijklmnopqrstuvwxyz", "c3fcd3d76192e4007dfb496cca67e13b" },
+		{ "12345678901234567890123456789012345678901234567890123456789012345678901234567890",
+		  "57edf4a22be3c955ac49da2e2107b67a" },
+		{ "0123456789012345678901234567890123456789012345678901234",
+		  "6e7a4fc92eb1c3f6e652425bcc8d44b5" },
+		{ "01234567890123456789012345678901234567890123456789012345",
+		  "8af270b2847610e742b0791b53648c09" },
+		{ "0123456789012345678901234567890123456789012345678901234567890123",
+		  "7f7bfd348709deeaace19e3f535f8c54" },
+		/* Pacemaker's op-digest of an operation without parameters. */
+		{ " <parameters/>\n", "f2317cad3d54cec5d7d7aa7d0bf35cf8" },
+	};
+	char hex[33];
+
+	for (size_t i = 0; i < ARRAY_SIZE(v); i++) {
+		struct md5_ctx m;
+		unsigned char d[16];
+
+		md5_hex(v[i].in, strlen(v[i].in), hex);
+		CHECK(!strcmp(hex, v[i].hex));
+		md5_init(&m);
+		for (const char *p = v[i].in; *p; p++)
+			md5_update(&m, p, 1);
+		md5_final(&m, d);
+		for (int k = 0; k < 16; k++)
+			snprintf(hex + 2 * k, 3, "%02x", d[k]);
+		CHECK(!strcmp(hex, v[i].hex));
+	}
+}
+
 int main(void)
 {
 	RUN(test_parse_time);
@@ -156,5 +196,6 @@ int main(void)
 	RUN(test_addr);
 	RUN(test_cfgtok);
 	RUN(test_ev_timers_order);
+	RUN(test_md5);
 	UNIT_DONE();
 }
