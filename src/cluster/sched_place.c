@@ -383,7 +383,8 @@ static void add_colocated_scores(struct sched_cluster *c, struct sched_rsc *r, i
 				other = co->dependent;
 			}
 			add_colocated_scores(c, other, &work, co->node_attribute,
-					     factor * co->score / (float)SCORE_INFINITY, flags);
+					     (factor < 0 ? -1 : 1) * co->score / (float)SCORE_INFINITY,
+					     flags);
 		}
 		free(l.v);
 	} else if (flags & COLOC_ACTIVE) {
