@@ -860,30 +860,64 @@ struct inst_sort_ctx {
 	struct sched_cluster *c;
 };
 
+/* A current node that cannot take the instance (no score, or a negative
+ * one) counts as none. Vigil bans nodes that cannot run resources at all
+ * through their scores, where Pacemaker's weights leave them be and a
+ * later test puts such instances after the others: those stay. */
+static struct sched_node *usable_current(const struct sched_rsc *r, struct sched_node *n)
+{
+	if (n && !sched_node_available(n))
+		return n;
+	return n && r->scores[n->idx] != SCORE_ABSENT && r->scores[n->idx] >= 0 ? n : NULL;
+}
+
+/* The order in which instances are assigned (sort_clone_instance in
+ * Pacemaker 2.1.5): fewer active copies first (when both are active), an
+ * instance whose current node may keep it before one whose may not (an
+ * inactive instance counts as may), higher priority, active before
+ * inactive, current node able to run resources, current node allowed for
+ * the clone, fewer of the clone's instances already there, not failed
+ * before failed, then by name. Two inactive instances are equal and keep
+ * their order (the sort is stable). */
 static int cmp_instance(struct sched_cluster *c, const struct sched_rsc *a, const struct sched_rsc *b)
 {
 	int na, nb;
 	struct sched_node *ca = instance_current(a, &na), *cb = instance_current(b, &nb);
+	struct sched_node *ua, *ub;
+	const struct sched_rsc *clone = a->parent;
 	bool can_a, can_b;
 
 	if (na > 0 && nb > 0 && na != nb)
 		return na < nb ? -1 : 1;
-	if (ca && !cb)
-		return -1;
-	if (!ca && cb)
-		return 1;
-	can_a = ca && sched_node_available(ca) && a->scores[ca->idx] != SCORE_ABSENT &&
-		a->scores[ca->idx] >= 0;
-	can_b = cb && sched_node_available(cb) && b->scores[cb->idx] != SCORE_ABSENT &&
-		b->scores[cb->idx] >= 0;
+	ua = usable_current(a, ca);
+	ub = usable_current(b, cb);
+	can_a = !ca || ua;
+	can_b = !cb || ub;
 	if (can_a != can_b)
 		return can_a ? -1 : 1;
 	if (a->priority != b->priority)
 		return a->priority > b->priority ? -1 : 1;
+	if (!ua || !ub)
+		return ua ? -1 : ub ? 1 : 0;
+	can_a = sched_node_available(ua);
+	can_b = sched_node_available(ub);
+	if (can_a != can_b)
+		return can_a ? -1 : 1;
+	if (clone) {
+		/* The clone's own count of its instances there (reset to 0
+		 * before promotion). */
+		bool pa = clone->scores[ua->idx] != SCORE_ABSENT;
+		bool pb = clone->scores[ub->idx] != SCORE_ABSENT;
+
+		if (!pa || !pb)
+			return pa ? -1 : pb ? 1 : 0;
+		if (clone->node_counts && clone->node_counts[ua->idx] != clone->node_counts[ub->idx])
+			return clone->node_counts[ua->idx] < clone->node_counts[ub->idx] ? -1 : 1;
+	}
 	if (rsc_failed(a) != rsc_failed(b))
 		return rsc_failed(a) ? 1 : -1;
 	(void)c;
-	return 0;
+	return strcmp(a->id, b->id);
 }
 
 static void sort_instances(struct sched_cluster *c, struct sched_rsc *clone)
