@@ -79,7 +79,8 @@ void fence_plan_for(const struct xml_node *cib, const char *node,
 			if (targets(l, node, attrs) == kind && xml_get(l, "devices"))
 				fence_plan_add(out, atoi(xml_get(l, "index") ? xml_get(l, "index") : "0"),
 					       xml_get(l, "devices"));
-	qsort(out->levels, out->n, sizeof(*out->levels), by_index);
+	if (out->n > 1)
+		qsort(out->levels, out->n, sizeof(*out->levels), by_index);
 }
 
 void fence_plan_free(struct fence_plan *p)
