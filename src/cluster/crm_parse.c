@@ -772,13 +772,16 @@ static int parse_order(struct crm *p, char **argv)
 	for (; argv[i]; i++) {
 		char *w = xstrdup(argv[i]), *v = split_kv(w);
 
-		if (!v || strcmp(w, "symmetrical") || !is_bool(v)) {
-			int rc = crm_error(p, argv[i], NULL, "expected symmetrical=true|false, got");
+		/* require-all=false: 'then' needs only one instance of a
+		 * cloned 'first' (rsc_order's attribute of that name). */
+		if (!v || (strcmp(w, "symmetrical") && strcmp(w, "require-all")) || !is_bool(v)) {
+			int rc = crm_error(p, argv[i], NULL,
+					   "expected symmetrical=true|false or require-all=true|false, got");
 
 			free(w);
 			return rc;
 		}
-		xml_set(o, "symmetrical", v);
+		xml_set(o, w, v);
 		free(w);
 	}
 	return 0;

@@ -573,7 +573,12 @@ static void order_rsc(struct sched_cluster *c, struct sched_rsc *first, const ch
 	/* Interleaved clones order instance by instance. */
 	if (first->variant == VARIANT_CLONE && then->variant == VARIANT_CLONE && then->interleave &&
 	    first != then) {
-		bool current = !strcmp(ttask, "stop") || !strcmp(ttask, "demote");
+		/* Pacemaker (interleave_actions) pairs instances by their current
+		 * node only when 'then' is a clone's stopped or demoted; else by
+		 * where they are assigned, so an instance that is stopping has no
+		 * partner for a stop ordering (the inverse of "A then B" does not
+		 * restart B next to a stopping A). */
+		bool current = !strcmp(ttask, "stopped") || !strcmp(ttask, "demoted");
 
 		for (int i = 0; i < then->nchildren; i++) {
 			struct sched_rsc *tc = then->children[i], *p = tc;
