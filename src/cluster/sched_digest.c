@@ -148,7 +148,8 @@ char *sched_op_digest(const struct sched_rsc *r, const char *task, long long int
 		if (keep)
 			v[kept++] = v[i];
 	}
-	qsort(v, kept, sizeof(*v), param_cmp);
+	if (kept)
+		qsort(v, kept, sizeof(*v), param_cmp);
 	sb_puts(&sb, " <parameters");
 	for (int i = 0; i < kept; i++) {
 		sb_appendf(&sb, " %s=\"", v[i].name);
