@@ -5,7 +5,6 @@ import http.client
 import socket
 import ssl
 import subprocess
-import threading
 
 from httpd import Origin
 
@@ -117,19 +116,9 @@ class TlsOrigin(Origin):
         self.handshakes_failed = 0
         super().__init__(name)
 
-    def _serve(self):
-        while True:
-            try:
-                c, _ = self.sock.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.conns += 1
-                n = self.conns
-                self.open.append(c)
-            threading.Thread(target=self._tls_handle, args=(c, n), daemon=True).start()
-
-    def _tls_handle(self, c, n):
+    def _handle(self, c, n):
+        """Each accepted connection: the TLS handshake, then Origin's
+        HTTP handling on the TLS socket."""
         c.settimeout(5)
         try:
             t = self.ctx.wrap_socket(c, server_side=True)
@@ -140,4 +129,4 @@ class TlsOrigin(Origin):
             return
         with self.lock:
             self.open.append(t)
-        self._handle(t, n)
+        super()._handle(t, n)
