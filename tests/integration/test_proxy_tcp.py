@@ -681,7 +681,15 @@ def test_server_timeout_closes_a_silent_server(tmp_path, procs):
     silent.bind(("127.0.0.1", 0))
     silent.listen(8)
     held = []
-    threading.Thread(target=lambda: [held.append(silent.accept()) for _ in range(4)], daemon=True).start()
+
+    def hold():
+        # Accept and say nothing, until the test closes the socket.
+        try:
+            while True:
+                held.append(silent.accept())
+        except OSError:
+            pass
+    threading.Thread(target=hold, daemon=True).start()
     text, _ = cfg(tmp_path, """
 listen app
     bind 127.0.0.1:{port}
