@@ -382,46 +382,17 @@ static char *response_encoding(const struct http_txn *txn)
 	return e;
 }
 
-/* ";q=0", ";q=0.0", ... after a token (up to `e`). */
-static bool q_is_zero(const char *p, const char *e)
+static bool accepts_coding(void *arg, const char *coding, size_t len, int q)
 {
-	const char *q = memmem(p, (size_t)(e - p), "q=", 2);
-
-	if (!q)
-		return false;
-	for (q += 2; q < e && *q != ' ' && *q != ';'; q++)
-		if (*q != '0' && *q != '.')
-			return false;
-	return true;
+	return q > 0 && ((len == 1 && *coding == '*') || streq_ci(coding, len, arg));
 }
 
 /* Whether the request takes a variant in this coding: identity always,
  * others when Accept-Encoding names them (or `*`) with a non-zero q. */
 static bool encoding_accepted(const struct http_txn *txn, const char *enc)
 {
-	if (!strcmp(enc, "identity"))
-		return true;
-	for (int i = 0; i < txn->req.nhdrs; i++) {
-		const struct http_hdr *h = &txn->req.hdrs[i];
-		const char *s = h->value.p, *end = s + h->value.len;
-
-		if (!name_is(&h->name, "Accept-Encoding"))
-			continue;
-		while (s < end) {
-			const char *c = memchr(s, ',', (size_t)(end - s)), *e = c ? c : end;
-			size_t tl;
-
-			while (s < e && (*s == ' ' || *s == '\t'))
-				s++;
-			tl = strcspn(s, ";, \t");
-			if (tl > (size_t)(e - s))
-				tl = (size_t)(e - s);
-			if (((tl == 1 && *s == '*') || streq_ci(s, tl, enc)) && !q_is_zero(s + tl, e))
-				return true;
-			s = c ? c + 1 : end;
-		}
-	}
-	return false;
+	return !strcmp(enc, "identity") ||
+	       http_accept_encoding_each(&txn->req, accepts_coding, (void *)enc);
 }
 
 static bool is_head(const struct http_txn *txn)

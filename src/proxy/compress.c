@@ -109,85 +109,49 @@ static const char *ua_name(enum comp_algo a)
 	return "";
 }
 
-/* q-value of an Accept-Encoding element ";q=0.5" in [0, 1000]. */
-static int qvalue(const char *p, size_t len)
-{
-	const char *q = NULL;
-	int v = 0, digits = 0;
-
-	for (size_t i = 0; i + 1 < len; i++) {
-		if (p[i] == ';') {
-			size_t j = i + 1;
-
-			while (j < len && (p[j] == ' ' || p[j] == '\t'))
-				j++;
-			if (j + 1 < len && (p[j] == 'q' || p[j] == 'Q') && p[j + 1] == '=')
-				q = p + j + 2;
-		}
-	}
-	if (!q)
-		return 1000;
-	if (*q == '1')
-		return 1000;
-	if (*q != '0')
-		return 0;
-	q++;
-	if (q < p + len && *q == '.') {
-		for (q++; q < p + len && *q >= '0' && *q <= '9' && digits < 3; q++, digits++)
-			v = v * 10 + (*q - '0');
-	}
-	while (digits++ < 3)
-		v *= 10;
-	return v;
-}
-
 static bool version_11(const struct http_str *vsn)
 {
 	return vsn->len == 8 && memcmp(vsn->p, "HTTP/1.1", 8) == 0;
 }
 
+struct comp_choice {
+	const struct comp_cfg *cfg;
+	enum comp_algo best;
+	int best_q;
+};
+
+/* The configured algorithm with the highest q the client gives (the first
+ * such element wins a tie). */
+static bool choose_coding(void *arg, const char *coding, size_t len, int q)
+{
+	struct comp_choice *ch = arg;
+
+	if (q <= ch->best_q)
+		return false;
+	/* HAProxy keeps its algorithms in reverse order: `*` (or "deflate"
+	 * with both deflates) takes the last one configured. */
+	for (int k = ch->cfg->nalgos - 1; k >= 0; k--) {
+		const char *n = ua_name(ch->cfg->algos[k]);
+
+		if ((len == 1 && *coding == '*') ||
+		    (strlen(n) == len && strncasecmp(coding, n, len) == 0)) {
+			ch->best = ch->cfg->algos[k];
+			ch->best_q = q;
+			break;
+		}
+	}
+	return false;
+}
+
 enum comp_algo comp_select(const struct comp_cfg *cfg, struct http_txn *txn)
 {
-	enum comp_algo best = COMP_NONE;
-	int best_q = 0;
+	struct comp_choice ch = { cfg, COMP_NONE, 0 };
+	enum comp_algo best;
 
 	if (!cfg || !cfg->nalgos)
 		return COMP_NONE;
-	for (int i = 0; i < txn->req.nhdrs; i++) {
-		const struct http_hdr *h = &txn->req.hdrs[i];
-		const char *s = h->value.p, *end = s + h->value.len;
-
-		if (!name_is(&h->name, "Accept-Encoding"))
-			continue;
-		while (s < end) {
-			const char *c = memchr(s, ',', (size_t)(end - s)), *e = c ? c : end;
-			size_t toklen;
-			int q;
-
-			while (s < e && (*s == ' ' || *s == '\t'))
-				s++;
-			toklen = strcspn(s, ";, \t");
-			if (toklen > (size_t)(e - s))
-				toklen = (size_t)(e - s);
-			q = qvalue(s, (size_t)(e - s));
-			if (q > best_q) {
-				/* HAProxy keeps its algorithms in reverse order:
-				 * `*` (or "deflate" with both deflates) takes
-				 * the last one configured */
-				for (int k = cfg->nalgos - 1; k >= 0; k--) {
-					const char *n = ua_name(cfg->algos[k]);
-
-					if ((toklen == 1 && *s == '*') ||
-					    (strlen(n) == toklen && strncasecmp(s, n, toklen) == 0)) {
-						best = cfg->algos[k];
-						best_q = q;
-						break;
-					}
-				}
-			}
-			s = c ? c + 1 : end;
-		}
-	}
+	http_accept_encoding_each(&txn->req, choose_coding, &ch);
+	best = ch.best;
 	if (cfg->offload)
 		http_hdr_del(&txn->req, "Accept-Encoding");
 	if (!version_11(&txn->req.vsn) || best == COMP_IDENTITY)

@@ -85,6 +85,57 @@ int http_hdr_find(const struct http_head *h, const char *name, int from)
 	return -1;
 }
 
+/* The q-value of a list element's parameters [p, e) (";q=0.5"), in
+ * thousandths: 1000 without one, 0 for anything unreadable. */
+static int accept_qvalue(const char *p, const char *e)
+{
+	const char *q = NULL;
+	int v = 0, digits = 0;
+
+	for (; p < e; p++) {
+		if (*p != ';')
+			continue;
+		do
+			p++;
+		while (p < e && (*p == ' ' || *p == '\t'));
+		if (e - p >= 2 && (*p == 'q' || *p == 'Q') && p[1] == '=')
+			q = p + 2;
+	}
+	if (!q || (q < e && *q == '1'))
+		return 1000;
+	if (q >= e || *q != '0')
+		return 0;
+	if (++q < e && *q == '.')
+		for (q++; q < e && *q >= '0' && *q <= '9' && digits < 3; q++, digits++)
+			v = v * 10 + (*q - '0');
+	while (digits++ < 3)
+		v *= 10;
+	return v;
+}
+
+bool http_accept_encoding_each(const struct http_head *h,
+			       bool (*fn)(void *arg, const char *coding, size_t len, int q),
+			       void *arg)
+{
+	for (int i = http_hdr_find(h, "Accept-Encoding", 0); i >= 0;
+	     i = http_hdr_find(h, "Accept-Encoding", i + 1)) {
+		const char *s = h->hdrs[i].value.p, *end = s + h->hdrs[i].value.len;
+
+		while (s < end) {
+			const char *c = memchr(s, ',', (size_t)(end - s)), *e = c ? c : end, *t;
+
+			while (s < e && (*s == ' ' || *s == '\t'))
+				s++;
+			for (t = s; t < e && *t != ';' && *t != ' ' && *t != '\t'; t++)
+				;
+			if (t > s && fn(arg, s, (size_t)(t - s), accept_qvalue(t, e)))
+				return true;
+			s = c ? c + 1 : end;
+		}
+	}
+	return false;
+}
+
 bool http_hdr_get(const struct http_head *h, const char *name, int occ, struct http_str *out)
 {
 	int i = -1, n = 0;

@@ -93,6 +93,12 @@ const char *http_txn_store(struct http_txn *txn, const char *p, size_t len);
 /* Header access and rewriting (names compare case-insensitively).
  * Functions that add return 0 or -1 when out of room. */
 int http_hdr_find(const struct http_head *h, const char *name, int from);   /* index or -1 */
+/* Each element of h's Accept-Encoding list(s), in order: its coding (not
+ * NUL-terminated) and its q-value in thousandths (1000 without one).
+ * Stops when fn returns true, and returns whether it did. */
+bool http_accept_encoding_each(const struct http_head *h,
+			       bool (*fn)(void *arg, const char *coding, size_t len, int q),
+			       void *arg);
 bool http_hdr_get(const struct http_head *h, const char *name, int occ, struct http_str *out);
 int http_hdr_add(struct http_txn *txn, struct http_head *h, const char *name, const char *value, size_t vlen);
 int http_hdr_set(struct http_txn *txn, struct http_head *h, const char *name, const char *value, size_t vlen);
