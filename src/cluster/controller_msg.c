@@ -673,9 +673,8 @@ static void update_node_states(struct controller *ctl)
 static void gone_wait_remove(struct controller *ctl, uint32_t id)
 {
 	for (int i = 0; i < ctl->ngone_wait; i++)
-		if (ctl->gone_wait[i] == id) {
+		if (ctl->gone_wait[i] == id)
 			ctl->gone_wait[i--] = ctl->gone_wait[--ctl->ngone_wait];
-		}
 }
 
 static void gone_wait_add(struct controller *ctl, uint32_t id)

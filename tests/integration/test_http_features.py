@@ -9,6 +9,7 @@ import os
 import re
 import socket
 import subprocess
+import threading
 import time
 import zlib
 
@@ -437,12 +438,10 @@ class TextOrigin:
         self.port = self.sock.getsockname()[1]
         self.hits = {}
         self.seen_headers = []
-        import threading
         self.lock = threading.Lock()
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self):
-        import threading
         while True:
             try:
                 c, _ = self.sock.accept()
