@@ -31,6 +31,23 @@ def wait_until(pred, timeout=10.0, step=0.02, what="condition"):
     raise AssertionError("timed out waiting for " + what)
 
 
+def is_listening(port):
+    """Whether some socket listens on TCP `port`, found without connecting:
+    a probe connection would be a session of its own, and through a proxy
+    with several threads its balancing pick may land among a test's own."""
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table) as f:
+                next(f)
+                for line in f:
+                    local, state = line.split()[1], line.split()[3]
+                    if state == "0A" and int(local.rsplit(":", 1)[1], 16) == port:
+                        return True
+        except FileNotFoundError:
+            continue
+    return False
+
+
 def can_connect(port, host="127.0.0.1"):
     try:
         with socket.create_connection((host, port), timeout=0.5):
@@ -129,7 +146,7 @@ class Proxy:
         self.proc = subprocess.Popen([PROXY, "-f", str(self.cfg), *args],
                                      stdout=self.log, stderr=subprocess.STDOUT)
         if wait_port:
-            wait_until(lambda: can_connect(wait_port) or self.proc.poll() is not None,
+            wait_until(lambda: is_listening(wait_port) or self.proc.poll() is not None,
                        what="proxy to listen")
             assert self.proc.poll() is None, self.output()
 

@@ -361,8 +361,7 @@ def test_prometheus_rates_and_maxima(tmp_path, procs):
         # 30 requests on one connection, well within a second or two
         assert v[("haproxy_frontend_http_requests_rate_max", fe)] >= 15
         assert v[("haproxy_frontend_http_requests_rate_max", fe)] <= 37
-        # 1 + 5 + 1 connections (the first, the five, the scrape), and the
-        # probe that saw the proxy listening
+        # 1 + 5 + 1 connections: the first, the five, the scrape
         assert 3 <= v[("haproxy_frontend_max_session_rate", fe)] <= 8
         assert 3 <= v[("haproxy_frontend_connections_rate_max", fe)] <= 8
         assert v[("haproxy_frontend_limit_session_rate", fe)] == 0

@@ -200,13 +200,12 @@ listen app
     server a 127.0.0.1:{a} maxconn 1
 """, port=port, a=a.port)
     procs.append(Proxy(tmp_path, text, wait_port=port))
-    wait_until(lambda: a.accepted == 1, what="the start-up probe to finish")
     first = socket.create_connection(("127.0.0.1", port), timeout=5)
     assert first.recv(100) == b"a\n"
     second = socket.create_connection(("127.0.0.1", port), timeout=5)
     wait_until(lambda: [r for r in stat_rows(sock) if r["svname"] == "BACKEND"][0]["qcur"] == "1",
                what="second connection queued")
-    assert a.accepted == 2
+    assert a.accepted == 1      # the queued one has not reached the server
     first.close()
     assert second.recv(100) == b"a\n"
     second.close()
@@ -466,7 +465,6 @@ backend be
     server a 127.0.0.1:{a}
 """, port=port, a=a.port)
     procs.append(Proxy(tmp_path, text, wait_port=port))
-    wait_until(lambda: a.accepted == 1, what="the start-up probe to finish")
     first = socket.create_connection(("127.0.0.1", port), timeout=5)
     assert first.recv(100) == b"a\n"
     second = socket.create_connection(("127.0.0.1", port), timeout=5)  # in the backlog
@@ -476,7 +474,7 @@ backend be
     except socket.timeout:
         got = None
     assert got is None            # not served while the first one holds the slot
-    assert a.accepted == 2
+    assert a.accepted == 1
     first.close()
     second.settimeout(5)
     assert second.recv(100) == b"a\n"
@@ -510,7 +508,6 @@ listen app
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.recv(100)
         lines = []
-        # (the readiness probe logs a line too, closed before connecting: CC)
         wait_until(lambda: lines.append(rx.recv(4096).decode()) or
                    any(" app app/s1 " in l and " -- " in l for l in lines), what="tcplog line")
         line = [l for l in lines if " app app/s1 " in l and " -- " in l][-1]
