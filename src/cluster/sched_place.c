@@ -567,12 +567,10 @@ static void apply_coloc(struct sched_cluster *c, struct sched_rsc *dep, struct s
 	    co->score >= SCORE_INFINITY) {
 		struct sched_rsc *inst = compatible_instance(c, dep, prim, ROLE_UNKNOWN);
 
+		/* Pacemaker colocates with the paired instance itself: with a
+		 * group, that is its last member, which may be stopped. */
 		if (inst) {
-			struct sched_node *n = rsc_location(inst);
-
-			for (int i = 0; i < c->nnodes; i++)
-				if (c->nodes[i] != n && dep->scores[i] != SCORE_ABSENT)
-					dep->scores[i] = -SCORE_INFINITY;
+			apply_coloc(c, dep, inst, co);
 		} else {
 			for (int i = 0; i < c->nnodes; i++)
 				if (dep->scores[i] != SCORE_ABSENT)
