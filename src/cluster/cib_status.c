@@ -826,6 +826,11 @@ static void unpack_lrm_rsc(struct unpack_ctx *u, struct sched_node *n, struct xm
 		unpack_op(u, r, n, &ops[i], &h);
 	}
 	process_rsc_state(u, r, n, &h);
+	if (r->role != ROLE_UNKNOWN) {
+		if (!r->known_on)
+			r->known_on = xcalloc(c_nnodes(u) + 1, sizeof(*r->known_on));
+		r->known_on[n->idx] = true;
+	}
 	if (saved > r->role)
 		r->role = saved;
 	/* A history of another agent is restarted for that alone, and

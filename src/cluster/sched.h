@@ -163,6 +163,8 @@ struct sched_rsc {
 	bool *agent_changed;      /* per node: its history there is of another
 				   agent (fail count cleared); from malloc() or NULL */
 	bool agent_restart;       /* active under a replaced agent: restart */
+	bool *known_on;           /* per node: its history there tells its state
+				   (Pacemaker's known_on); from malloc() or NULL */
 	struct sched_node *pending_node;
 	char *fail_reason;        /* from malloc() */
 

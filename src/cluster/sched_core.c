@@ -192,6 +192,7 @@ static void rsc_free(struct sched_rsc *r)
 	free(r->scores);
 	free(r->node_counts);
 	free(r->agent_changed);
+	free(r->known_on);
 	free(r->actions);
 	free(r);
 }
