@@ -1148,24 +1148,72 @@ static bool instance_active_on(const struct sched_rsc *r, const struct sched_nod
 	return false;
 }
 
-static bool promotion_score_applies(struct sched_rsc *r, struct sched_node *n)
+static bool known_on(const struct sched_rsc *r, const struct sched_node *n)
+{
+	return r->known_on && r->known_on[n->idx];
+}
+
+static bool known_anywhere(const struct sched_rsc *r, const struct sched_cluster *c)
+{
+	for (int i = 0; r->known_on && i < c->nnodes; i++)
+		if (r->known_on[i])
+			return true;
+	return false;
+}
+
+/* The member of instance inst that stands for r in another instance (r
+ * itself for a primitive clone; the same member of a cloned group). */
+static struct sched_rsc *counterpart(struct sched_rsc *inst, const struct sched_rsc *r)
+{
+	if (inst->variant == VARIANT_PRIMITIVE)
+		return inst;
+	for (int i = 0; i < inst->nchildren; i++)
+		if (inst->children[i]->clone_base && r->clone_base &&
+		    !strcmp(inst->children[i]->clone_base, r->clone_base))
+			return inst->children[i];
+	return NULL;
+}
+
+/* Whether r's promotion score on n counts (promotion_score_applies in
+ * Pacemaker 2.1.5): for an anonymous instance, where it is active, or
+ * where no instance is active but one has been probed; else, for an
+ * instance with no history anywhere, on every node (a cluster starting);
+ * else where its history is. Only on nodes that allow it. */
+static bool promotion_score_applies(struct sched_cluster *c, struct sched_rsc *r,
+				    struct sched_node *n)
 {
 	struct sched_rsc *clone = sched_rsc_top(r);
 
 	if (!clone->unique) {
-		if (instance_active_on(r, n))
-			return true;
-		/* No instance active there: the score counts for an inactive
-		 * instance; an instance active elsewhere does not take it. */
-		for (int i = 0; i < clone->nchildren; i++)
-			if (instance_active_on(clone->children[i], n))
-				return false;
-		return r->nrunning == 0;
+		struct sched_rsc *active = NULL;
+		bool probed = false;
+
+		for (int i = 0; i < clone->nchildren && !active; i++) {
+			struct sched_rsc *m = counterpart(clone->children[i], r);
+
+			if (m && instance_active_on(m, n))
+				active = m;
+		}
+		if (active == r)
+			goto check_allowed;
+		for (int i = 0; i < clone->nchildren && !active && !probed; i++) {
+			struct sched_rsc *m = counterpart(clone->children[i], r);
+
+			probed = m && known_on(m, n);
+		}
+		if (probed)
+			goto check_allowed;
 	}
-	return true;
+	if (r->nrunning == 0 && !known_anywhere(r, c))
+		goto check_allowed;
+	if (!known_on(r, n) && !instance_active_on(r, n))
+		return false;
+check_allowed:
+	return r->scores[n->idx] != SCORE_ABSENT && r->scores[n->idx] >= 0;
 }
 
-static int promotion_score(struct sched_rsc *r, struct sched_node *n, bool *is_default)
+static int promotion_score(struct sched_cluster *c, struct sched_rsc *r, struct sched_node *n,
+			   bool *is_default)
 {
 	char *name;
 	const char *v;
@@ -1179,13 +1227,13 @@ static int promotion_score(struct sched_rsc *r, struct sched_node *n, bool *is_d
 		for (int i = 0; i < r->nchildren; i++) {
 			bool d = true;
 
-			score += promotion_score(r->children[i], n, &d);
+			score += promotion_score(c, r->children[i], n, &d);
 			if (!d && is_default)
 				*is_default = false;
 		}
 		return score;
 	}
-	if (!promotion_score_applies(r, n))
+	if (!promotion_score_applies(c, r, n))
 		return 0;
 	/* The name its history uses ("master-rsc:0" in older histories),
 	 * its own, then the anonymous one. */
@@ -1221,9 +1269,13 @@ static void add_promotion_scores(struct sched_cluster *c, struct sched_rsc *clon
 
 			if (inst->scores[i] == SCORE_ABSENT || !sched_node_available(c->nodes[i]))
 				continue;
-			s = promotion_score(inst, c->nodes[i], NULL);
+			s = promotion_score(c, inst, c->nodes[i], NULL);
 			if (s > 0)
 				inst->scores[i] = sched_score_add(inst->scores[i], s);
+			/* The highest counts as the instance's priority, which
+			 * orders instances for assignment. */
+			if (s > inst->priority)
+				inst->priority = s;
 		}
 	}
 }
@@ -1388,7 +1440,7 @@ static void set_instance_roles(struct sched_cluster *c, struct sched_rsc *clone)
 		switch (nr) {
 		case ROLE_STARTED:
 		case ROLE_UNKNOWN:
-			inst->promotion_prio = promotion_score(inst, n, &is_default);
+			inst->promotion_prio = promotion_score(c, inst, n, &is_default);
 			if (is_default)
 				inst->promotion_prio = -1;
 			break;
