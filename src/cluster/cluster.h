@@ -30,6 +30,8 @@ struct cluster_member {
 	char name[64];        /* node name: nodelist name, else ring0_addr */
 	bool node_down;       /* in a `left` list: its node left the Corosync
 				 membership (not only vigild) */
+	uint32_t votes;       /* in the quorum callback's list: the node's
+				 votes (0: unknown) */
 };
 
 struct cluster_events {
@@ -44,8 +46,10 @@ struct cluster_events {
 	void (*message)(void *arg, const struct cluster_member *from, const void *data,
 			size_t len);
 	/* Quorum and the nodes in the Corosync membership (vigild running
-	 * there or not), sorted by id. */
-	void (*quorum)(void *arg, bool quorate, const struct cluster_member *nodes, int n);
+	 * there or not), sorted by id, with their votes; `needed` is the
+	 * number of votes this view needs for quorum (0: unknown). */
+	void (*quorum)(void *arg, bool quorate, const struct cluster_member *nodes, int n,
+		       uint32_t needed);
 	/* The connection to Corosync is lost: vigild cannot go on safely. */
 	void (*lost)(void *arg);
 };

@@ -579,22 +579,32 @@ static void vq_quorum_cb(votequorum_handle_t h, uint64_t context, uint32_t quora
 			 uint32_t n, votequorum_node_t list[])
 {
 	struct corosync *cc = (struct corosync *)(uintptr_t)context;
+	struct votequorum_info info;
 	struct cluster_member *nodes;
+	uint32_t needed = 0;
 	int k = 0;
 
 	if (!cc || cc->closing || cc->lost)
 		return;
+	/* The votes and the threshold let the controller tell, when nodes
+	 * leave, that the members it still has are a majority before this
+	 * callback reports the new view (see quorum_current()). */
+	if (votequorum_getinfo(h, cc->base.self.id, &info) == CS_OK)
+		needed = info.quorum;
 	nodes = xcalloc(n ? n : 1, sizeof(*nodes));
 	for (uint32_t i = 0; i < n; i++) {
 		if (list[i].state != VOTEQUORUM_NODESTATE_MEMBER || !list[i].nodeid)
 			continue;
-		cc_member(cc->names, cc->nnames, &cc->base.self, list[i].nodeid, &nodes[k++]);
+		cc_member(cc->names, cc->nnames, &cc->base.self, list[i].nodeid, &nodes[k]);
+		if (votequorum_getinfo(h, list[i].nodeid, &info) == CS_OK)
+			nodes[k].votes = info.node_votes;
+		k++;
 	}
 	qsort(nodes, (size_t)k, sizeof(*nodes), cc_cmp_member);
 	log_info("Corosync: %s, %d node%s in the membership", quorate ? "quorate" : "not quorate",
 		 k, k == 1 ? "" : "s");
 	if (cc->base.ev.quorum)
-		cc->base.ev.quorum(cc->base.arg, quorate != 0, nodes, k);
+		cc->base.ev.quorum(cc->base.arg, quorate != 0, nodes, k, needed);
 	free(nodes);
 }
 

@@ -34,7 +34,7 @@ static void deliver_cb(struct ev_loop *loop, struct ev_timer *t)
 		/* The first membership change: this node joins. */
 		l->started = true;
 		if (c->ev.quorum)
-			c->ev.quorum(c->arg, true, &c->self, 1);
+			c->ev.quorum(c->arg, true, &c->self, 1, 1);
 		if (c->ev.membership)
 			c->ev.membership(c->arg, &c->self, 1, NULL, NULL, 0, &c->self, 1);
 	}

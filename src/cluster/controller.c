@@ -1186,23 +1186,35 @@ static void arm_recheck(struct controller *ctl, const struct sched_cluster *c)
  * the new members before its quorum view includes them (and says "no
  * quorum" meanwhile), and a node whose peers just vanished may still hold
  * the view from before (which says "quorate" to a minority). Decide only
- * on a quorum view that has every member and none of the nodes that left
- * Corosync. */
+ * on a quorum view that has every member, and either none of the nodes
+ * that left Corosync or, while it still lists some, a quorate one that
+ * the remaining members alone satisfy.
+ *
+ * That second case is the common failover: CPG reports the departure a
+ * few milliseconds before votequorum does. The members of this CPG view
+ * are in this partition (virtual synchrony), and departures never raise
+ * the votes needed (expected votes only grow with joins), so if their
+ * own votes reach the old view's threshold the new view is quorate too.
+ * Only members count: a node that runs Corosync without vigild may have
+ * left as well, unseen by CPG. */
 static bool quorum_current(const struct controller *ctl)
 {
+	bool gone_listed = false;
+	uint32_t votes = 0;
+
 	for (int g = 0; g < ctl->ngone_wait; g++)
 		for (int i = 0; i < ctl->ncnodes; i++)
-			if (ctl->cnodes[i].id == ctl->gone_wait[g])
-				return false;
+			gone_listed |= ctl->cnodes[i].id == ctl->gone_wait[g];
 	for (int m = 0; m < ctl->nmembers; m++) {
 		bool found = false;
 
 		for (int i = 0; i < ctl->ncnodes && !found; i++)
-			found = ctl->cnodes[i].id == ctl->members[m].id;
+			if ((found = ctl->cnodes[i].id == ctl->members[m].id))
+				votes += ctl->cnodes[i].votes;
 		if (!found)
 			return false;
 	}
-	return true;
+	return !gone_listed || (ctl->quorate && ctl->quorum_needed > 0 && votes >= ctl->quorum_needed);
 }
 
 /* Every member has probed every resource (or has no way to). */
@@ -1246,6 +1258,7 @@ static void run_scheduler(struct controller *ctl)
 	struct sched_cluster *c;
 	struct transition *tr;
 	char err[1024];
+	struct pe_input *pe;
 	char *reason;
 	uint64_t wait;
 
@@ -1305,15 +1318,16 @@ static void run_scheduler(struct controller *ctl)
 		free(reason);
 		return;
 	}
-	ctl_save_pe_input(ctl, c->now);
+	pe = ctl_pe_input_take(ctl, c->now);
 	tr->id = ++ctl->transition_seq;
 	tr->reason = reason;
 	tr->started = c->now;
 	ctl->tr = tr;
 	log_notice("Transition %d (%s): %d actions, input pe-input-%d", tr->id, reason, tr->nacts,
-		   ctl->pe_seq);
+		   pe->seq);
 	sched_cluster_free(c);
 	tr_launch_ready(ctl);
+	ctl_pe_input_write(ctl, pe);
 }
 
 /* ---------------------------------------------------------------- */

@@ -109,6 +109,7 @@ struct controller {
 	struct cluster_member *cnodes;    /* in the Corosync membership */
 	int ncnodes;
 	bool quorate;
+	uint32_t quorum_needed;  /* votes the quorum view needs (0: unknown) */
 	char *dc;                /* designated controller: lowest member id */
 	bool is_dc;
 	bool synced;             /* every member's hello seen since the change */
@@ -170,6 +171,8 @@ void ctl_fence_failed(struct controller *ctl, const char *node);
 /* Run an operation the DC asked of this node. */
 void ctl_run_remote(struct controller *ctl, struct remote_op *ro);
 void ctl_membership_changed(struct controller *ctl);
+/* The node left Corosync and the quorum view does not show it yet. */
+bool ctl_gone_waiting(const struct controller *ctl, const char *name);
 void ctl_synced(struct controller *ctl);
 /* Unpack the current configuration + status (now); NULL with err. */
 struct sched_cluster *ctl_unpack(struct controller *ctl, char *err, size_t errlen);
@@ -192,7 +195,15 @@ struct xml_node *ctl_config_check(struct controller *ctl, const struct crm_conf 
 void ctl_add_known_nodes(struct controller *ctl, struct xml_node *cib);
 struct xml_node *ctl_node_state(struct controller *ctl, const char *node);
 void ctl_status_save(struct controller *ctl);
-void ctl_save_pe_input(struct controller *ctl, long long now);
+/* The scheduler's input as a transition starts (pe-input-N.xml): taken
+ * before its actions launch, written after them, so that saving debugging
+ * data never delays a fence or a start. */
+struct pe_input {
+	int seq;
+	char *text;
+};
+struct pe_input *ctl_pe_input_take(struct controller *ctl, long long now);
+void ctl_pe_input_write(struct controller *ctl, struct pe_input *pe);
 void ctl_log_transition(struct controller *ctl, const struct history_entry *h);
 /* Text of stored configuration version N, from malloc(); NULL if gone. */
 char *ctl_config_version_text(struct controller *ctl, long long version);

@@ -641,7 +641,9 @@ static bool in_list(const struct cluster_member *m, int n, const char *name)
 	return false;
 }
 
-/* Each node's membership fields, from what the cluster layer says. */
+/* Each node's membership fields, from what the cluster layer says. A node
+ * that left Corosync is out of it even while the quorum view (cnodes)
+ * still lists it. */
 static void update_node_states(struct controller *ctl)
 {
 	struct xml_node *st;
@@ -654,7 +656,8 @@ static void update_node_states(struct controller *ctl)
 		const char *name = xml_get(st, "uname");
 		bool member = in_list(ctl->members, ctl->nmembers, name);
 		bool fenced = xml_get(st, "vigil-fenced") != NULL;
-		bool ccm = member || (!fenced && in_list(ctl->cnodes, ctl->ncnodes, name));
+		bool ccm = member || (!fenced && in_list(ctl->cnodes, ctl->ncnodes, name) &&
+				      !ctl_gone_waiting(ctl, name));
 
 		xml_set(st, "in_ccm", ccm ? "true" : "false");
 		xml_set(st, "crmd", member ? "online" : "offline");
@@ -675,6 +678,16 @@ static void gone_wait_remove(struct controller *ctl, uint32_t id)
 	for (int i = 0; i < ctl->ngone_wait; i++)
 		if (ctl->gone_wait[i] == id)
 			ctl->gone_wait[i--] = ctl->gone_wait[--ctl->ngone_wait];
+}
+
+bool ctl_gone_waiting(const struct controller *ctl, const char *name)
+{
+	for (int i = 0; i < ctl->ncnodes; i++)
+		if (!strcmp(ctl->cnodes[i].name, name))
+			for (int g = 0; g < ctl->ngone_wait; g++)
+				if (ctl->gone_wait[g] == ctl->cnodes[i].id)
+					return true;
+	return false;
 }
 
 static void gone_wait_add(struct controller *ctl, uint32_t id)
@@ -736,13 +749,15 @@ static void on_membership(void *arg, const struct cluster_member *members, int n
 	ctl_membership_changed(ctl);
 }
 
-static void on_quorum(void *arg, bool quorate, const struct cluster_member *nodes, int n)
+static void on_quorum(void *arg, bool quorate, const struct cluster_member *nodes, int n,
+		      uint32_t needed)
 {
 	struct controller *ctl = arg;
 
 	if (quorate != ctl->quorate)
 		log_notice("Quorum %s", quorate ? "acquired" : "lost");
 	ctl->quorate = quorate;
+	ctl->quorum_needed = needed;
 	free(ctl->cnodes);
 	ctl->cnodes = xmalloc((n + 1) * sizeof(*nodes));
 	memcpy(ctl->cnodes, nodes, n * sizeof(*nodes));

@@ -403,25 +403,33 @@ void ctl_status_save(struct controller *ctl)
 	free(path);
 }
 
-void ctl_save_pe_input(struct controller *ctl, long long now)
+struct pe_input *ctl_pe_input_take(struct controller *ctl, long long now)
 {
-	char *path, *old, err[512], *text, buf[32];
+	struct pe_input *pe = xmalloc(sizeof(*pe));
+	char buf[32];
 
-	ctl->pe_seq++;
+	pe->seq = ++ctl->pe_seq;
 	snprintf(buf, sizeof(buf), "%lld", now);
 	xml_set(ctl->cib, "execution-date", buf);
-	text = xml_to_string(ctl->cib);
-	path = xasprintf("%s/pe/pe-input-%d.xml", ctl->state_dir, ctl->pe_seq);
+	pe->text = xml_to_string(ctl->cib);
+	return pe;
+}
+
+void ctl_pe_input_write(struct controller *ctl, struct pe_input *pe)
+{
+	char *path = xasprintf("%s/pe/pe-input-%d.xml", ctl->state_dir, pe->seq), err[512];
+
 	/* Debugging data: atomic, not fsync'd. */
-	if (store_write(path, text, strlen(text), STORE_NO_TRAILER, err, sizeof(err)))
+	if (store_write(path, pe->text, strlen(pe->text), STORE_NO_TRAILER, err, sizeof(err)))
 		log_warning("Cannot save the scheduler input: %s", err);
 	free(path);
-	free(text);
-	if (ctl->pe_seq > PE_INPUTS_KEPT) {
-		old = xasprintf("%s/pe/pe-input-%d.xml", ctl->state_dir, ctl->pe_seq - PE_INPUTS_KEPT);
-		unlink(old);
-		free(old);
+	if (pe->seq > PE_INPUTS_KEPT) {
+		path = xasprintf("%s/pe/pe-input-%d.xml", ctl->state_dir, pe->seq - PE_INPUTS_KEPT);
+		unlink(path);
+		free(path);
 	}
+	free(pe->text);
+	free(pe);
 }
 
 void ctl_log_transition(struct controller *ctl, const struct history_entry *h)

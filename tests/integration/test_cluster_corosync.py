@@ -54,7 +54,9 @@ def parse_event(line):
                 "joined": parse_list(f["joined"])}
     if kind == "quorum":
         f = dict(w.split("=", 1) for w in words[1:])
-        return {"kind": kind, "quorate": f["quorate"] == "1", "nodes": parse_list(f["nodes"])}
+        return {"kind": kind, "quorate": f["quorate"] == "1", "nodes": parse_list(f["nodes"]),
+                "needed": int(f["needed"]),
+                "votes": [int(item.split(":")[2]) for item in filter(None, f["nodes"].split(","))]}
     if kind == "msg":
         parts = line.split(" ", 3)
         return {"kind": kind, "id": int(parts[1]), "name": parts[2],
@@ -270,7 +272,10 @@ def test_node_failure_and_rejoin(cluster):
         assert e["left"] == [("n3", True)] and e["joined"] == []
         print("%s: membership without n3 %.0f ms after kill -9 of its corosync (token 1000)"
               % (ds[i].name, (t - t_kill) * 1000))
-        ds[i].wait_quorum(True, ["n1", "n2"], since=marks[i])
+        _, q = ds[i].wait_quorum(True, ["n1", "n2"], since=marks[i])
+        # one vote each; a departure leaves the votes needed as they were
+        # (expected votes stay 3), which vigild's controller relies on
+        assert q["votes"] == [1, 1] and q["needed"] == 2, q
     ds[3].wait(lambda e: e["kind"] == "lost", "lost")
     assert ds[3].exit_status() == 3
 

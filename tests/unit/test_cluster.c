@@ -85,7 +85,8 @@ static void rec_message(void *arg, const struct cluster_member *from, const void
 		ev_loop_stop(r->loop);
 }
 
-static void rec_quorum(void *arg, bool quorate, const struct cluster_member *nodes, int n)
+static void rec_quorum(void *arg, bool quorate, const struct cluster_member *nodes, int n,
+		       uint32_t needed)
 {
 	struct rec *r = arg;
 
@@ -292,7 +293,8 @@ static void fake_membership(void *arg, const struct cluster_member *m, int n,
 	fake_list(f, ";", NULL, 0, NULL);
 }
 
-static void fake_quorum(void *arg, bool quorate, const struct cluster_member *nodes, int n)
+static void fake_quorum(void *arg, bool quorate, const struct cluster_member *nodes, int n,
+			uint32_t needed)
 {
 	struct fake *f = arg;
 
@@ -709,12 +711,14 @@ static void drv_message(void *arg, const struct cluster_member *from, const void
 	printf("msg %u %s %.*s\n", from->id, from->name, (int)len, s);
 }
 
-static void drv_quorum(void *arg, bool quorate, const struct cluster_member *nodes, int n)
+static void drv_quorum(void *arg, bool quorate, const struct cluster_member *nodes, int n,
+		       uint32_t needed)
 {
 	struct strbuf sb = STRBUF_INIT;
 
-	sb_appendf(&sb, "quorum quorate=%d nodes=", quorate);
-	drv_list(&sb, nodes, n, NULL);
+	sb_appendf(&sb, "quorum quorate=%d needed=%u nodes=", quorate, needed);
+	for (int i = 0; i < n; i++)
+		sb_appendf(&sb, "%s%u:%s:%u", i ? "," : "", nodes[i].id, nodes[i].name, nodes[i].votes);
 	printf("%s\n", sb_str(&sb));
 	sb_free(&sb);
 }
