@@ -26,15 +26,22 @@ struct proxy;
 struct acl;
 struct acl_cond;
 
-/* `tcp-request connection|content accept|reject [if|unless COND]`,
+/* `tcp-request connection|content accept|reject|track-scN KEY [table T]
+ * [if|unless COND]`, `tcp-request connection expect-proxy layer4`,
  * applied by the data path in declaration order. */
 enum tcp_rule_layer { TCP_RULE_CONNECTION, TCP_RULE_CONTENT };
-enum tcp_rule_action { TCP_ACT_ACCEPT, TCP_ACT_REJECT };
+enum tcp_rule_action { TCP_ACT_ACCEPT, TCP_ACT_REJECT, TCP_ACT_TRACK_SC, TCP_ACT_EXPECT_PROXY };
+
+struct sample_expr;
 
 struct tcp_rule {
 	enum tcp_rule_layer layer;
 	enum tcp_rule_action action;
 	struct acl_cond *cond;     /* NULL = always; owned by the rule */
+	int sc;                    /* track-sc0/1/2 */
+	struct sample_expr *expr;  /* track-sc key; owned */
+	char *table_name;          /* `table T`, or NULL: the proxy's own; from malloc() */
+	struct proxy *table_px;    /* resolved after parsing */
 	const char *file;          /* where declared (for messages) */
 	int line;
 };

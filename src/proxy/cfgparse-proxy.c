@@ -2,6 +2,7 @@
  * sections (servers are in cfgparse-server.c). */
 #include "proxy/cfgparse.h"
 #include "proxy/acl.h"
+#include "proxy/sample.h"
 #include "proxy/stick.h"
 #include "proxy/stick_counters.h"
 #include "proxy/ssl.h"
@@ -909,8 +910,7 @@ static int kw_bind(struct cfgparse *p, char **args, int argc, const struct cfg_k
 		} else if (!strcmp(o, "v6only")) {
 			opts.v6only = true;
 		} else if (!strcmp(o, "accept-proxy")) {
-			snprintf(err, errlen, "'bind %s' : 'accept-proxy' is not supported by vigil-proxy yet", args[1]);
-			goto fail_opts;
+			opts.accept_proxy = true;
 		} else if (!strcmp(o, "namespace")) {
 			snprintf(err, errlen, "'bind %s' : 'namespace' is not supported by vigil-proxy yet", args[1]);
 			goto fail_opts;
@@ -997,6 +997,7 @@ static int kw_bind(struct cfgparse *p, char **args, int argc, const struct cfg_k
 			l->name = opts.name ? xstrdup(opts.name) : NULL;
 			l->interface = opts.interface ? xstrdup(opts.interface) : NULL;
 			l->fd = -1;
+			l->accept_proxy = opts.accept_proxy;
 			if (tls && tls->ssl) {
 				l->ssl = tls;
 				tls->refs++;
@@ -1106,6 +1107,7 @@ static int kw_tcp_request(struct cfgparse *p, char **args, int argc, const struc
 	const char *layer = argc > 1 ? args[1] : "";
 	char cerr[512];
 	uint64_t v;
+	int next = 3;             /* first word after the action */
 
 	if (p->cur->is_defaults) {
 		snprintf(err, errlen, "'tcp-request' rules in 'defaults' sections are not supported by vigil-proxy yet.");
@@ -1145,7 +1147,54 @@ static int kw_tcp_request(struct cfgparse *p, char **args, int argc, const struc
 		r.action = TCP_ACT_ACCEPT;
 	} else if (strcmp(args[2], "reject") == 0) {
 		r.action = TCP_ACT_REJECT;
-	} else if (!strcmp(args[2], "capture") || !strncmp(args[2], "track-sc", 8) ||
+	} else if (!strncmp(args[2], "track-sc", 8)) {
+		long long sc;
+
+		if (parse_int(args[2] + 8, 0, 1000, &sc)) {
+			snprintf(err, errlen, "'tcp-request %s %s' : Wrong track-sc number '%s'", layer, args[2], args[2] + 8);
+			return CFG_ERR;
+		}
+		if (sc > 2) {
+			snprintf(err, errlen, "'tcp-request %s %s' : %lld track-sc number exceeding 2 (MAX_SESS_STKCTR-1) value",
+				 layer, args[2], sc);
+			return CFG_ERR;
+		}
+		if (argc < 4) {
+			snprintf(err, errlen, "'tcp-request %s %s' : missing fetch method", layer, args[2]);
+			return CFG_ERR;
+		}
+		r.action = TCP_ACT_TRACK_SC;
+		r.sc = (int)sc;
+		r.expr = sample_expr_parse(px, args[3], cerr, sizeof(cerr));
+		if (!r.expr) {
+			snprintf(err, errlen, "'tcp-request %s %s' : %s", layer, args[2], cerr);
+			return CFG_ERR;
+		}
+		if (sample_expr_is_http(r.expr)) {
+			snprintf(err, errlen, "'tcp-request %s %s' : fetch method '%s' extracts information from 'HTTP request headers', none of which is available here",
+				 layer, args[2], args[3]);
+			sample_expr_free(r.expr);
+			return CFG_ERR;
+		}
+		next = 4;
+		if (argc > 5 && !strcmp(args[4], "table")) {
+			r.table_name = xstrdup(args[5]);
+			next = 6;
+		}
+	} else if (!strcmp(args[2], "expect-proxy")) {
+		if (r.layer != TCP_RULE_CONNECTION) {
+			snprintf(err, errlen, "'expect-proxy layer4' is not allowed in 'tcp-request %s' rules in %s '%s'",
+				 layer, kind(p), px->id);
+			return CFG_ERR;
+		}
+		if (argc < 4 || strcmp(args[3], "layer4") != 0) {
+			snprintf(err, errlen, "'%s %s %s' only supports 'layer4' in %s '%s' (got '%s')",
+				 args[0], args[1], args[2], kind(p), px->id, argc > 3 ? args[3] : "");
+			return CFG_ERR;
+		}
+		r.action = TCP_ACT_EXPECT_PROXY;
+		next = 4;
+	} else if (!strcmp(args[2], "capture") ||
 		   !strcmp(args[2], "expect-proxy") || !strncmp(args[2], "set-", 4) ||
 		   !strncmp(args[2], "sc-", 3) || !strcmp(args[2], "silent-drop") ||
 		   !strcmp(args[2], "use-service") || !strcmp(args[2], "switch-mode") ||
@@ -1158,12 +1207,17 @@ static int kw_tcp_request(struct cfgparse *p, char **args, int argc, const struc
 			 layer, kind(p), px->id, args[2]);
 		return CFG_ERR;
 	}
-	if (argc > 3) {
-		r.cond = acl_cond_parse(px, args + 3, cerr, sizeof(cerr));
+	if (argc > next) {
+		if (strcmp(args[next], "if") != 0 && strcmp(args[next], "unless") != 0) {
+			snprintf(err, errlen, "'tcp-request %s %s' only accepts 'if' or 'unless', in %s '%s' (got '%s')",
+				 layer, args[2], kind(p), px->id, args[next]);
+			goto fail_rule;
+		}
+		r.cond = acl_cond_parse(px, args + next, cerr, sizeof(cerr));
 		if (!r.cond) {
 			snprintf(err, errlen, "'tcp-request %s %s' : error detected in %s '%s' while parsing '%s' condition : %s",
-				 layer, args[2], kind(p), px->id, args[3], cerr);
-			return CFG_ERR;
+				 layer, args[2], kind(p), px->id, args[next], cerr);
+			goto fail_rule;
 		}
 	}
 	r.file = p->file;
@@ -1171,6 +1225,10 @@ static int kw_tcp_request(struct cfgparse *p, char **args, int argc, const struc
 	px->tcp_rules = xrealloc(px->tcp_rules, sizeof(*px->tcp_rules) * (size_t)(px->ntcp_rules + 1));
 	px->tcp_rules[px->ntcp_rules++] = r;
 	return CFG_OK;
+fail_rule:
+	sample_expr_free(r.expr);
+	free(r.table_name);
+	return CFG_ERR;
 }
 
 static int kw_server(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,

@@ -800,6 +800,19 @@ static void post_parse(struct cfgparse *p)
 			/* inherited from defaults by a backend: meaningless, as in HAProxy */
 			xfree(&px->default_backend_name);
 		}
+		for (j = 0; j < px->ntcp_rules; j++) {
+			struct tcp_rule *r = &px->tcp_rules[j];
+			struct proxy *tp;
+
+			if (r->action != TCP_ACT_TRACK_SC)
+				continue;
+			tp = r->table_name ? pxconf_find_proxy(c, r->table_name, PX_CAP_FE | PX_CAP_BE) : px;
+			if (!tp || !tp->stick_table)
+				cfg_alert_raw(p, "Proxy '%s': unable to find table '%s' referenced by track-sc%d.",
+					      px->id, r->table_name ? r->table_name : px->id, r->sc);
+			else
+				r->table_px = tp;
+		}
 		for (j = 0; j < px->nstick_rules; j++) {
 			struct stick_rule *r = &px->stick_rules[j];
 			const char *tname = r->table_name ? r->table_name : px->id;

@@ -28,6 +28,9 @@
 #include "proxy/lb.h"
 #include "proxy/prom.h"
 #include "proxy/queue.h"
+#include "proxy/acl.h"
+#include "proxy/session.h"
+#include "proxy/stick_counters.h"
 #include "proxy/ssl.h"
 #include "proxy/stats_http.h"
 #include "proxy/stream.h"
@@ -117,6 +120,7 @@ struct hstream {
 	struct hstream *prev, *next;
 	struct proxy *fe, *be;
 	struct sockaddr_storage cli_addr, fe_addr;
+	struct conn_info *ci;     /* the connection's (session.h); owned */
 	struct ev_io cli_io;
 	bool cli_rd, cli_wr, cli_hup;
 	struct srvconn *sc;
@@ -283,8 +287,12 @@ static struct htx *tx_get(struct hstream *s)
 	tx->txn.dst = (struct sockaddr *)&s->fe_addr;
 	tx->txn.ssl = ssl_sock_of_fd(s->cli_io.fd);
 	tx->txn.fe = s->fe;
-	tx->status = -1;
 	tx->t_start = ev_now_ms(s->w->loop);
+	if (s->ci) {
+		tx->txn.conn_sc_table = s->ci->sc_table;
+		tx->txn.conn_sc_entry = s->ci->sc_entry;
+	}
+	tx->status = -1;
 	tx->t_connect = tx->t_rsp = tx->t_queue = 0;
 	strcpy(tx->term, "----");
 	strcpy(tx->request_line, "<BADREQ>");
@@ -1701,22 +1709,48 @@ static void hs_close(struct hstream *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	w->nstreams--;
+	conn_info_free(s->ci);
 	ev_free_later(w->loop, s);
 	worker_stream_closed(w);
 }
 
-void http_accept(struct worker *w, struct listener *li, int fd, const struct sockaddr *peer, socklen_t plen)
+/* `tcp-request content` rules: evaluated once per connection, before the
+ * first request (accept, reject, track-scN with connection-level fetches). */
+static bool tcp_content_rules(struct hstream *s, int fd)
+{
+	struct proxy *fe = s->fe;
+	const struct sockaddr *src = (struct sockaddr *)&s->cli_addr, *dst = (struct sockaddr *)&s->fe_addr;
+	const struct ssl_sock *ssl = ssl_sock_of_fd(fd);
+
+	for (int i = 0; i < fe->ntcp_rules; i++) {
+		const struct tcp_rule *r = &fe->tcp_rules[i];
+
+		if (r->layer != TCP_RULE_CONTENT)
+			continue;
+		if (r->cond && !session_cond_eval(r->cond, src, dst, ssl, s->ci->sc_table, s->ci->sc_entry))
+			continue;
+		if (r->action == TCP_ACT_TRACK_SC) {
+			session_track(r->table_px, r->expr, src, dst, ssl, &s->ci->sc_table[r->sc],
+				      &s->ci->sc_entry[r->sc]);
+			continue;
+		}
+		return r->action != TCP_ACT_REJECT;
+	}
+	return true;
+}
+
+void http_accept(struct worker *w, struct listener *li, int fd, struct conn_info *ci)
 {
 	struct http_thread *ht = thread_of(w);
 	struct hstream *s = xcalloc(1, sizeof(*s));
-	socklen_t len = sizeof(s->fe_addr);
 	uint32_t cur;
 
 	s->w = w;
 	s->fe = li->fe;
-	memcpy(&s->cli_addr, peer, plen);
-	getsockname(fd, (struct sockaddr *)&s->fe_addr, &len);
-	clock_gettime(CLOCK_REALTIME, &s->accept_date);
+	s->ci = ci;
+	s->cli_addr = ci->src;
+	s->fe_addr = ci->dst;
+	s->accept_date = ci->accept_date;
 	s->cli_last = s->srv_last = s->idle_since = ev_now_ms(w->loop);
 	ev_io_init(&s->cli_io, cli_event, s);
 	ev_timer_init(&s->timer, on_timer, s);
@@ -1729,20 +1763,21 @@ void http_accept(struct worker *w, struct listener *li, int fd, const struct soc
 		ht->streams->prev = s;
 	ht->streams = s;
 	w->nstreams++;
-	atomic_fetch_add(&s->fe->cnt.cum_conn, 1);
 	atomic_fetch_add(&s->fe->cnt.cum_sess, 1);
-	freq_ctr_hit(&s->fe->cnt.conn_rate, &s->fe->cnt.cps_max, ev_now_ms(w->loop));
 	freq_ctr_hit(&s->fe->cnt.sess_rate, &s->fe->cnt.sps_max, ev_now_ms(w->loop));
-	freq_ctr_hit(&w->conf->rt.conn_rate, &w->conf->rt.cps_max, ev_now_ms(w->loop));
 	freq_ctr_hit(&w->conf->rt.sess_rate, &w->conf->rt.sps_max, ev_now_ms(w->loop));
 	cur = (uint32_t)atomic_fetch_add(&s->fe->cur_conn, 1) + 1;
 	if (cur > atomic_load(&s->fe->cnt.max_sess))
 		atomic_store(&s->fe->cnt.max_sess, cur);
 	atomic_fetch_add(&w->conf->rt.cur_conn, 1);
-	atomic_fetch_add(&w->conf->rt.cum_conn, 1);
 	set_nodelay(fd);
 	if (ev_io_start(w->loop, &s->cli_io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
 		xprt_close(fd);
+		hs_close(s);
+		return;
+	}
+	if (s->fe->ntcp_rules && !tcp_content_rules(s, fd)) {
+		atomic_fetch_add(&s->fe->cnt.denied_conn, 1);
 		hs_close(s);
 		return;
 	}

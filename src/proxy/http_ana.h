@@ -22,7 +22,9 @@ struct hstream;
 struct http_idle;
 
 /* A new client connection on a `mode http` listener. */
-void http_accept(struct worker *w, struct listener *li, int fd, const struct sockaddr *peer, socklen_t plen);
+struct conn_info;
+/* `ci` (session.h) is the connection so far; the stream owns it. */
+void http_accept(struct worker *w, struct listener *li, int fd, struct conn_info *ci);
 
 /* Close every HTTP stream of this worker (hard stop), or only those idle
  * between requests (soft stop: busy ones finish their exchange first). */

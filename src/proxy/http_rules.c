@@ -319,8 +319,9 @@ void http_rules_txn_end(struct http_txn *txn)
 	uint64_t now = stkctr_now_ms();
 
 	for (int i = 0; i < 3; i++) {
-		if (txn->sc_entry[i])
+		if (txn->sc_entry[i] && !txn->sc_conn[i])
 			stkctr_untrack(txn->sc_table[i], txn->sc_entry[i], now);
+		txn->sc_conn[i] = false;
 		txn->sc_entry[i] = NULL;
 		txn->sc_table[i] = NULL;
 	}
@@ -521,6 +522,22 @@ static void capture_headers(struct proxy *px, struct http_txn *txn)
 	}
 }
 
+/* Counters tracked by the connection's rules are the request's too, and
+ * count it. */
+static void http_rules_txn_start(struct http_txn *txn)
+{
+	uint64_t now = stkctr_now_ms();
+
+	for (int i = 0; txn->conn_sc_entry && i < 3; i++) {
+		if (!txn->conn_sc_entry[i])
+			continue;
+		txn->sc_table[i] = txn->conn_sc_table[i];
+		txn->sc_entry[i] = txn->conn_sc_entry[i];
+		txn->sc_conn[i] = true;
+		stkctr_inc(txn->sc_table[i], txn->sc_entry[i], STKCTR_HTTP_REQ_RATE, now);
+	}
+}
+
 enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, struct http_reply *reply)
 {
 	struct http_rules *R = px->http.rules;
@@ -530,8 +547,10 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 	/* The frontend's call starts a transaction: what a previous one on
 	 * the same txn left (tracked entries, variables) is released here
 	 * if http_rules_txn_end() was not called. */
-	if (px == txn->fe)
+	if (px == txn->fe) {
 		http_rules_txn_end(txn);
+		http_rules_txn_start(txn);
+	}
 	if (px->http.monitor_uri) {
 		struct http_str u = txn->req.uri;
 

@@ -57,6 +57,9 @@ struct http_txn {
 	const struct ssl_sock *ssl;          /* client TLS (ssl.h); NULL = plain */
 	struct proxy *fe, *be;
 	struct server *srv;
+	/* counters the connection tracks (session.h), arrays of 3, or NULL */
+	struct stkctr_table **conn_sc_table;
+	struct stkctr_entry **conn_sc_entry;
 	/* filled by rules */
 	int deny_status;                     /* 0: not denied */
 	struct http_str redirect_location;   /* set by redirect rules */
@@ -67,6 +70,8 @@ struct http_txn {
 	 * transaction, released by http_rules_txn_end() */
 	struct stkctr_table *sc_table[3];    /* track-sc0/1/2 */
 	struct stkctr_entry *sc_entry[3];
+	bool sc_conn[3];                     /* tracked by the connection: not
+						released with the transaction */
 	struct http_var {
 		const char *name;            /* "txn.x"; owned by the configuration */
 		struct http_str value;       /* in the arena */

@@ -192,6 +192,7 @@ struct listener {
 	int maxconn;
 	struct ssl_bind *ssl;      /* `ssl` and its options (ssl.h), shared by the
 				      listeners of one bind line; NULL = plain */
+	bool accept_proxy;         /* a PROXY protocol header comes first (proxy_hdr.h) */
 };
 
 /* A `use_backend NAME [if|unless COND]` rule; conditions are evaluated by

@@ -1,5 +1,6 @@
 /* pxconf: lookups in the configuration model and its release. */
 #include "proxy/acl.h"
+#include "proxy/sample.h"
 #include "proxy/cfgparse.h"
 #include "proxy/http_rules.h"
 #include "proxy/userlist.h"
@@ -69,8 +70,11 @@ static void proxy_release(const struct pxconf *c, struct proxy *px)
 		acl_cond_free(px->switch_rules[i].cond);
 	}
 	free(px->switch_rules);
-	for (i = 0; i < px->ntcp_rules; i++)
+	for (i = 0; i < px->ntcp_rules; i++) {
 		acl_cond_free(px->tcp_rules[i].cond);
+		sample_expr_free(px->tcp_rules[i].expr);
+		free(px->tcp_rules[i].table_name);
+	}
 	free(px->tcp_rules);
 	for (i = 0; i < px->nstick_rules; i++)
 		stick_rule_release(&px->stick_rules[i]);

@@ -164,8 +164,9 @@ const char *ssl_errors(char *buf, size_t len);
 struct ssl_sock;
 
 /* A new client socket on a TLS listener: handshake, then the engine. */
+struct conn_info;
 void ssl_sock_accept(struct worker *w, struct listener *li, int fd,
-		     const struct sockaddr *peer, socklen_t plen);
+		     struct conn_info *ci);
 /* Close this worker's connections still in their handshake. */
 void ssl_sock_kill_handshakes(struct worker *w);
 

@@ -14,6 +14,7 @@
  */
 #include "proxy/ssl_int.h"
 #include "proxy/http_ana.h"
+#include "proxy/session.h"
 #include "proxy/stream.h"
 #include "proxy/worker.h"
 #include "lib/log.h"
@@ -52,15 +53,15 @@ static void hs_log(struct ssl_sock *ss, const char *why)
 
 	if (fe->nlogs == 0)
 		return;
-	localtime_r(&ss->accept_date.tv_sec, &tm);
+	localtime_r(&ss->ci->accept_date.tv_sec, &tm);
 	strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S", &tm);
-	addr_host_str((struct sockaddr *)&ss->peer, cli, sizeof(cli));
-	if (ss->peer.ss_family == AF_INET)
-		port = ntohs(((struct sockaddr_in *)&ss->peer)->sin_port);
-	else if (ss->peer.ss_family == AF_INET6)
-		port = ntohs(((struct sockaddr_in6 *)&ss->peer)->sin6_port);
+	addr_host_str((struct sockaddr *)&ss->ci->src, cli, sizeof(cli));
+	if (ss->ci->src.ss_family == AF_INET)
+		port = ntohs(((struct sockaddr_in *)&ss->ci->src)->sin_port);
+	else if (ss->ci->src.ss_family == AF_INET6)
+		port = ntohs(((struct sockaddr_in6 *)&ss->ci->src)->sin6_port);
 	snprintf(line, sizeof(line), "%s:%d [%s.%03ld] %s/%s: SSL handshake failure (%s)", cli, port, date,
-		 ss->accept_date.tv_nsec / 1000000, fe->id, ss->li->name ? ss->li->name : ss->li->spec, why);
+		 ss->ci->accept_date.tv_nsec / 1000000, fe->id, ss->li->name ? ss->li->name : ss->li->spec, why);
 	for (int i = 0; i < fe->nlogs; i++)
 		log_send(fe->logs[i], LOG_LVL_INFO, line);
 }
@@ -87,6 +88,7 @@ static void hs_fail(struct ssl_sock *ss, const char *why)
 	hs_end(ss);
 	close(ss->fd);
 	SSL_free(ss->ssl);
+	conn_info_free(ss->ci);
 	ev_free_later(w->loop, ss);
 	worker_stream_closed(w);
 }
@@ -95,6 +97,7 @@ static void hs_step(struct ssl_sock *ss)
 {
 	struct worker *w = ss->w;
 	struct listener *li = ss->li;
+	struct conn_info *ci = ss->ci;
 	char why[256];
 	int r, e, fd = ss->fd;
 
@@ -106,17 +109,19 @@ static void hs_step(struct ssl_sock *ss)
 		hs_end(ss);
 		/* the engine owns the socket from here; the TLS state
 		 * follows the fd */
+		ss->ci = NULL;
 		if (ssl_sock_register(fd, ss) < 0) {
 			close(fd);
 			ssl_sock_free(ss);
+			conn_info_free(ci);
 			worker_stream_closed(w);
 			return;
 		}
 		ss->w = NULL;
 		if (li->fe->mode == PX_MODE_HTTP)
-			http_accept(w, li, fd, (struct sockaddr *)&ss->peer, ss->plen);
+			http_accept(w, li, fd, ci);
 		else
-			stream_accept(w, li, fd, (struct sockaddr *)&ss->peer, ss->plen);
+			stream_accept(w, li, fd, ci);
 		return;
 	}
 	e = SSL_get_error(ss->ssl, r);
@@ -146,16 +151,14 @@ static void hs_timeout(struct ev_loop *loop, struct ev_timer *t)
 }
 
 void ssl_sock_accept(struct worker *w, struct listener *li, int fd,
-		     const struct sockaddr *peer, socklen_t plen)
+		     struct conn_info *ci)
 {
 	struct ssl_sock *ss = xcalloc(1, sizeof(*ss));
 
 	ss->fd = fd;
 	ss->w = w;
 	ss->li = li;
-	memcpy(&ss->peer, peer, plen);
-	ss->plen = plen;
-	clock_gettime(CLOCK_REALTIME, &ss->accept_date);
+	ss->ci = ci;
 	ss->ssl = SSL_new(ssl_bind_default_ctx(li->ssl));
 	ev_io_init(&ss->io, hs_io, ss);
 	ev_timer_init(&ss->timer, hs_timeout, ss);
@@ -163,6 +166,7 @@ void ssl_sock_accept(struct worker *w, struct listener *li, int fd,
 		ERR_clear_error();
 		close(fd);
 		ssl_sock_free(ss);
+		conn_info_free(ci);
 		return;
 	}
 	SSL_set_accept_state(ss->ssl);
@@ -193,6 +197,7 @@ void ssl_sock_kill_handshakes(struct worker *w)
 		hs_end(ss);
 		close(ss->fd);
 		SSL_free(ss->ssl);
+		conn_info_free(ss->ci);
 		ev_free_later(w->loop, ss);
 		worker_stream_closed(w);
 	}

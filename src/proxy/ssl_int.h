@@ -23,9 +23,8 @@ struct ssl_sock {
 	struct listener *li;
 	struct ev_io io;
 	struct ev_timer timer;
-	struct sockaddr_storage peer;
-	socklen_t plen;
-	struct timespec accept_date;
+	struct conn_info *ci;      /* the connection so far (session.h); owned
+				      until the engine takes it */
 	struct ssl_sock *prev, *next;  /* this thread's handshakes */
 };
 

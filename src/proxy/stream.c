@@ -18,6 +18,7 @@
 #include "proxy/stream.h"
 #include "proxy/acl.h"
 #include "proxy/lb.h"
+#include "proxy/session.h"
 #include "proxy/ssl.h"
 #include "proxy/stick.h"
 #include "proxy/worker.h"
@@ -69,6 +70,7 @@ struct stream {
 	struct ev_timer timer;
 	struct channel req, rsp;
 	struct sockaddr_storage cli_addr, fe_addr;
+	struct conn_info *ci;          /* the connection's (session.h); owned */
 	int retries;                   /* connection retries done */
 	bool cli_rd, cli_wr, srv_rd, srv_wr; /* edge-triggered readiness */
 	bool cli_hup, srv_hup;         /* peer's FIN (or error) signalled */
@@ -470,6 +472,7 @@ static void stream_close(struct stream *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	w->nstreams--;
+	conn_info_free(s->ci);
 	ev_free_later(w->loop, s);
 	worker_stream_closed(w);
 }
@@ -783,19 +786,29 @@ static void stream_on_dequeued(struct pendconn *pc)
 	stream_connect(s);
 }
 
-/* tcp-request rules, in declaration order: the first whose condition
- * matches decides; none matching accepts. Content rules see no payload in
- * TCP mode without inspect-delay, so they are evaluated here too, on the
- * connection's addresses, as HAProxy does when no content is awaited. */
-static bool tcp_rules_accept(const struct proxy *fe, const struct sockaddr *src, const struct sockaddr *dst,
-			     const struct ssl_sock *ssl)
+/* `tcp-request content` rules, in declaration order: the first accept or
+ * reject whose condition matches decides; none matching accepts. TCP mode
+ * waits for no payload (no inspect-delay), so they are evaluated at once,
+ * on the connection, as HAProxy does when no content is awaited. Tracked
+ * counters stay with the connection. */
+static bool tcp_content_rules(struct stream *s, const struct ssl_sock *ssl)
 {
+	struct proxy *fe = s->fe;
+	const struct sockaddr *src = (struct sockaddr *)&s->cli_addr, *dst = (struct sockaddr *)&s->fe_addr;
+
 	for (int i = 0; i < fe->ntcp_rules; i++) {
 		const struct tcp_rule *r = &fe->tcp_rules[i];
 
-		if (r->cond && !acl_cond_eval_tls(r->cond, src, dst, ssl))
+		if (r->layer != TCP_RULE_CONTENT)
 			continue;
-		return r->action == TCP_ACT_ACCEPT;
+		if (r->cond && !session_cond_eval(r->cond, src, dst, ssl, s->ci->sc_table, s->ci->sc_entry))
+			continue;
+		if (r->action == TCP_ACT_TRACK_SC) {
+			session_track(r->table_px, r->expr, src, dst, ssl, &s->ci->sc_table[r->sc],
+				      &s->ci->sc_entry[r->sc]);
+			continue;
+		}
+		return r->action != TCP_ACT_REJECT;
 	}
 	return true;
 }
@@ -814,18 +827,18 @@ static struct proxy *select_backend(struct proxy *fe, const struct sockaddr *src
 	return (fe->cap & PX_CAP_BE) ? fe : NULL;
 }
 
-void stream_accept(struct worker *w, struct listener *li, int fd, const struct sockaddr *peer, socklen_t plen)
+void stream_accept(struct worker *w, struct listener *li, int fd, struct conn_info *ci)
 {
 	struct stream *s = xcalloc(1, sizeof(*s));
-	socklen_t len = sizeof(s->fe_addr);
 	struct proxy *fe = li->fe;
 	uint32_t cur;
 
 	s->w = w;
 	s->fe = fe;
-	memcpy(&s->cli_addr, peer, plen);
-	getsockname(fd, (struct sockaddr *)&s->fe_addr, &len);
-	clock_gettime(CLOCK_REALTIME, &s->accept_date);
+	s->ci = ci;
+	s->cli_addr = ci->src;
+	s->fe_addr = ci->dst;
+	s->accept_date = ci->accept_date;
 	s->t_accept = s->cli_last = s->srv_last = ev_now_ms(w->loop);
 	memcpy(s->term, "--", 3);
 	s->req.pipe[0] = s->req.pipe[1] = s->rsp.pipe[0] = s->rsp.pipe[1] = -1;
@@ -842,14 +855,10 @@ void stream_accept(struct worker *w, struct listener *li, int fd, const struct s
 	w->streams = s;
 	w->nstreams++;
 
-	atomic_fetch_add(&fe->cnt.cum_conn, 1);
-	freq_ctr_hit(&fe->cnt.conn_rate, &fe->cnt.cps_max, ev_now_ms(w->loop));
-	freq_ctr_hit(&w->conf->rt.conn_rate, &w->conf->rt.cps_max, ev_now_ms(w->loop));
 	cur = (uint32_t)atomic_fetch_add(&fe->cur_conn, 1) + 1;
 	if (cur > atomic_load(&fe->cnt.max_sess))
 		atomic_store(&fe->cnt.max_sess, cur);
 	atomic_fetch_add(&w->conf->rt.cur_conn, 1);
-	atomic_fetch_add(&w->conf->rt.cum_conn, 1);
 
 	if (fe->mode != PX_MODE_TCP || ev_io_start(w->loop, &s->cli_io, fd,
 						   EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
@@ -859,8 +868,13 @@ void stream_accept(struct worker *w, struct listener *li, int fd, const struct s
 		return;
 	}
 	set_sock_opts(fd, fe->options & PXO_CLITCPKA);
-	if (!tcp_rules_accept(fe, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
-			      ssl_sock_of_fd(fd))) {
+	if (!tcp_content_rules(s, ssl_sock_of_fd(fd))) {
+		char junk[4096];
+
+		/* what the client sent is read, so that the close is a FIN
+		 * and not a reset, as when HAProxy's rules had read it */
+		for (int i = 0; i < 16 && xprt_recv(fd, junk, sizeof(junk), 0) > 0; i++)
+			;
 		atomic_fetch_add(&fe->cnt.denied_conn, 1);
 		memcpy(s->term, "PR", 3);
 		stream_close(s);

@@ -15,8 +15,9 @@ void stream_shutdown_server_sessions(struct server *srv);
 /* Worker side (worker.c): a new client connection on listener `li`. */
 struct worker;
 struct listener;
-void stream_accept(struct worker *w, struct listener *li, int fd,
-		   const struct sockaddr *peer, socklen_t plen);
+struct conn_info;
+/* `ci` (session.h) is the connection so far; the stream owns it. */
+void stream_accept(struct worker *w, struct listener *li, int fd, struct conn_info *ci);
 /* Close this worker's established streams on `srv` / all its streams. */
 void stream_kill_server(struct worker *w, struct server *srv);
 void stream_kill_all(struct worker *w);

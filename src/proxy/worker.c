@@ -3,6 +3,8 @@
 #include "proxy/check.h"
 #include "proxy/cli.h"
 #include "proxy/http_ana.h"
+#include "proxy/proxy_hdr.h"
+#include "proxy/session.h"
 #include "proxy/ssl.h"
 #include "proxy/stream.h"
 #include "lib/log.h"
@@ -159,6 +161,7 @@ static void mailbox_drain(struct ev_loop *loop, void *arg)
 			stream_kill_all(w);
 			http_kill_all(w);
 			ssl_sock_kill_handshakes(w);
+			proxy_hdr_kill_all(w);
 			ev_loop_stop(loop);
 			break;
 		}
@@ -255,12 +258,7 @@ static void on_accept(struct ev_loop *loop, struct ev_io *io, uint32_t events)
 			}
 			return;
 		}
-		if (li->ssl)
-			ssl_sock_accept(w, li, fd, (struct sockaddr *)&peer, plen);
-		else if (li->fe->mode == PX_MODE_HTTP)
-			http_accept(w, li, fd, (struct sockaddr *)&peer, plen);
-		else
-			stream_accept(w, li, fd, (struct sockaddr *)&peer, plen);
+		session_accept(w, li, fd, (struct sockaddr *)&peer, plen);
 	}
 }
 

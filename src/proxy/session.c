@@ -1,0 +1,150 @@
+/* session: the connection layer before the engines (see session.h). */
+#include "proxy/session.h"
+#include "proxy/acl.h"
+#include "proxy/http_ana.h"
+#include "proxy/http_txn.h"
+#include "proxy/proxy_hdr.h"
+#include "proxy/sample.h"
+#include "proxy/ssl.h"
+#include "proxy/stick_counters.h"
+#include "proxy/stream.h"
+#include "proxy/worker.h"
+#include "lib/util.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+struct conn_info *conn_info_new(int fd, const struct sockaddr *peer, socklen_t plen)
+{
+	struct conn_info *ci = xcalloc(1, sizeof(*ci));
+	socklen_t len = sizeof(ci->dst);
+
+	if (plen > sizeof(ci->src))
+		plen = sizeof(ci->src);
+	memcpy(&ci->src, peer, plen);
+	getsockname(fd, (struct sockaddr *)&ci->dst, &len);
+	clock_gettime(CLOCK_REALTIME, &ci->accept_date);
+	return ci;
+}
+
+void conn_info_free(struct conn_info *ci)
+{
+	if (!ci)
+		return;
+	for (int i = 0; i < 3; i++)
+		if (ci->sc_entry[i])
+			stkctr_untrack(ci->sc_table[i], ci->sc_entry[i], stkctr_now_ms());
+	free(ci);
+}
+
+/* The fetches read the connection from a transaction: a TCP connection
+ * has none, so an empty one per thread carries it. */
+static struct http_txn *scratch_txn(const struct sockaddr *src, const struct sockaddr *dst,
+				    const struct ssl_sock *ssl, struct stkctr_table **sc_table,
+				    struct stkctr_entry **sc_entry)
+{
+	static __thread struct http_txn scratch;
+
+	scratch.src = src;
+	scratch.dst = dst;
+	scratch.ssl = ssl;
+	for (int i = 0; i < 3; i++) {
+		scratch.sc_table[i] = sc_table ? sc_table[i] : NULL;
+		scratch.sc_entry[i] = sc_entry ? sc_entry[i] : NULL;
+	}
+	return &scratch;
+}
+
+bool session_cond_eval(const struct acl_cond *c, const struct sockaddr *src, const struct sockaddr *dst,
+		       const struct ssl_sock *ssl, struct stkctr_table **sc_table,
+		       struct stkctr_entry **sc_entry)
+{
+	return acl_cond_eval_http(c, scratch_txn(src, dst, ssl, sc_table, sc_entry));
+}
+
+void session_track(struct proxy *tp, const struct sample_expr *key_expr, const struct sockaddr *src,
+		   const struct sockaddr *dst, const struct ssl_sock *ssl,
+		   struct stkctr_table **table, struct stkctr_entry **entry)
+{
+	unsigned char key[STKCTR_KEY_MAX];
+	struct smp smp;
+	size_t klen;
+
+	/* only the first rule tracking a counter applies, as in HAProxy */
+	if (*entry || !tp || !tp->stkctr)
+		return;
+	if (!sample_eval(key_expr, scratch_txn(src, dst, ssl, NULL, NULL), 0, &smp))
+		return;
+	klen = sample_key(&smp, key, sizeof(key));
+	if (!klen)
+		return;
+	*entry = stkctr_track(tp->stkctr, key, klen, stkctr_now_ms());
+	if (*entry)
+		*table = tp->stkctr;
+}
+
+bool session_conn_rules(struct proxy *fe, struct conn_info *ci, int fd, bool *expect_proxy)
+{
+	const struct sockaddr *src = (struct sockaddr *)&ci->src, *dst = (struct sockaddr *)&ci->dst;
+
+	for (int i = 0; i < fe->ntcp_rules; i++) {
+		const struct tcp_rule *r = &fe->tcp_rules[i];
+
+		if (r->layer != TCP_RULE_CONNECTION)
+			continue;
+		if (r->cond && !session_cond_eval(r->cond, src, dst, NULL, ci->sc_table, ci->sc_entry))
+			continue;
+		switch (r->action) {
+		case TCP_ACT_ACCEPT:
+			return true;
+		case TCP_ACT_REJECT:
+			atomic_fetch_add(&fe->cnt.denied_conn, 1);
+			return false;
+		case TCP_ACT_TRACK_SC:
+			session_track(r->table_px, r->expr, src, dst, NULL, &ci->sc_table[r->sc],
+				      &ci->sc_entry[r->sc]);
+			break;
+		case TCP_ACT_EXPECT_PROXY:
+			*expect_proxy = true;
+			break;
+		}
+	}
+	return true;
+}
+
+void session_dispatch(struct worker *w, struct listener *li, int fd, struct conn_info *ci)
+{
+	if (li->ssl)
+		ssl_sock_accept(w, li, fd, ci);
+	else if (li->fe->mode == PX_MODE_HTTP)
+		http_accept(w, li, fd, ci);
+	else
+		stream_accept(w, li, fd, ci);
+}
+
+void session_accept(struct worker *w, struct listener *li, int fd, const struct sockaddr *peer, socklen_t plen)
+{
+	struct proxy *fe = li->fe;
+	struct conn_info *ci = conn_info_new(fd, peer, plen);
+	uint64_t now = ev_now_ms(w->loop);
+	bool expect_proxy = li->accept_proxy;
+
+	atomic_fetch_add(&fe->cnt.cum_conn, 1);
+	atomic_fetch_add(&w->conf->rt.cum_conn, 1);
+	freq_ctr_hit(&fe->cnt.conn_rate, &fe->cnt.cps_max, now);
+	freq_ctr_hit(&w->conf->rt.conn_rate, &w->conf->rt.cps_max, now);
+	if (!session_conn_rules(fe, ci, fd, &expect_proxy)) {
+		/* one RST, as HAProxy closes a rejected connection */
+		struct linger nolinger = { .l_onoff = 1, .l_linger = 0 };
+
+		setsockopt(fd, SOL_SOCKET, SO_LINGER, &nolinger, sizeof(nolinger));
+		close(fd);
+		conn_info_free(ci);
+		return;
+	}
+	if (expect_proxy)
+		proxy_hdr_accept(w, li, fd, ci);
+	else
+		session_dispatch(w, li, fd, ci);
+}

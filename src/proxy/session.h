@@ -1,0 +1,70 @@
+/* session: what the connection layer learns about a client connection
+ * before an engine (stream.c for TCP, http_ana.c for HTTP) takes it.
+ *
+ * A connection goes, in HAProxy's order:
+ *   accept() -> `tcp-request connection` rules (on the socket's own
+ *   addresses, session_conn_rules()) -> PROXY header when the listener has
+ *   `accept-proxy` or a rule said `expect-proxy layer4` (proxy_hdr.c) ->
+ *   TLS handshake on `ssl` listeners (ssl_accept.c) -> engine
+ * and carries a `struct conn_info` along: the client's addresses (those
+ * of the PROXY header once read) and the stick counters the connection
+ * rules track, which stay tracked until the connection closes.
+ */
+#ifndef VIGIL_SESSION_H
+#define VIGIL_SESSION_H
+
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <time.h>
+
+struct worker;
+struct listener;
+struct proxy;
+struct stkctr_table;
+struct stkctr_entry;
+
+struct conn_info {
+	struct sockaddr_storage src;   /* the client, as rules and logs see it */
+	struct sockaddr_storage dst;   /* the address it connected to */
+	struct timespec accept_date;   /* accept(), for the logs */
+	/* `tcp-request connection track-scN`: tracked until conn_info_free() */
+	struct stkctr_table *sc_table[3];
+	struct stkctr_entry *sc_entry[3];
+};
+
+/* A connection just accepted on `fd` from `peer`. The caller owns the
+ * result and passes it on to the next stage. */
+struct conn_info *conn_info_new(int fd, const struct sockaddr *peer, socklen_t plen);
+/* Untrack the counters and free. NULL is fine. */
+void conn_info_free(struct conn_info *ci);
+
+/* The `tcp-request connection` rules of `fe`, in order: the first accept
+ * or reject decides (none: accept); track-scN rules track `ci`'s counters;
+ * expect-proxy sets *expect_proxy. False: reject (counted in
+ * fe->cnt.denied_conn). */
+bool session_conn_rules(struct proxy *fe, struct conn_info *ci, int fd, bool *expect_proxy);
+
+/* Evaluate a condition with the connection-level fetches (src, dst,
+ * sc0_*, src_*, ssl_*) on a TCP connection: `sc_table`/`sc_entry` are its
+ * tracked counters (arrays of 3, or NULL). */
+struct acl_cond;
+struct ssl_sock;
+bool session_cond_eval(const struct acl_cond *c, const struct sockaddr *src, const struct sockaddr *dst,
+		       const struct ssl_sock *ssl, struct stkctr_table **sc_table,
+		       struct stkctr_entry **sc_entry);
+
+/* Track `key_expr`'s value of this connection in tp's counters into slot
+ * the slot (table, entry) (unless already tracked). */
+struct sample_expr;
+void session_track(struct proxy *tp, const struct sample_expr *key_expr, const struct sockaddr *src,
+		   const struct sockaddr *dst, const struct ssl_sock *ssl,
+		   struct stkctr_table **table, struct stkctr_entry **entry);
+
+/* A connection accepted on `li`: counts it, runs the connection rules,
+ * then the PROXY header, TLS handshake and engine. */
+void session_accept(struct worker *w, struct listener *li, int fd, const struct sockaddr *peer, socklen_t plen);
+
+/* Hand the connection to its next stage: TLS handshake or engine. */
+void session_dispatch(struct worker *w, struct listener *li, int fd, struct conn_info *ci);
+
+#endif
