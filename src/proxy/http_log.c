@@ -256,8 +256,10 @@ static void put_req_part(struct lf_out *o, int part, unsigned opts, int which)
 	q = memchr(p, '?', len);
 	if (which == 1)                   /* path: before '?' */
 		put_encoded(o, p, q ? (size_t)(q - p) : len, opts);
-	else                              /* query: from '?' on */
-		put_encoded(o, q, q ? len - (size_t)(q - p) : 0, opts);
+	else if (q)                       /* query: from '?' on */
+		put_encoded(o, q, len - (size_t)(q - p), opts);
+	else                              /* no query: nothing, as HAProxy */
+		sb_puts(o->sb, (opts & LF_OPT_QUOTE) ? "\"\"" : "");
 }
 
 /* %hr / %hs: "{v1|v2}" (HAProxy's format, values encoded), %hrl / %hsl:
