@@ -272,6 +272,45 @@ int cfg_kw_capture(struct cfgparse *p, char **args, int argc, const struct cfg_k
 	return CFG_OK;
 }
 
+/* `declare capture request|response len N`: a slot for http-request /
+ * http-response capture rules that name it by its id. */
+int cfg_kw_declare(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+		   char *err, size_t errlen)
+{
+	struct http_rules *R;
+	long long len;
+	bool req;
+
+	cfg_note_http_only(p, args[0]);
+	if (argc < 2 || strcmp(args[1], "capture") != 0) {
+		snprintf(err, errlen, "unknown declaration type '%s' (supports 'capture')", argc > 1 ? args[1] : "");
+		return CFG_ERR;
+	}
+	if (argc < 3 || (strcmp(args[2], "request") && strcmp(args[2], "response"))) {
+		snprintf(err, errlen, "'declare capture' requires a direction ('request' or 'response')");
+		return CFG_ERR;
+	}
+	if (argc < 5 || strcmp(args[3], "len") != 0) {
+		snprintf(err, errlen, "'declare capture' requires a capture length ('len')");
+		return CFG_ERR;
+	}
+	if (parse_int(args[4], 1, 65535, &len)) {
+		snprintf(err, errlen, "'declare capture' : length must be > 0");
+		return CFG_ERR;
+	}
+	req = !strcmp(args[2], "request");
+	R = http_rules_of(p->cur->px);
+	if ((req ? R->nreq_caps : R->nrsp_caps) == 8) {
+		snprintf(err, errlen, "'declare capture %s' : vigil-proxy keeps at most 8 captures per direction.", args[2]);
+		return CFG_ERR;
+	}
+	if (req)
+		R->req_caps[R->nreq_caps++].len = (int)len;
+	else
+		R->rsp_caps[R->nrsp_caps++].len = (int)len;
+	return CFG_OK;
+}
+
 int cfg_kw_http_ignored(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
 			char *err, size_t errlen)
 {
@@ -573,6 +612,12 @@ void cfg_http_post_parse(struct cfgparse *p)
 				struct http_rule *r = &rules[j];
 				struct proxy *tp;
 
+				if (r->act == HA_CAPTURE && r->status == -1 && (px->cap & PX_CAP_FE) &&
+				    r->sc >= (k ? R->nrsp_caps : R->nreq_caps)) {
+					cfg_alert_raw(p, "Proxy '%s': unable to find capture id '%d' referenced by http-%s capture rule.",
+						      px->id, r->sc, k ? "response" : "request");
+					continue;
+				}
 				if (r->act != HA_TRACK_SC)
 					continue;
 				tp = r->table_name ? pxconf_find_proxy(c, r->table_name, PX_CAP_FE | PX_CAP_BE) : px;

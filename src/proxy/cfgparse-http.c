@@ -573,10 +573,10 @@ void cfg_http_errors_free(struct cfgparse *p)
 static const char *const req_actions_unsupported[] = {
 	"wait-for-handshake", "ot-group", "set-nice", "sc-inc-gpc", "sc-inc-gpc0", "sc-inc-gpc1",
 	"sc-set-gpt", "sc-set-gpt0", "send-spoe-group", "do-resolve",
-	"add-acl", "capture", "del-acl", "del-map", "disable-l7-retry", "early-hint",
-	"normalize-uri", "reject", "replace-path", "replace-pathq", "replace-uri", "set-map",
+	"add-acl", "del-acl", "del-map", "disable-l7-retry", "early-hint",
+	"normalize-uri", "replace-pathq", "set-map",
 	"set-pathq", "set-timeout", "wait-for-body", "set-dst", "set-dst-port",
-	"set-mark", "set-src", "set-src-port", "set-tos", "silent-drop", "set-priority-class",
+	"set-mark", "set-src", "set-src-port", "set-tos", "set-priority-class",
 	"set-priority-offset", "lua", NULL,
 };
 
@@ -848,6 +848,54 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 			return -EINVAL;
 		}
 		r->name = xstrdup(av[0]);
+	} else if (!rsp && !strcmp(a, "reject")) {
+		r->act = HA_REJECT;
+	} else if (!strcmp(a, "silent-drop")) {
+		if (rsp) {
+			snprintf(err, errlen, "'%s silent-drop' is not supported by vigil-proxy yet.", who);
+			return -EINVAL;
+		}
+		r->act = HA_SILENT_DROP;
+	} else if (!rsp && (!strcmp(a, "replace-path") || !strcmp(a, "replace-uri"))) {
+		r->act = !strcmp(a, "replace-path") ? HA_REPLACE_PATH : HA_REPLACE_URI;
+		if (n != 2)
+			RERR("expects exactly 2 arguments <match-regex> and <replace-format>.");
+		if (regcomp(&r->re, av[0], REG_EXTENDED) != 0)
+			RERR("failed to parse the regex : '%s'.", av[0]);
+		r->has_re = true;
+		FMT(r->fmt, av[1]);
+	} else if (!strcmp(a, "capture")) {
+		struct http_rules *R = http_rules_of(px);
+		long long v;
+
+		r->act = HA_CAPTURE;
+		if (n < 3 || (strcmp(av[1], "len") && strcmp(av[1], "id")))
+			RERR("expects <expression> [ 'len' <length> | id <idx> ].");
+		r->expr = sample_expr_parse(px, av[0], ferr, sizeof(ferr));
+		if (!r->expr)
+			RERR("%s.", ferr);
+		if (rsp && strcmp(av[1], "id") != 0)
+			RERR("expects 'id', found '%s'.", av[1]);
+		if (!strcmp(av[1], "len")) {
+			if (!(px->cap & PX_CAP_FE))
+				RERR("proxy '%s' has no frontend capability.", px->id);
+			if (parse_int(av[2], 1, 65535, &v))
+				RERR("length must be > 0.");
+			if (R->nreq_caps == 8) {
+				snprintf(err, errlen, "'%s capture' : vigil-proxy keeps at most 8 captures per direction.", who);
+				return -EINVAL;
+			}
+			r->sc = R->nreq_caps;
+			R->req_caps[R->nreq_caps++].len = (int)v;
+		} else {
+			if (parse_int(av[2], 0, 1000, &v))
+				RERR("cannot parse id '%s'.", av[2]);
+			r->sc = (int)v;
+			/* checked against the declared slots once the file is read */
+			r->status = -1;
+		}
+		n -= 3;
+		av += 3;
 	} else if (!strcmp(a, "replace-header") || !strcmp(a, "replace-value")) {
 		r->act = !strcmp(a, "replace-header") ? HA_REPLACE_HDR : HA_REPLACE_VAL;
 		if (n != 3)
@@ -979,7 +1027,7 @@ static int parse_action(struct cfgparse *p, bool rsp, char **args, int end, stru
 	    r->act != HA_DEL_HDR && r->act != HA_SET_LOG_LEVEL && r->act != HA_USE_SERVICE &&
 	    r->act != HA_SET_PATH && r->act != HA_SET_QUERY && r->act != HA_SET_URI && r->act != HA_SET_METHOD &&
 	    r->act != HA_CACHE_USE && r->act != HA_CACHE_STORE && r->act != HA_STRICT_MODE &&
-	    n > 0) {
+	    r->act != HA_REPLACE_PATH && r->act != HA_REPLACE_URI && n > 0) {
 		snprintf(err, errlen, "'%s %s' expects either 'if' or 'unless' followed by a condition but found '%s'.", who, a, av[0]);
 		return -EINVAL;
 	}

@@ -1391,7 +1391,7 @@ const struct cfg_kw cfg_proxy_kws[] = {
 	{ "redirect",        FBL, CFG_T_FN, cfg_kw_redirect, 0, 0, 0 },
 	{ "cookie",          BEX, CFG_T_FN, cfg_kw_cookie, 0, 0, 0 },
 	{ "capture",         FL,  CFG_T_FN, cfg_kw_capture, 0, 0, 0 },
-	{ "declare",         FL,  CFG_T_FN, cfg_kw_http_unsupported, 0, 0, 0 },
+	{ "declare",         FL,  CFG_T_FN, cfg_kw_declare, 0, 0, 0 },
 	{ "compression",     PX,  CFG_T_FN, cfg_kw_compression, 0, 0, 0 },
 	{ "unique-id-format", FEX, CFG_T_FN, cfg_kw_http_ignored, 0, 0, 0 },
 	{ "unique-id-header", FEX, CFG_T_FN, cfg_kw_http_ignored, 0, 0, 0 },

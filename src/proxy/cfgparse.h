@@ -177,6 +177,7 @@ int cfg_kw_http_reuse(struct cfgparse *p, char **args, int argc, const struct cf
 int cfg_kw_log_format(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
 int cfg_kw_compression(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
 int cfg_kw_cookie(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
+int cfg_kw_declare(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
 int cfg_kw_capture(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
 int cfg_kw_http_ignored(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);
 int cfg_kw_http_unsupported(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw, char *err, size_t errlen);

@@ -133,6 +133,8 @@ struct hstream {
 	uint64_t cli_last, srv_last, idle_since;
 	bool lingering;           /* closing: our side shut, draining theirs */
 	bool soft_stop;           /* process stopping: close after this exchange */
+	bool kill;                /* http-request reject / silent-drop: close now,
+				     without an answer (hs_process) */
 	uint64_t linger_since;
 	struct timespec accept_date;
 };
@@ -843,6 +845,31 @@ static bool apply_verdict(struct hstream *s, struct proxy *px, enum http_verdict
 		sb_append(&r->body, sb_str(&body), body.len);
 		break;
 	}
+	case HTTP_V_REJECT:
+	case HTTP_V_SILENT_DROP: {
+		int fd = s->cli_io.fd, one = 1;
+
+		if (v == HTTP_V_REJECT) {
+			/* a reset, as HAProxy kills the connection */
+			struct linger nolinger = { .l_onoff = 1, .l_linger = 0 };
+
+			shutdown(fd, SHUT_WR);
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &nolinger, sizeof(nolinger));
+		} else if (setsockopt(fd, SOL_TCP, TCP_REPAIR, &one, sizeof(one)) < 0) {
+			/* HAProxy's silent-drop: in repair mode the close sends
+			 * nothing at all; without the privilege, a TTL of 1 keeps
+			 * the reset from reaching a client a router away */
+			if (s->cli_addr.ss_family == AF_INET6)
+				setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &one, sizeof(one));
+			else
+				setsockopt(fd, IPPROTO_IP, IP_TTL, &one, sizeof(one));
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 }, sizeof(struct linger));
+		}
+		memcpy(s->tx->term, "PR--", 4);
+		s->kill = true;
+		sb_free(&body);
+		return false;
+	}
 	case HTTP_V_PROMETHEUS:
 		prom_export(s->w->conf, &body);
 		r->status = 200;
@@ -1361,6 +1388,10 @@ static void hs_process(struct hstream *s)
 		progress = read_client(s);
 		if (s->st == HS_IDLE) {
 			progress |= step_idle(s);
+			if (s->kill) {
+				hs_close(s);
+				return;
+			}
 			/* the client left between requests, or in the middle
 			 * of one: nothing to answer */
 			if (s->st == HS_IDLE && s->req.shut_rd) {
@@ -1777,7 +1808,7 @@ void http_accept(struct worker *w, struct listener *li, int fd, struct conn_info
 		return;
 	}
 	if (s->fe->ntcp_rules && !tcp_content_rules(s, fd)) {
-		atomic_fetch_add(&s->fe->cnt.denied_conn, 1);
+		atomic_fetch_add(&s->fe->cnt.denied_req, 1);
 		hs_close(s);
 		return;
 	}

@@ -238,6 +238,62 @@ static int replace_header(struct http_txn *txn, struct http_head *h, const struc
 	return rc;
 }
 
+static struct http_str capture_keep(struct http_txn *txn, struct http_str v);
+
+/* http-request|response capture SAMPLE len N|id N: the sample, cut to its
+ * slot's length, in the frontend's capture slot. */
+static void capture_rule(const struct http_rule *r, struct http_txn *txn, bool rsp)
+{
+	const struct http_rules *FR = txn->fe ? txn->fe->http.rules : NULL;
+	struct http_str *slots = rsp ? txn->rsp_captures : txn->captures;
+	int nslots = rsp ? txn->nrsp_captures : txn->ncaptures;
+	struct smp smp;
+	struct http_str v;
+	char num[32];
+	int max;
+
+	if (!FR || r->sc >= nslots || !sample_eval(r->expr, txn, 0, &smp))
+		return;
+	max = rsp ? FR->rsp_caps[r->sc].len : FR->req_caps[r->sc].len;
+	v.p = smp.p;
+	v.len = smp.len;
+	if (!v.p) {
+		v.len = (size_t)snprintf(num, sizeof(num), "%lld", smp.num);
+		v.p = num;
+	}
+	if (v.len > (size_t)max)
+		v.len = (size_t)max;
+	slots[r->sc] = capture_keep(txn, v);
+}
+
+/* http-request replace-path|replace-uri REGEX FMT: the path (without the
+ * query string) or the whole URI, when the regex matches, is replaced by
+ * the format with \1..\9 substituted. Returns -1 when out of room. */
+static int replace_uri_rule(const struct http_rule *r, struct http_txn *txn)
+{
+	struct strbuf repl = STRBUF_INIT, out = STRBUF_INIT, u = STRBUF_INIT;
+	struct http_str uri = txn->req.uri, path = http_req_path(&txn->req);
+	int rc = 0;
+
+	http_fmt_eval(r->fmt, txn, &repl);
+	if (r->act == HA_REPLACE_URI) {
+		if (regex_replace(&r->re, uri.p, uri.len, sb_str(&repl), repl.len, &out))
+			rc = http_set_uri(txn, sb_str(&out), out.len);
+	} else if (regex_replace(&r->re, path.p, path.len, sb_str(&repl), repl.len, &out)) {
+		/* an absolute-form scheme://authority and the query stay */
+		const char *after = path.p + path.len;
+
+		sb_append(&u, uri.p, (size_t)(path.p - uri.p));
+		sb_append(&u, sb_str(&out), out.len);
+		sb_append(&u, after, (size_t)(uri.p + uri.len - after));
+		rc = http_set_uri(txn, sb_str(&u), u.len);
+	}
+	sb_free(&repl);
+	sb_free(&out);
+	sb_free(&u);
+	return rc < 0 ? -1 : 0;
+}
+
 static int set_var(struct http_txn *txn, const char *name, const char *v, size_t len)
 {
 	const char *p = http_txn_store(txn, v, len);
@@ -516,7 +572,8 @@ static void capture_headers(struct proxy *px, struct http_txn *txn)
 	for (int i = 0; i < R->nreq_caps && txn->ncaptures < (int)ARRAY_SIZE(txn->captures); i++) {
 		struct http_str v = { "", 0 };
 
-		if (http_hdr_get(&txn->req, R->req_caps[i].name, -1, &v) && v.len > (size_t)R->req_caps[i].len)
+		if (R->req_caps[i].name && http_hdr_get(&txn->req, R->req_caps[i].name, -1, &v) &&
+		    v.len > (size_t)R->req_caps[i].len)
 			v.len = (size_t)R->req_caps[i].len;
 		txn->captures[txn->ncaptures++] = capture_keep(txn, v);
 	}
@@ -570,6 +627,7 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 		case HA_ALLOW:
 			goto rules_done;
 		case HA_DENY:
+			atomic_fetch_add(&px->cnt.denied_req, 1);
 			txn->deny_status = r->status ? r->status : 403;
 			if (rule_has_reply(r)) {
 				struct http_rule d = *r;
@@ -580,7 +638,20 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 				http_reply_error(px, txn->deny_status, reply);
 			}
 			return HTTP_V_REPLY;
+		case HA_REJECT:
+		case HA_SILENT_DROP:
+			atomic_fetch_add(&px->cnt.denied_req, 1);
+			return r->act == HA_REJECT ? HTTP_V_REJECT : HTTP_V_SILENT_DROP;
+		case HA_REPLACE_PATH:
+		case HA_REPLACE_URI:
+			if (replace_uri_rule(r, txn) < 0)
+				ok = false;
+			break;
+		case HA_CAPTURE:
+			capture_rule(r, txn, false);
+			break;
 		case HA_TARPIT:
+			atomic_fetch_add(&px->cnt.denied_req, 1);
 			txn->deny_status = r->status ? r->status : 500;
 			http_reply_error(px, txn->deny_status, reply);
 			return HTTP_V_TARPIT;
@@ -752,7 +823,8 @@ bool http_rsp_rules_run(struct proxy *px, struct http_txn *txn)
 		for (int i = 0; i < R->nrsp_caps && txn->nrsp_captures < (int)ARRAY_SIZE(txn->rsp_captures); i++) {
 			struct http_str v = { "", 0 };
 
-			if (http_hdr_get(&txn->rsp, R->rsp_caps[i].name, -1, &v) && v.len > (size_t)R->rsp_caps[i].len)
+			if (R->rsp_caps[i].name && http_hdr_get(&txn->rsp, R->rsp_caps[i].name, -1, &v) &&
+			    v.len > (size_t)R->rsp_caps[i].len)
 				v.len = (size_t)R->rsp_caps[i].len;
 			txn->rsp_captures[txn->nrsp_captures++] = capture_keep(txn, v);
 		}
@@ -852,6 +924,9 @@ static bool run_rsp_list(struct proxy *px, const struct http_rule *list, int n, 
 			break;
 		case HA_STRICT_MODE:
 			txn->rewrite_lax = !r->status;
+			break;
+		case HA_CAPTURE:
+			capture_rule(r, txn, true);
 			break;
 		default:
 			break;

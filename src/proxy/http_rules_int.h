@@ -18,6 +18,7 @@ enum http_act {
 	HA_REPLACE_HDR, HA_REPLACE_VAL, HA_SET_PATH, HA_SET_QUERY, HA_SET_URI, HA_SET_VAR,
 	HA_UNSET_VAR, HA_RETURN, HA_AUTH, HA_USE_SERVICE, HA_TRACK_SC, HA_SET_LOG_LEVEL,
 	HA_SET_STATUS, HA_SET_METHOD, HA_CACHE_USE, HA_CACHE_STORE, HA_STRICT_MODE,
+	HA_REJECT, HA_SILENT_DROP, HA_REPLACE_PATH, HA_REPLACE_URI, HA_CAPTURE,
 };
 
 enum redirect_type { RDR_LOCATION, RDR_PREFIX, RDR_SCHEME };
@@ -56,7 +57,7 @@ struct http_rule {
 	struct http_hdr_fmt *hdrs; /* return ... hdr N V */
 	int nhdrs;
 	char *realm;               /* auth */
-	int sc;                    /* track-sc0/1/2 */
+	int sc;                    /* track-sc0/1/2; capture: slot */
 	char *table_name;          /* track-sc ... table T, or NULL */
 	struct proxy *table_px;    /* resolved */
 	struct cache *cache;       /* cache-use / cache-store NAME (in name), resolved */
@@ -97,8 +98,11 @@ void http_errmsg_release(struct http_errmsg *m);
  * nothing is changed in responses. */
 enum cookie_mode { CK_NONE, CK_INSERT, CK_REWRITE, CK_PREFIX, CK_PASSIVE };
 
+/* A capture slot, in declaration order: `capture request|response header
+ * NAME len N` (name set), or `declare capture`/`http-request capture ...
+ * len N` (name NULL: filled by http-request/response capture rules). */
 struct http_capture {
-	char *name;                /* from malloc() */
+	char *name;                /* from malloc(), or NULL */
 	int len;
 };
 

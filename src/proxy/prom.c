@@ -381,7 +381,7 @@ static struct pv frontend_value(const struct pxconf *c, const struct proxy *fe, 
 	case PM_FE_SESS_TOT: return PV_U(atomic_load(&fe->cnt.cum_sess));
 	case PM_FE_BIN: return PV_U(atomic_load(&fe->cnt.bytes_in));
 	case PM_FE_BOUT: return PV_U(atomic_load(&fe->cnt.bytes_out));
-	case PM_FE_DREQ: return PV_U(atomic_load(&fe->cnt.denied_conn));
+	case PM_FE_DREQ: return PV_U(atomic_load(&fe->cnt.denied_req));
 	case PM_FE_DRESP: return PV_U(atomic_load(&fe->cnt.denied_resp));
 	case PM_FE_EREQ: return PV_U(atomic_load(&fe->cnt.failed_req));
 	case PM_FE_REQ_TOT: return http ? PV_U(atomic_load(&fe->cnt.http_reqs)) : PV_NONE;

@@ -206,6 +206,8 @@ struct switch_rule {
 struct proxy_counters {
 	_Atomic uint64_t cum_conn, cum_sess, bytes_in, bytes_out;
 	_Atomic uint64_t denied_conn, failed_req, failed_conns, failed_resp;
+	_Atomic uint64_t denied_req;    /* tcp-request content / http-request
+					   deny, tarpit, reject, silent-drop */
 	_Atomic uint64_t retries, redispatches;
 	_Atomic uint32_t max_sess;
 	/* HTTP mode, counted by the analyzer */

@@ -374,7 +374,7 @@ static void frontend_row(const struct pxconf *c, const struct proxy *fe, struct 
 	row_setu(&r, ST_STOT, atomic_load(&fe->cnt.cum_sess));
 	row_setu(&r, ST_BIN, atomic_load(&fe->cnt.bytes_in));
 	row_setu(&r, ST_BOUT, atomic_load(&fe->cnt.bytes_out));
-	row_setu(&r, ST_DREQ, atomic_load(&fe->cnt.denied_conn));
+	row_setu(&r, ST_DREQ, atomic_load(&fe->cnt.denied_req));
 	row_setu(&r, ST_EREQ, atomic_load(&fe->cnt.failed_req));
 	row_setf(&r, ST_STATUS, "%s", fe->disabled ? "STOP" : "OPEN");
 	row_setf(&r, ST_PID, "1");

@@ -875,7 +875,7 @@ void stream_accept(struct worker *w, struct listener *li, int fd, struct conn_in
 		 * and not a reset, as when HAProxy's rules had read it */
 		for (int i = 0; i < 16 && xprt_recv(fd, junk, sizeof(junk), 0) > 0; i++)
 			;
-		atomic_fetch_add(&fe->cnt.denied_conn, 1);
+		atomic_fetch_add(&fe->cnt.denied_req, 1);
 		memcpy(s->term, "PR", 3);
 		stream_close(s);
 		return;
