@@ -1,6 +1,7 @@
 /* xml: reader and writer for the XML subset of a Pacemaker CIB. */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,10 +13,12 @@
 #define XML_MAX_DEPTH 256
 
 struct xml_parser {
+	const char *start;      /* of the document: positions are offsets */
 	const char *p, *end;
 	int line;
 	char *err;
 	size_t errlen;
+	const struct xml_hooks *hooks;  /* may be NULL */
 };
 
 static void xml_error(struct xml_parser *x, const char *fmt, ...)
@@ -36,19 +39,23 @@ static void xml_error(struct xml_parser *x, const char *fmt, ...)
 	va_end(ap);
 }
 
+/* A node and its name are one allocation: a large CIB has hundreds of
+ * thousands of elements, and each malloc() shows. */
+static struct xml_node *node_alloc(const char *name, size_t len)
+{
+	struct xml_node *n = xcalloc(1, sizeof(*n) + len + 1);
+
+	n->name = (char *)(n + 1);
+	memcpy(n->name, name, len);
+	return n;
+}
+
 struct xml_node *xml_new(struct xml_node *parent, const char *name)
 {
-	struct xml_node *n = xcalloc(1, sizeof(*n));
+	struct xml_node *n = node_alloc(name, strlen(name));
 
-	n->name = xstrdup(name);
-	if (parent) {
-		n->parent = parent;
-		if (parent->last)
-			parent->last->next = n;
-		else
-			parent->children = n;
-		parent->last = n;
-	}
+	if (parent)
+		xml_append(parent, n);
 	return n;
 }
 
@@ -63,7 +70,6 @@ void xml_free(struct xml_node *n)
 			free(n->attrs[i].value);
 		}
 		free(n->attrs);
-		free(n->name);
 		free(n);
 		n = next;
 	}
@@ -181,8 +187,9 @@ const char *xml_get(const struct xml_node *n, const char *name)
 {
 	if (!n)
 		return NULL;
+	/* The first byte rules out most names without a call. */
 	for (int i = 0; i < n->nattrs; i++)
-		if (!strcmp(n->attrs[i].name, name))
+		if (n->attrs[i].name[0] == name[0] && !strcmp(n->attrs[i].name, name))
 			return n->attrs[i].value;
 	return NULL;
 }
@@ -224,15 +231,21 @@ struct xml_node *xml_find_id(struct xml_node *root, const char *name, const char
 	return NULL;
 }
 
-static bool is_name_char(char c)
-{
-	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-	       c == '_' || c == '-' || c == '.' || c == ':' || (unsigned char)c >= 0x80;
-}
+/* Byte classes for the loops that go over most of a document's bytes:
+ * one table look-up per byte instead of a chain of comparisons. */
+#define C_NAME  1       /* in element and attribute names */
+#define C_SPACE 2       /* white space */
+
+static const unsigned char cclass[256] = {
+	['a' ... 'z'] = C_NAME, ['A' ... 'Z'] = C_NAME, ['0' ... '9'] = C_NAME,
+	['_'] = C_NAME, ['-'] = C_NAME, ['.'] = C_NAME, [':'] = C_NAME,
+	[0x80 ... 0xff] = C_NAME,
+	[' '] = C_SPACE, ['\t'] = C_SPACE, ['\r'] = C_SPACE, ['\n'] = C_SPACE,
+};
 
 static void skip_ws(struct xml_parser *x)
 {
-	while (x->p < x->end && (*x->p == ' ' || *x->p == '\t' || *x->p == '\r' || *x->p == '\n')) {
+	while (x->p < x->end && (cclass[(unsigned char)*x->p] & C_SPACE)) {
 		if (*x->p == '\n')
 			x->line++;
 		x->p++;
@@ -261,20 +274,9 @@ static size_t parse_name_len(struct xml_parser *x)
 {
 	const char *s = x->p;
 
-	while (x->p < x->end && is_name_char(*x->p))
+	while (x->p < x->end && (cclass[(unsigned char)*x->p] & C_NAME))
 		x->p++;
 	return x->p - s;
-}
-
-static char *parse_name(struct xml_parser *x)
-{
-	const char *s = x->p;
-
-	while (x->p < x->end && is_name_char(*x->p))
-		x->p++;
-	if (x->p == s)
-		return NULL;
-	return strndup(s, x->p - s);
 }
 
 static void put_utf8(char **o, unsigned long cp)
@@ -300,7 +302,8 @@ static void put_utf8(char **o, unsigned long cp)
 }
 
 /* Decode entities in [s, e) into out, which has room for e - s + 1 bytes
- * (a reference is never shorter than what it stands for). */
+ * (a reference is never shorter than what it stands for). With out NULL,
+ * only check them. */
 static bool decode(struct xml_parser *x, const char *s, const char *e, char *out)
 {
 	char *o = out;
@@ -309,13 +312,18 @@ static bool decode(struct xml_parser *x, const char *s, const char *e, char *out
 	};
 
 	while (s < e) {
-		const char *semi;
+		const char *amp = memchr(s, '&', e - s), *semi;
 		size_t i, nl;
 
-		if (*s != '&') {
-			*o++ = *s++;
-			continue;
+		if (!amp)
+			amp = e;
+		if (o) {
+			memcpy(o, s, amp - s);
+			o += amp - s;
 		}
+		s = amp;
+		if (s == e)
+			break;
 		semi = memchr(s, ';', e - s);
 		if (!semi || semi - s > 12) {
 			xml_error(x, "bad entity reference");
@@ -338,7 +346,8 @@ static bool decode(struct xml_parser *x, const char *s, const char *e, char *out
 				xml_error(x, "bad character reference");
 				return false;
 			}
-			put_utf8(&o, cp);
+			if (o)
+				put_utf8(&o, cp);
 			s = semi + 1;
 			continue;
 		}
@@ -349,10 +358,12 @@ static bool decode(struct xml_parser *x, const char *s, const char *e, char *out
 			xml_error(x, "unknown entity '&%.*s;'", (int)nl, s + 1);
 			return false;
 		}
-		*o++ = ents[i].c;
+		if (o)
+			*o++ = ents[i].c;
 		s = semi + 1;
 	}
-	*o = 0;
+	if (o)
+		*o = 0;
 	return true;
 }
 
@@ -402,38 +413,55 @@ static int skip_misc(struct xml_parser *x, bool allow_text)
 	}
 }
 
+/* The end of an attribute value quoted by q that starts at p: the quote,
+ * or end. Most values have no newline and no '<' before their quote:
+ * those are found with memchr(), which reads many bytes at a time, and
+ * only others take the caller's byte-by-byte loop (NULL). */
+static const char *value_end(const char *p, const char *end, char q)
+{
+	const char *e = memchr(p, q, end - p);
+
+	if (!e || memchr(p, '<', e - p) || memchr(p, '\n', e - p))
+		return NULL;
+	return e;
+}
+
 struct attr_span {
 	const char *name, *value, *value_end;
 	size_t name_len;
 };
 
-/* Parse the attributes of a start tag into one block: the xml_attr array
- * followed by every name and decoded value. A CIB has ~8 attributes per
- * element and hundreds of thousands of them in all; two allocations per
- * attribute were most of the cost of reading it. A repeated attribute
- * keeps its first position and its last value, as xml_set() would.
- * Returns 0 after '>', 1 after '/>', <0 on error. */
-static int parse_attrs(struct xml_parser *x, struct xml_node *n)
+/* Parse the attributes of the start tag of element `tag` into one block of
+ * n: the xml_attr array followed by every name and decoded value. A CIB
+ * has ~8 attributes per element and hundreds of thousands of them in all;
+ * two allocations per attribute were most of the cost of reading it. A
+ * repeated attribute keeps its first position and its last value, as
+ * xml_set() would. With n NULL (an element skipped), the same checks are
+ * made, in the same order, and nothing is kept. Returns 0 after '>', 1
+ * after '/>', <0 on error. */
+static int parse_attrs(struct xml_parser *x, const char *tag, int taglen, struct xml_node *n)
 {
 	struct attr_span local[16], *sp = local;
 	int nsp = 0, cap = ARRAY_SIZE(local), rc = -EINVAL;
 	size_t bytes = 0;
-	char *o;
+	uint64_t seen = 0;
+	char *o = NULL;
 
 	for (;;) {
-		const char *an, *vs;
+		const char *an, *vs, *ve;
 		size_t anl;
+		unsigned bit;
 		char q;
 		int k;
 
 		skip_ws(x);
 		if (x->p >= x->end) {
-			xml_error(x, "unterminated start tag <%s>", n->name);
+			xml_error(x, "unterminated start tag <%.*s>", taglen, tag);
 			goto out;
 		}
 		if (*x->p == '/') {
 			if (x->p + 1 >= x->end || x->p[1] != '>') {
-				xml_error(x, "expected '>' after '/' in <%s>", n->name);
+				xml_error(x, "expected '>' after '/' in <%.*s>", taglen, tag);
 				goto out;
 			}
 			x->p += 2;
@@ -448,7 +476,7 @@ static int parse_attrs(struct xml_parser *x, struct xml_node *n)
 		an = x->p;
 		anl = parse_name_len(x);
 		if (!anl) {
-			xml_error(x, "bad attribute in <%s>", n->name);
+			xml_error(x, "bad attribute in <%.*s>", taglen, tag);
 			goto out;
 		}
 		skip_ws(x);
@@ -464,6 +492,8 @@ static int parse_attrs(struct xml_parser *x, struct xml_node *n)
 		}
 		q = *x->p++;
 		vs = x->p;
+		if ((ve = value_end(x->p, x->end, q)))
+			x->p = ve;
 		while (x->p < x->end && *x->p != q) {
 			if (*x->p == '\n')
 				x->line++;
@@ -477,9 +507,15 @@ static int parse_attrs(struct xml_parser *x, struct xml_node *n)
 			xml_error(x, "unterminated value of attribute '%.*s'", (int)anl, an);
 			goto out;
 		}
-		for (k = 0; k < nsp; k++)
-			if (sp[k].name_len == anl && !memcmp(sp[k].name, an, anl))
-				break;
+		/* A repeated name is rare: a 64-bit filter of the names seen
+		 * spares most attributes the search. */
+		bit = ((unsigned char)an[0] + anl * 31) & 63;
+		k = nsp;
+		if (seen & (1ULL << bit))
+			for (k = 0; k < nsp; k++)
+				if (sp[k].name_len == anl && !memcmp(sp[k].name, an, anl))
+					break;
+		seen |= 1ULL << bit;
 		if (k == nsp) {
 			if (nsp == cap) {
 				cap *= 2;
@@ -504,21 +540,26 @@ static int parse_attrs(struct xml_parser *x, struct xml_node *n)
 	}
 	if (!nsp)
 		goto out;
-	n->attrs = xmalloc(nsp * sizeof(*n->attrs) + bytes);
-	n->attrs_packed = true;
-	o = (char *)(n->attrs + nsp);
+	if (n) {
+		n->attrs = xmalloc(nsp * sizeof(*n->attrs) + bytes);
+		n->attrs_packed = true;
+		o = (char *)(n->attrs + nsp);
+	}
 	for (int k = 0; k < nsp; k++) {
-		n->attrs[k].name = o;
-		memcpy(o, sp[k].name, sp[k].name_len);
-		o[sp[k].name_len] = 0;
-		o += sp[k].name_len + 1;
-		n->attrs[k].value = o;
-		n->nattrs = k + 1;
+		if (n) {
+			n->attrs[k].name = o;
+			memcpy(o, sp[k].name, sp[k].name_len);
+			o[sp[k].name_len] = 0;
+			o += sp[k].name_len + 1;
+			n->attrs[k].value = o;
+			n->nattrs = k + 1;
+		}
 		if (!decode(x, sp[k].value, sp[k].value_end, o)) {
 			rc = -EINVAL;
 			goto out;
 		}
-		o += sp[k].value_end - sp[k].value + 1;
+		if (n)
+			o += sp[k].value_end - sp[k].value + 1;
 	}
 out:
 	if (sp != local)
@@ -526,83 +567,106 @@ out:
 	return rc;
 }
 
-static struct xml_node *parse_element(struct xml_parser *x, struct xml_node *parent, int depth)
+/* A new element named by [name, name + len), appended to parent. */
+static struct xml_node *new_node(struct xml_node *parent, const char *name, size_t len, int line)
 {
-	struct xml_node *n;
-	char *name;
+	struct xml_node *n = node_alloc(name, len);
+
+	n->line = line;
+	if (parent)
+		xml_append(parent, n);
+	return n;
+}
+
+/* The element whose '<' is at x->p, built under parent and stored in *out
+ * as soon as it exists (the caller frees the whole tree on failure), or
+ * with `build` false only checked: the same errors, nothing kept. The open
+ * hook may turn building off for the element's content. */
+static int parse_element(struct xml_parser *x, struct xml_node *parent, int depth, bool build,
+			 struct xml_node **out)
+{
+	const struct xml_hooks *h = x->hooks;
+	struct xml_pos at = { (size_t)(x->p - x->start), x->line };
+	struct xml_node *n = NULL, *prev = parent ? parent->last : NULL;
+	const char *name;
+	int nlen, rc;
 
 	if (depth > XML_MAX_DEPTH) {
 		xml_error(x, "elements nested too deeply");
-		return NULL;
+		return -EINVAL;
 	}
 	x->p++; /* '<' */
-	name = parse_name(x);
-	if (!name) {
+	name = x->p;
+	nlen = (int)parse_name_len(x);
+	if (!nlen) {
 		xml_error(x, "expected an element name");
-		return NULL;
+		return -EINVAL;
 	}
-	n = xml_new(NULL, name);
-	free(name);
-	n->line = x->line;
-	switch (parse_attrs(x, n)) {
-	case 0:
-		break;
-	case 1:
-		goto done;   /* empty-element tag */
-	default:
-		goto fail;
+	if (build) {
+		n = new_node(parent, name, nlen, x->line);
+		*out = n;
 	}
+	rc = parse_attrs(x, name, nlen, n);
+	if (rc < 0)
+		return rc;
+	if (n && h && h->open && h->open(h->arg, n, at))
+		build = false;
 	/* Content: child elements, text, comments, until the end tag. */
-	for (;;) {
-		int rc = skip_misc(x, true);
+	while (rc == 0) {
+		const char *ename;
+		int elen;
 
+		rc = skip_misc(x, true);
 		if (rc < 0)
-			goto fail;
+			return rc;
 		if (rc == 0) {
-			xml_error(x, "missing end tag </%s>", n->name);
-			goto fail;
+			xml_error(x, "missing end tag </%.*s>", nlen, name);
+			return -EINVAL;
 		}
-		if (x->p + 1 < x->end && x->p[1] == '/') {
-			char *ename;
+		if (!(x->p + 1 < x->end && x->p[1] == '/')) {
+			struct xml_node *child;
 
-			x->p += 2;
-			ename = parse_name(x);
-			if (!ename || strcmp(ename, n->name)) {
-				xml_error(x, "end tag </%s> does not match <%s>", ename ? ename : "", n->name);
-				free(ename);
-				goto fail;
-			}
-			free(ename);
-			skip_ws(x);
-			if (x->p >= x->end || *x->p != '>') {
-				xml_error(x, "expected '>' in end tag </%s>", n->name);
-				goto fail;
-			}
-			x->p++;
-			break;
+			rc = parse_element(x, n, depth + 1, build, &child);
+			if (rc < 0)
+				return rc;
+			continue;
 		}
-		if (!parse_element(x, n, depth + 1))
-			goto fail;
+		x->p += 2;
+		ename = x->p;
+		elen = (int)parse_name_len(x);
+		if (elen != nlen || memcmp(ename, name, nlen)) {
+			xml_error(x, "end tag </%.*s> does not match <%.*s>", elen, ename, nlen, name);
+			return -EINVAL;
+		}
+		skip_ws(x);
+		if (x->p >= x->end || *x->p != '>') {
+			xml_error(x, "expected '>' in end tag </%.*s>", nlen, name);
+			return -EINVAL;
+		}
+		x->p++;
+		break;
 	}
-done:
-	if (parent) {
-		n->parent = parent;
-		if (parent->last)
-			parent->last->next = n;
-		else
-			parent->children = n;
-		parent->last = n;
+	if (n && h && h->close) {
+		struct xml_pos end = { (size_t)(x->p - x->start), x->line };
+
+		/* Dropped, n is its parent's last child and prev the one before. */
+		if (h->close(h->arg, n, end) && parent) {
+			if (prev)
+				prev->next = NULL;
+			else
+				parent->children = NULL;
+			parent->last = prev;
+			xml_free(n);
+		}
 	}
-	return n;
-fail:
-	xml_free(n);
-	return NULL;
+	return 0;
 }
 
-struct xml_node *xml_parse(const char *data, size_t len, char *err, size_t errlen)
+static struct xml_node *parse_document(const char *data, size_t len, const struct xml_hooks *h,
+				       char *err, size_t errlen)
 {
-	struct xml_parser x = { data, data + len, 1, err, errlen };
-	struct xml_node *root;
+	struct xml_parser x = { data, data, data + len, 1, err, errlen, h };
+	struct xml_node *root = NULL;
 	int rc;
 
 	if (errlen)
@@ -620,13 +684,44 @@ struct xml_node *xml_parse(const char *data, size_t len, char *err, size_t errle
 		xml_error(&x, "end tag without a start tag");
 		return NULL;
 	}
-	root = parse_element(&x, NULL, 0);
-	if (!root)
-		return NULL;
+	if (parse_element(&x, NULL, 0, true, &root) < 0)
+		goto fail;
 	rc = skip_misc(&x, false);
 	if (rc != 0) {
 		if (rc > 0)
 			xml_error(&x, "more than one root element");
+		goto fail;
+	}
+	return root;
+fail:
+	xml_free(root);
+	return NULL;
+}
+
+struct xml_node *xml_parse(const char *data, size_t len, char *err, size_t errlen)
+{
+	return parse_document(data, len, NULL, err, errlen);
+}
+
+struct xml_node *xml_parse_hooked(const char *data, size_t len, const struct xml_hooks *h,
+				  char *err, size_t errlen)
+{
+	return parse_document(data, len, h, err, errlen);
+}
+
+struct xml_node *xml_parse_at(const char *data, size_t len, struct xml_pos at,
+			      const struct xml_hooks *h, char *err, size_t errlen)
+{
+	struct xml_parser x = { data, data + at.offset, data + len, at.line, err, errlen, h };
+	struct xml_node *root = NULL;
+
+	if (errlen)
+		err[0] = 0;
+	if (at.offset >= len || data[at.offset] != '<') {
+		xml_error(&x, "no element at offset %zu", at.offset);
+		return NULL;
+	}
+	if (parse_element(&x, NULL, 0, true, &root) < 0) {
 		xml_free(root);
 		return NULL;
 	}

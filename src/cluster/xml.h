@@ -5,7 +5,8 @@
  * <?xml ...?>, CDATA sections, and the five predefined entities plus
  * numeric character references. No DTDs, no namespaces. The parser is
  * pure: it reads from memory and reports errors as "line N: ..." in the
- * caller's buffer.
+ * caller's buffer. Hooks let a caller take each element as it is read
+ * and free it, or leave parts of a document unbuilt until it needs them.
  */
 #ifndef VIGIL_XML_H
 #define VIGIL_XML_H
@@ -20,7 +21,7 @@ struct xml_attr {
 };
 
 struct xml_node {
-	char *name;             /* element name, from malloc() */
+	char *name;             /* element name, allocated with the node */
 	struct xml_attr *attrs; /* from malloc() */
 	int nattrs;
 	bool attrs_packed;      /* private to xml.c: attrs and their strings are
@@ -35,6 +36,40 @@ struct xml_node {
 /* Parse a whole document. Returns the root element, or NULL with a
  * message in err. The caller frees the result with xml_free(). */
 struct xml_node *xml_parse(const char *data, size_t len, char *err, size_t errlen);
+
+/* Reading a document too large to keep whole as a tree.
+ *
+ * xml_parse_hooked() parses like xml_parse() (same checks, same errors)
+ * and calls the hooks on the way:
+ *   open(arg, n, at)   after n's start tag: n has its attributes and is
+ *                      linked to its parent, but has no children yet.
+ *                      Returning true skips n's content: it is checked
+ *                      all the same but not built, and no hook is called
+ *                      inside it. `at` is where n starts, so that the
+ *                      content can be read later with xml_parse_at().
+ *   close(arg, n, end) after n's end tag, its subtree complete. Returning
+ *                      true unlinks and frees n: the hook took what it
+ *                      needed. `end` is just past the end tag. The root is
+ *                      returned whatever close says.
+ * Either hook may be NULL. */
+struct xml_pos {
+	size_t offset;          /* of an element's '<' (or just past its end) */
+	int line;
+};
+
+struct xml_hooks {
+	bool (*open)(void *arg, struct xml_node *n, struct xml_pos at);
+	bool (*close)(void *arg, struct xml_node *n, struct xml_pos end);
+	void *arg;
+};
+
+struct xml_node *xml_parse_hooked(const char *data, size_t len, const struct xml_hooks *h,
+				  char *err, size_t errlen);
+/* The one element that starts at `at` in data (a position an open hook
+ * was given for the same data), with hooks h (may be NULL). The parse
+ * ends with that element; errors name lines of the whole document. */
+struct xml_node *xml_parse_at(const char *data, size_t len, struct xml_pos at,
+			      const struct xml_hooks *h, char *err, size_t errlen);
 void xml_free(struct xml_node *n);
 
 /* A new element, appended to parent when parent is not NULL. */
