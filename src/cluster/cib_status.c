@@ -768,7 +768,7 @@ static void check_op_digests(struct sched_rsc *r, struct sched_node *n,
 	}
 }
 
-static void unpack_lrm_rsc(struct unpack_ctx *u, struct sched_node *n, struct xml_node *lr)
+void cib_unpack_lrm_resource(struct unpack_ctx *u, struct sched_node *n, struct xml_node *lr)
 {
 	const char *id = xml_get(lr, "id");
 	struct sched_rsc *r;
@@ -777,6 +777,7 @@ static void unpack_lrm_rsc(struct unpack_ctx *u, struct sched_node *n, struct xm
 	struct xml_node *x;
 	struct hist_state h = { ON_FAIL_IGNORE, false, false };
 	enum sched_role saved;
+	bool other_agent;
 
 	if (!id)
 		return;
@@ -835,7 +836,8 @@ static void unpack_lrm_rsc(struct unpack_ctx *u, struct sched_node *n, struct xm
 		r->role = saved;
 	/* A history of another agent is restarted for that alone, and
 	 * Pacemaker gives no definition change as the reason then. */
-	if (!agent_changed(r, lr))
+	other_agent = agent_changed(r, lr);
+	if (!other_agent)
 		check_op_digests(r, n, ops, nops);
 	/* A definition that changed since its start, in Vigil's own histories
 	 * (they carry vigil-digest instead of Pacemaker's op-digest). */
@@ -849,7 +851,7 @@ static void unpack_lrm_rsc(struct unpack_ctx *u, struct sched_node *n, struct xm
 			r->changed = true;
 		break;
 	}
-	if (agent_changed(r, lr)) {
+	if (other_agent) {
 		/* The history is of another agent (class, provider or type):
 		 * Pacemaker deletes it and clears the fail count there, so
 		 * failures of the old agent do not ban the new one, and restarts
@@ -867,9 +869,11 @@ static void unpack_node_history(struct unpack_ctx *u, struct xml_node *st, struc
 {
 	struct xml_node *lrm = xml_child(st, "lrm"), *lrs, *lr;
 
+	if (lrm && u->history && u->history(u, lrm, n))
+		return;
 	lrs = xml_child(lrm, "lrm_resources");
 	xml_foreach(lr, lrs, "lrm_resource")
-		unpack_lrm_rsc(u, n, lr);
+		cib_unpack_lrm_resource(u, n, lr);
 }
 
 void cib_unpack_status(struct unpack_ctx *u, struct xml_node *status)

@@ -94,6 +94,24 @@ int sched_parse_interval_ms(const char *s, long long *out)
 	return 0;
 }
 
+/* The first element (depth first) named `name` with this id, outside
+ * operation histories: an id-ref names a set or a rule, and a node's <lrm>
+ * is most of a large CIB (and not in the tree of one read by cib_doc.c). */
+static struct xml_node *find_ref(struct xml_node *root, const char *name, const char *id)
+{
+	struct xml_node *c, *r;
+	const char *v;
+
+	if (!strcmp(root->name, name) && (v = xml_get(root, "id")) && !strcmp(v, id))
+		return root;
+	if (!strcmp(root->name, "lrm"))
+		return NULL;
+	for (c = root->children; c; c = c->next)
+		if ((r = find_ref(c, name, id)))
+			return r;
+	return NULL;
+}
+
 /* An nvpair may stand for another through id-ref. */
 static struct xml_node *resolve_ref(struct unpack_ctx *u, struct xml_node *n)
 {
@@ -102,7 +120,7 @@ static struct xml_node *resolve_ref(struct unpack_ctx *u, struct xml_node *n)
 
 	if (!ref)
 		return n;
-	t = xml_find_id(u->cib, n->name, ref);
+	t = find_ref(u->cib, n->name, ref);
 	return t ? t : n;
 }
 
@@ -906,6 +924,14 @@ void cib_fence_node(struct sched_cluster *c, struct sched_node *n, const char *r
 
 struct sched_cluster *cib_unpack(struct xml_node *cib, long long now, char *err, size_t errlen)
 {
+	return cib_unpack_with(cib, now, NULL, NULL, err, errlen);
+}
+
+struct sched_cluster *cib_unpack_with(struct xml_node *cib, long long now,
+				      bool (*history)(struct unpack_ctx *, struct xml_node *,
+						      struct sched_node *),
+				      void *history_arg, char *err, size_t errlen)
+{
 	struct unpack_ctx u = { 0 };
 	struct xml_node *config, *status;
 	const char *v;
@@ -914,6 +940,8 @@ struct sched_cluster *cib_unpack(struct xml_node *cib, long long now, char *err,
 	u.cib = cib;
 	u.err = err;
 	u.errlen = errlen;
+	u.history = history;
+	u.history_arg = history_arg;
 	u.c->now = now;
 	if (!cib || strcmp(cib->name, "cib")) {
 		ctx_error(&u, "the document is not a CIB (root element is not <cib>)");
