@@ -1,19 +1,13 @@
 /* vigilctl simulate: run the scheduler on a configuration and print its
  * decisions in crm_simulate's layout. */
-#include <errno.h>
 #include <getopt.h>
-#include <malloc.h>
-#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <fcntl.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "cli/cli.h"
+#include "cluster/cib_doc.h"
 #include "cluster/cib_xml.h"
 #include "cluster/crm_parse.h"
 #include "cluster/sched.h"
@@ -41,56 +35,6 @@ void cmd_simulate_usage(FILE *out)
 }
 
 #define MAX_EVENTS 64
-
-/* Grow the heap once by about `bytes` and ask for transparent huge pages
- * on it. A large CIB becomes hundreds of thousands of small allocations;
- * faulting their memory in 4 KiB at a time was a third of the run (far
- * more on virtual machines, where a page fault is expensive). Advice
- * only: nothing changes where huge pages are unavailable. */
-static void heap_reserve(size_t bytes)
-{
-	uintptr_t start, end;
-	void *probe;
-
-	if (bytes < (4u << 20))
-		return;
-	mallopt(M_TOP_PAD, (int)MIN(bytes, (size_t)1 << 30));
-	probe = malloc(1);
-	start = ((uintptr_t)probe + (2u << 20) - 1) & ~(uintptr_t)((2u << 20) - 1);
-	end = (uintptr_t)sbrk(0) & ~(uintptr_t)((2u << 20) - 1);
-	if (end > start)
-		madvise((void *)start, end - start, MADV_HUGEPAGE);
-	free(probe);
-	mallopt(M_TOP_PAD, 128 * 1024);  /* back to glibc's default */
-}
-
-/* A regular file's contents, mapped read-only and faulted in at once
- * (MAP_POPULATE): a large CIB is read without copying it into fresh heap
- * pages. NULL (and *len 0) when the file cannot be mapped; the caller then
- * reads it. Unmap with munmap(p, *len). */
-static char *map_file(const char *path, size_t *len)
-{
-	struct stat st;
-	void *p;
-	int fd;
-
-	*len = 0;
-	if (!strcmp(path, "-"))
-		return NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0) {
-		close(fd);
-		return NULL;
-	}
-	p = mmap(NULL, st.st_size, PROT_READ, MAP_PRIVATE | MAP_POPULATE, fd, 0);
-	close(fd);
-	if (p == MAP_FAILED)
-		return NULL;
-	*len = st.st_size;
-	return p;
-}
 
 /* The running cluster's CIB, from vigild (request ["cib"]). Returns the
  * XML text (from malloc()) or NULL with the exit code in *rc. */
@@ -139,7 +83,8 @@ int cmd_simulate(const struct cli_ctx *ctx, int argc, char **argv)
 	bool scores = false, json = false, write_cib = false, live = false;
 	long long now = (long long)time(NULL);
 	char err[1024] = "";
-	struct xml_node *cib = NULL;
+	struct cib_doc *doc = NULL;
+	struct xml_node *cib;
 	struct sched_cluster *c = NULL;
 
 	optind = 1;
@@ -185,39 +130,29 @@ int cmd_simulate(const struct cli_ctx *ctx, int argc, char **argv)
 		cib = crm_parse_file(config, err, sizeof(err));
 		if (!cib)
 			goto fail;
+		doc = cib_doc_from_tree(cib);
 		if (state ? crm_state_apply(cib, state, &now, err, sizeof(err)) :
 			    crm_state_apply_mem(cib, "(none)", "", 0, &now, err, sizeof(err)))
 			goto fail;
 	} else {
-		size_t len = 0;
-		char *data;
-		char xerr[512];
-		bool mapped = false;
+		/* Node histories stay in the text until they are unpacked, unless
+		 * a simulated failure adds to them or the whole CIB is printed. */
+		unsigned flags = nfail || write_cib ? CIB_DOC_WHOLE : 0;
 
 		if (live) {
-			data = fetch_live_cib(ctx, &len, &rc);
+			size_t len = 0;
+			char *data = fetch_live_cib(ctx, &len, &rc);
+
 			if (!data)
 				return rc;
 			rc = CLI_ERROR;
-			cibfile = "(live CIB)";
-		} else if ((data = map_file(cibfile, &len))) {
-			mapped = true;
-			/* The tree and the scheduler's tables take up to ~6x the text. */
-			heap_reserve(len * 6);
+			doc = cib_doc_from_text(data, len, "(live CIB)", flags, err, sizeof(err));
 		} else {
-			data = cli_read_file(cibfile, &len, err, sizeof(err));
-			if (!data)
-				goto fail;
+			doc = cib_doc_read(cibfile, flags, err, sizeof(err));
 		}
-		cib = xml_parse(data, len, xerr, sizeof(xerr));
-		if (mapped)
-			munmap(data, len);
-		else
-			free(data);
-		if (!cib) {
-			snprintf(err, sizeof(err), "%s: %s", cibfile, xerr);
+		if (!doc)
 			goto fail;
-		}
+		cib = cib_doc_tree(doc);
 	}
 	for (int i = 0; i < ndown; i++)
 		crm_status_node_down(cib, down[i]);
@@ -233,7 +168,7 @@ int cmd_simulate(const struct cli_ctx *ctx, int argc, char **argv)
 		if (!node || !*node || !*spec) {
 			fprintf(stderr, "vigilctl simulate: --fail expects RSC:NODE[:OP], got '%s'\n", fail[i]);
 			free(spec);
-			xml_free(cib);
+			cib_doc_free(doc);
 			return CLI_USAGE;
 		}
 		if (crm_status_fail(cib, spec, node, op ? op : "monitor")) {
@@ -245,17 +180,16 @@ int cmd_simulate(const struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (write_cib) {
 		cib_write(stdout, cib);
-		xml_free(cib);
+		cib_doc_free(doc);
 		return CLI_OK;
 	}
-	c = cib_unpack(cib, now, err, sizeof(err));
+	c = cib_doc_unpack(doc, now, err, sizeof(err));
 	if (!c)
 		goto fail;
 	/* The scheduler keeps nothing of the document: freeing it now lets
-	 * the scheduler reuse its memory instead of faulting in more (a
-	 * large CIB's tree is most of the process's memory). */
-	xml_free(cib);
-	cib = NULL;
+	 * the scheduler reuse its memory instead of taking more. */
+	cib_doc_free(doc);
+	doc = NULL;
 	if (sched_run(c, err, sizeof(err)))
 		goto fail;
 	if (json) {
@@ -283,6 +217,6 @@ fail:
 	fprintf(stderr, "vigilctl simulate: %s\n", err);
 out:
 	sched_cluster_free(c);
-	xml_free(cib);
+	cib_doc_free(doc);
 	return rc;
 }
