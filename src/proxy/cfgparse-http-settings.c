@@ -153,6 +153,8 @@ int cfg_kw_log_format(struct cfgparse *p, char **args, int argc, const struct cf
 	}
 	free(px->log_format);
 	px->log_format = xstrdup(args[1]);
+	px->log_format_file = p->file;
+	px->log_format_line = p->line;
 	return CFG_OK;
 }
 
@@ -517,6 +519,8 @@ void cfg_http_inherit(struct proxy *d, const struct proxy *s)
 		d->http.stats.auth[d->http.stats.nauth++] = xstrdup(s->http.stats.auth[i]);
 	}
 	d->log_format = dup_or_null(s->log_format);
+	d->log_format_file = s->log_format_file;
+	d->log_format_line = s->log_format_line;
 	d->lb_param = dup_or_null(s->lb_param);
 	d->lb_uri_whole = s->lb_uri_whole;
 	d->lb_uri_len = s->lb_uri_len;
@@ -591,8 +595,17 @@ void cfg_http_post_parse(struct cfgparse *p)
 		struct proxy *px = c->proxies[i];
 		char ferr[768];
 
-		if (px->mode == PX_MODE_HTTP && px->log_format &&
-		    http_log_format_compile(px, ferr, sizeof(ferr)) < 0)
+		size_t vlen;
+		const char *v;
+
+		if (!px->log_format)
+			continue;
+		if (px->mode == PX_MODE_TCP && (v = http_log_format_http_var(px->log_format, &vlen))) {
+			cfg_alert_raw(p, "Parsing [%s:%d]: failed to parse log-format : format variable '%.*s' is reserved for HTTP mode.",
+				      px->log_format_file, px->log_format_line, (int)vlen, v);
+			continue;
+		}
+		if (http_log_format_compile(px, ferr, sizeof(ferr)) < 0)
 			cfg_alert_raw(p, "%s '%s': failed to parse log-format : %s.", cfg_proxy_kind(px), px->id, ferr);
 	}
 	cfg_http_errors_resolve(p);

@@ -563,6 +563,45 @@ static int lf_walk(const char *fmt, struct lf_out *o, const struct lf_compile *c
 	return 0;
 }
 
+const char *http_log_format_http_var(const char *fmt, size_t *len)
+{
+	static const char *const http_only[] = {
+		"CC", "CS", "HM", "HP", "HPO", "HQ", "HU", "HV", "r", "Ta", "Ti", "tr", "trg", "trl",
+		"Tq", "TR", "Tr", NULL,
+	};
+	const char *p = fmt;
+
+	while ((p = strchr(p, '%')) != NULL) {
+		const char *name;
+
+		p++;
+		if (*p == '%') {
+			p++;
+			continue;
+		}
+		if (*p == '{' && strchr(p, '}'))
+			p = strchr(p, '}') + 1;
+		if (*p == '[') {
+			const char *end = strchr(p, ']');
+
+			if (!end)
+				return NULL;
+			p = end + 1;
+			continue;
+		}
+		name = p;
+		while ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z'))
+			p++;
+		for (int i = 0; http_only[i]; i++) {
+			if (strlen(http_only[i]) == (size_t)(p - name) && memcmp(http_only[i], name, (size_t)(p - name)) == 0) {
+				*len = (size_t)(p - name);
+				return name;
+			}
+		}
+	}
+	return NULL;
+}
+
 int http_log_format_check(struct proxy *px, const char *fmt, char *err, size_t errlen)
 {
 	struct lf_compile cc = { .px = px };

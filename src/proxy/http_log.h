@@ -24,6 +24,9 @@ struct proxy;
  * -EINVAL with a message in err, e.g. "no such format variable 'foo'. If
  * you wanted to emit the '%' character verbatim, you need to use '%%'". */
 int http_log_format_check(struct proxy *px, const char *fmt, char *err, size_t errlen);
+/* The first variable of `fmt` that HAProxy reserves for HTTP mode ("r",
+ * "HM", "Tr", ...), or NULL; *len gets its length. */
+const char *http_log_format_http_var(const char *fmt, size_t *len);
 /* Parse px->log_format's %[sample] blocks for the proxy that logs with it
  * (once per proxy after parsing: a format from `defaults` is parsed
  * against each proxy that inherits it). 0 or -EINVAL with a message. */

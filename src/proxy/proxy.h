@@ -322,6 +322,8 @@ struct proxy {
 	/* `log-format STR`: from malloc(), or NULL for the option's default
 	 * (httplog / tcplog); checked by http_log_format_check() */
 	char *log_format;
+	const char *log_format_file; /* where it was written (for messages) */
+	int log_format_line;
 
 	/* HTTP mode: counters and balancing parameters */
 	struct stkctr_table *stkctr; /* counters of `stick-table ... store`, owned

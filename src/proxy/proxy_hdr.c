@@ -196,7 +196,8 @@ static int parse_v2(const uint8_t *buf, size_t len, struct proxy_hdr *out, enum 
 		goto bad;
 	return (int)total;
 bad:
-	out->has_addr = false;
+	/* has_addr stays: HAProxy has taken the addresses already when it
+	 * finds the TLVs wrong, and logs the refusal with them */
 	*why = PROXY_HDR_BAD_HDR;
 	return -1;
 }
@@ -319,6 +320,8 @@ static void hw_step(struct hdr_wait *hw)
 	}
 	r = proxy_hdr_parse(buf, (size_t)n, &h, &why);
 	if (r < 0) {
+		if (h.has_addr)
+			memcpy(&hw->ci->src, &h.src, h.alen);
 		hw_fail(hw, why);
 		return;
 	}

@@ -53,7 +53,9 @@ struct proxy_hdr {
 
 /* Parse the first `len` bytes received. Returns the header's length (> 0)
  * with *out filled, 0 when more bytes are needed to decide, or -1 with
- * *why set. Pure function: the fuzz target calls it. */
+ * *why set (and out->has_addr when a v2 header's addresses were read
+ * before its TLVs were found wrong). Pure function: the fuzz target calls
+ * it. */
 int proxy_hdr_parse(const uint8_t *buf, size_t len, struct proxy_hdr *out, enum proxy_hdr_err *why);
 const char *proxy_hdr_err_str(enum proxy_hdr_err e);
 

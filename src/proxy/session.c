@@ -40,7 +40,7 @@ void conn_info_free(struct conn_info *ci)
 
 /* The fetches read the connection from a transaction: a TCP connection
  * has none, so an empty one per thread carries it. */
-static struct http_txn *scratch_txn(const struct sockaddr *src, const struct sockaddr *dst,
+struct http_txn *session_txn(const struct sockaddr *src, const struct sockaddr *dst,
 				    const struct ssl_sock *ssl, struct stkctr_table **sc_table,
 				    struct stkctr_entry **sc_entry)
 {
@@ -60,7 +60,7 @@ bool session_cond_eval(const struct acl_cond *c, const struct sockaddr *src, con
 		       const struct ssl_sock *ssl, struct stkctr_table **sc_table,
 		       struct stkctr_entry **sc_entry)
 {
-	return acl_cond_eval_http(c, scratch_txn(src, dst, ssl, sc_table, sc_entry));
+	return acl_cond_eval_http(c, session_txn(src, dst, ssl, sc_table, sc_entry));
 }
 
 void session_track(struct proxy *tp, const struct sample_expr *key_expr, const struct sockaddr *src,
@@ -74,7 +74,7 @@ void session_track(struct proxy *tp, const struct sample_expr *key_expr, const s
 	/* only the first rule tracking a counter applies, as in HAProxy */
 	if (*entry || !tp || !tp->stkctr)
 		return;
-	if (!sample_eval(key_expr, scratch_txn(src, dst, ssl, NULL, NULL), 0, &smp))
+	if (!sample_eval(key_expr, session_txn(src, dst, ssl, NULL, NULL), 0, &smp))
 		return;
 	klen = sample_key(&smp, key, sizeof(key));
 	if (!klen)

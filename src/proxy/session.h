@@ -19,6 +19,7 @@
 
 struct worker;
 struct listener;
+struct ssl_sock;
 struct proxy;
 struct stkctr_table;
 struct stkctr_entry;
@@ -44,11 +45,18 @@ void conn_info_free(struct conn_info *ci);
  * fe->cnt.denied_conn). */
 bool session_conn_rules(struct proxy *fe, struct conn_info *ci, int fd, bool *expect_proxy);
 
+/* An empty HTTP transaction of this thread carrying a TCP connection's
+ * addresses, TLS state and tracked counters (arrays of 3, or NULL), for
+ * the fetches and the log format: valid until the next call. */
+struct http_txn;
+struct http_txn *session_txn(const struct sockaddr *src, const struct sockaddr *dst,
+			     const struct ssl_sock *ssl, struct stkctr_table **sc_table,
+			     struct stkctr_entry **sc_entry);
+
 /* Evaluate a condition with the connection-level fetches (src, dst,
  * sc0_*, src_*, ssl_*) on a TCP connection: `sc_table`/`sc_entry` are its
  * tracked counters (arrays of 3, or NULL). */
 struct acl_cond;
-struct ssl_sock;
 bool session_cond_eval(const struct acl_cond *c, const struct sockaddr *src, const struct sockaddr *dst,
 		       const struct ssl_sock *ssl, struct stkctr_table **sc_table,
 		       struct stkctr_entry **sc_entry);

@@ -17,12 +17,14 @@
  */
 #include "proxy/stream.h"
 #include "proxy/acl.h"
+#include "proxy/http_rules.h"
 #include "proxy/lb.h"
 #include "proxy/session.h"
 #include "proxy/ssl.h"
 #include "proxy/stick.h"
 #include "proxy/worker.h"
 #include "lib/log.h"
+#include "lib/strbuf.h"
 #include "lib/util.h"
 
 #include <arpa/inet.h>
@@ -356,6 +358,7 @@ static void log_stream(struct stream *s)
 	struct tm tm;
 	uint64_t now = ev_now_ms(s->w->loop);
 	long tw = -1, tc = -1;
+	int beconn = 0, srvconn = 0;
 	const char *srvname = s->srv ? s->srv->id : "<NOSRV>";
 
 	if (s->fe->nlogs == 0)
@@ -369,7 +372,41 @@ static void log_stream(struct stream *s)
 		tw = (long)(s->t_connect_start - s->t_accept);
 	if (s->t_established)
 		tc = (long)(s->t_established - s->t_connect_start);
-	if (s->fe->options & (PXO_TCPLOG | PXO_HTTPLOG)) {
+	/* as haproxy counts them once the stream has left its backend and
+	 * server (this one is still counted in both) */
+	if (s->be && atomic_load(&s->be->cur_sess) > 0)
+		beconn = atomic_load(&s->be->cur_sess) - 1;
+	if (s->srv && atomic_load(&s->srv->cur_sess) > 0)
+		srvconn = atomic_load(&s->srv->cur_sess) - 1;
+	if (s->fe->log_format) {
+		struct http_log_info info;
+		struct strbuf sb = STRBUF_INIT;
+
+		memset(&info, 0, sizeof(info));
+		info.src = (struct sockaddr *)&s->cli_addr;
+		info.accept_date = s->accept_date;
+		info.fe = s->fe->id;
+		info.be = s->be ? s->be->id : s->fe->id;
+		info.srv = srvname;
+		info.tr = info.trs = -1;
+		info.tw = tw;
+		info.tc = tc;
+		info.ta = (long)(now - s->t_accept);
+		info.status = 0;      /* what haproxy prints for %ST in TCP mode */
+		info.bytes_read = s->rsp.total;
+		snprintf(info.term, sizeof(info.term), "%.2s--", s->term);
+		info.actconn = atomic_load(&s->w->conf->rt.cur_conn);
+		info.feconn = atomic_load(&s->fe->cur_conn);
+		info.beconn = beconn;
+		info.srvconn = srvconn;
+		info.retries = s->retries;
+		info.txn = session_txn((struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
+				       ssl_sock_of_fd(s->cli_io.fd), s->ci->sc_table, s->ci->sc_entry);
+		http_log_format(s->fe, &info, &sb);
+		for (int i = 0; i < s->fe->nlogs; i++)
+			log_send(s->fe->logs[i], LOG_LVL_INFO, sb_str(&sb));
+		sb_free(&sb);
+	} else if (s->fe->options & (PXO_TCPLOG | PXO_HTTPLOG)) {
 		/* HAProxy's tcplog format:
 		 * client:port [date] fe be/srv Tw/Tc/Tt bytes term
 		 * actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue */
@@ -380,8 +417,7 @@ static void log_stream(struct stream *s)
 			 srvname, tw, tc, (unsigned long long)(now - s->t_accept),
 			 (unsigned long long)s->rsp.total, s->term,
 			 atomic_load(&s->w->conf->rt.cur_conn), atomic_load(&s->fe->cur_conn),
-			 s->be ? atomic_load(&s->be->cur_sess) : 0,
-			 s->srv ? atomic_load(&s->srv->cur_sess) : 0,
+			 beconn, srvconn,
 			 s->redispatched ? "+" : "", s->retries);
 		for (int i = 0; i < s->fe->nlogs; i++)
 			log_send(s->fe->logs[i], LOG_LVL_INFO, line);
@@ -392,7 +428,7 @@ static void log_connect(struct stream *s)
 {
 	char line[512], cli[ADDR_STRLEN], fe[ADDR_STRLEN];
 
-	if (s->fe->nlogs == 0 || (s->fe->options & (PXO_TCPLOG | PXO_HTTPLOG)))
+	if (s->fe->nlogs == 0 || (s->fe->options & (PXO_TCPLOG | PXO_HTTPLOG)) || s->fe->log_format)
 		return;
 	snprintf(line, sizeof(line), "Connect from %s to %s (%s/%s)",
 		 addr_to_str((struct sockaddr *)&s->cli_addr, cli, sizeof(cli)),
