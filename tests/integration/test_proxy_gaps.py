@@ -1,0 +1,543 @@
+"""What HAProxy users behind another load balancer or writing hardening
+guides rely on, each checked as a user would (what the server receives,
+the log line, whether the connection is answered) and, where practical,
+against Debian's haproxy 2.6 running the same file: the PROXY protocol
+(`accept-proxy`, `expect-proxy layer4`), connection rate limiting with
+`track-sc*` and `tcp-request ... reject`, `http-request reject`,
+`silent-drop`, `replace-path`, `replace-uri` and captures."""
+import json
+import os
+import re
+import socket
+import struct
+import subprocess
+
+import pytest
+
+from conftest import PROXY, Proxy, free_port, is_listening, stat_rows, wait_until
+from httpd import Origin
+
+HAPROXY = "/usr/sbin/haproxy"
+needs_haproxy = pytest.mark.skipif(not os.path.exists(HAPROXY), reason="haproxy not installed")
+
+TIMEOUTS = """
+    timeout connect 2s
+    timeout client 10s
+    timeout server 10s
+"""
+
+
+class Run:
+    """One proxy (vigil-proxy or haproxy) on a configuration whose LOGPORT
+    and PORT are filled in, with a UDP syslog receiver; stopped by pid."""
+
+    def __init__(self, tmp_path, binary, text, port):
+        self.rx = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        self.rx.bind(("127.0.0.1", 0))
+        self.rx.settimeout(5)
+        name = "haproxy" if binary == HAPROXY else "vigil"
+        cfg = tmp_path / ("%s.cfg" % name)
+        cfg.write_text(text.replace("LOGPORT", str(self.rx.getsockname()[1])))
+        self.out = open(tmp_path / ("%s.out" % name), "wb")
+        args = [binary, "-f", str(cfg)] + (["-db"] if binary == HAPROXY else [])
+        self.proc = subprocess.Popen(args, stdout=self.out, stderr=subprocess.STDOUT)
+        wait_until(lambda: is_listening(port) or self.proc.poll() is not None, what=name + " to listen")
+        assert self.proc.poll() is None, (tmp_path / ("%s.out" % name)).read_text()
+
+    def log_lines(self, n):
+        """The next n log lines, without the syslog header."""
+        lines = []
+        for _ in range(n):
+            lines.append(self.rx.recv(4096).decode().split("]: ", 1)[1].rstrip("\n"))
+        return lines
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(5)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(5)
+        self.out.close()
+        self.rx.close()
+
+
+@pytest.fixture
+def runs():
+    items = []
+    yield items
+    for r in items:
+        r.stop()
+
+
+def both(tmp_path, runs, text, port, scenario):
+    """scenario(run) on vigil-proxy, then on haproxy when installed: the
+    two results, haproxy's None when it is missing."""
+    (tmp_path / "v").mkdir()
+    v = Run(tmp_path / "v", PROXY, text, port)
+    runs.append(v)
+    ours = scenario(v)
+    v.stop()
+    theirs = None
+    if os.path.exists(HAPROXY):
+        (tmp_path / "h").mkdir()
+        h = Run(tmp_path / "h", HAPROXY, text, port)
+        runs.append(h)
+        theirs = scenario(h)
+        h.stop()
+    return ours, theirs
+
+
+def exchange(port, data, timeout=5):
+    """Send `data`, read until the proxy closes: the bytes, or 'reset',
+    or 'silence' when nothing came within the timeout."""
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=timeout)
+    except ConnectionResetError:
+        return "reset"
+    got = b""
+    try:
+        s.sendall(data)
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+    except ConnectionResetError:
+        return got or "reset"
+    except socket.timeout:
+        return got or "silence"
+    finally:
+        s.close()
+    return got
+
+
+def body(resp):
+    return resp.split(b"\r\n\r\n", 1)[1] if isinstance(resp, bytes) and b"\r\n\r\n" in resp else resp
+
+
+def undate(line):
+    """A log line without what differs from run to run: the date and
+    the client port of a local connection."""
+    line = re.sub(r"\[\d\d/\w{3}/\d{4}:[\d:.]+\]", "[DATE]", line)
+    return re.sub(r"127\.0\.0\.1:\d+", "127.0.0.1:P", line)
+
+
+def v2(src, sport, dst, dport, cmd=0x21, fam=0x11, tlv=b""):
+    """A PROXY protocol v2 header; `tlv` is appended to the addresses."""
+    if fam == 0x21:
+        addrs = socket.inet_pton(socket.AF_INET6, src) + socket.inet_pton(socket.AF_INET6, dst)
+    else:
+        addrs = socket.inet_aton(src) + socket.inet_aton(dst)
+    payload = addrs + struct.pack("!HH", sport, dport) + tlv
+    return b"\r\n\r\n\x00\r\nQUIT\n" + bytes([cmd, fam]) + struct.pack("!H", len(payload)) + payload
+
+
+REQ = b"GET /p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+
+
+# ---- accept-proxy ----
+
+def accept_proxy_config(port, origin, bind_opts="accept-proxy", extra=""):
+    return """
+global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode http
+    log global
+{t}
+frontend fe
+    bind 127.0.0.1:{port} {bind_opts}
+{extra}
+    option forwardfor
+    log-format "%ci:%cp %fi:%fp %[src] %[dst_port] %ST"
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+""".format(t=TIMEOUTS, port=port, o=origin, bind_opts=bind_opts, extra=extra)
+
+
+HEADERS = [
+    b"PROXY TCP4 192.0.2.7 198.51.100.1 4711 443\r\n",
+    v2("203.0.113.9", 5555, "198.51.100.2", 8443),
+    b"PROXY TCP6 2001:db8::1 2001:db8::2 1000 80\r\n",
+    v2("2001:db8::5", 6000, "2001:db8::6", 443, fam=0x21),
+    # TLVs after the addresses (ALPN "h2", authority) are skipped
+    v2("192.0.2.9", 7000, "198.51.100.9", 80, tlv=b"\x01\x00\x02h2\x02\x00\x05a.com"),
+]
+
+
+@pytest.mark.parametrize("bind_opts,extra", [
+    ("accept-proxy", ""),
+    ("", "    tcp-request connection expect-proxy layer4 if { src 127.0.0.1 }"),
+])
+def test_proxy_header_addresses_become_the_clients(tmp_path, runs, bind_opts, extra):
+    """v1 and v2 headers, IPv4 and IPv6: the server sees the header's
+    source in X-Forwarded-For and the log line shows its addresses; the
+    same through haproxy."""
+    o = Origin("a")
+    port = free_port()
+
+    def scenario(run):
+        seen = []
+        for h in HEADERS:
+            r = exchange(port, h + REQ)
+            seen.append(json.loads(body(r))["headers"]["x-forwarded-for"])
+        return seen, run.log_lines(len(HEADERS))
+    try:
+        ours, theirs = both(tmp_path, runs, accept_proxy_config(port, o.port, bind_opts, extra), port, scenario)
+    finally:
+        o.close()
+    assert ours[0] == [["192.0.2.7"], ["203.0.113.9"], ["2001:db8::1"], ["2001:db8::5"], ["192.0.2.9"]]
+    assert ours[1] == ["192.0.2.7:4711 198.51.100.1:443 192.0.2.7 443 200",
+                       "203.0.113.9:5555 198.51.100.2:8443 203.0.113.9 8443 200",
+                       "2001:db8::1:1000 2001:db8::2:80 2001:db8::1 80 200",
+                       "2001:db8::5:6000 2001:db8::6:443 2001:db8::5 443 200",
+                       "192.0.2.9:7000 198.51.100.9:80 192.0.2.9 80 200"]
+    if theirs:
+        assert ours == theirs
+
+
+def test_proxy_header_local_and_unknown_keep_the_connections_addresses(tmp_path, runs):
+    o = Origin("a")
+    port = free_port()
+
+    def scenario(run):
+        xff = []
+        for h in (b"PROXY UNKNOWN\r\n", v2("1.1.1.1", 1, "2.2.2.2", 2, cmd=0x20)):
+            xff.append(json.loads(body(exchange(port, h + REQ)))["headers"]["x-forwarded-for"])
+        return xff
+    try:
+        ours, theirs = both(tmp_path, runs, accept_proxy_config(port, o.port), port, scenario)
+    finally:
+        o.close()
+    assert ours == [["127.0.0.1"], ["127.0.0.1"]]
+    if theirs:
+        assert ours == theirs
+
+
+BAD_HEADERS = [
+    (REQ, "Received something which does not look like a PROXY protocol header"),
+    (b"PROXY TCP5 1.2.3.4 5.6.7.8 1 2\r\n" + REQ, "Received an unhandled protocol in the PROXY protocol header"),
+    (b"PROXY UNKNOWN extra\r\n" + REQ, "Received an unhandled protocol in the PROXY protocol header"),
+    (b"PROXY TCP4 1.2.3.4 5.6.7.8 1\r\n" + REQ, "Received an invalid PROXY protocol header"),
+    (b"PROXY TCP4 1.2.3.4 5.6.7.8 1 x\r\n" + REQ, "Received an invalid PROXY protocol header"),
+    (v2("1.1.1.1", 1, "2.2.2.2", 2, cmd=0x22) + REQ, "Received an invalid PROXY protocol header"),
+    (v2("1.1.1.1", 1, "2.2.2.2", 2, tlv=b"\x01\x00\x09h2") + REQ, "Received an invalid PROXY protocol header"),
+]
+
+
+def test_malformed_or_missing_header_is_closed_counted_and_logged(tmp_path, runs):
+    """A bad header gets no answer, no server connection, a request error
+    in the statistics and HAProxy's log line naming the frontend and the
+    listener (its number when it has no name)."""
+    o = Origin("a")
+    port = free_port()
+    sock = tmp_path / "stats.sock"
+    text = accept_proxy_config(port, o.port).replace(
+        "log 127.0.0.1:LOGPORT local0", "log 127.0.0.1:LOGPORT local0\n    stats socket %s level admin" % sock)
+
+    def scenario(run):
+        answers = [exchange(port, data) for data, _ in BAD_HEADERS]
+        lines = [undate(l) for l in run.log_lines(len(BAD_HEADERS))]
+        ereq = None
+        if run.proc.args[0] == PROXY:
+            ereq = [r for r in stat_rows(sock) if r["svname"] == "FRONTEND"][0]["ereq"]
+        return answers, lines, ereq, o.conns
+    try:
+        ours, theirs = both(tmp_path, runs, text, port, scenario)
+    finally:
+        o.close()
+    assert all(a in (b"", "reset") for a in ours[0]), ours[0]
+    # a v2 header whose TLVs are wrong has given its addresses already
+    assert ours[1] == ["%s [DATE] fe/1: %s" % ("1.1.1.1:1" if i == len(BAD_HEADERS) - 1 else "127.0.0.1:P", why)
+                       for i, (_, why) in enumerate(BAD_HEADERS)]
+    assert ours[2] == str(len(BAD_HEADERS))
+    assert ours[3] == 0
+    if theirs:
+        assert (ours[1], ours[3]) == (theirs[1], theirs[3])
+
+
+def test_header_timeout_is_timeout_client(tmp_path, runs):
+    """A client that sends nothing is closed when `timeout client` ends,
+    with HAProxy's line."""
+    o = Origin("a")
+    port = free_port()
+    text = accept_proxy_config(port, o.port).replace("timeout client 10s", "timeout client 300ms")
+
+    def scenario(run):
+        s = socket.create_connection(("127.0.0.1", port), timeout=10)
+        try:
+            got = s.recv(100)
+        except ConnectionResetError:
+            got = b""
+        s.close()
+        return got, [undate(l) for l in run.log_lines(1)]
+    try:
+        ours, theirs = both(tmp_path, runs, text, port, scenario)
+    finally:
+        o.close()
+    assert ours == (b"", ["127.0.0.1:P [DATE] fe/1: Timeout while waiting for PROXY protocol header"])
+    if theirs:
+        assert ours == theirs
+
+
+def test_proxy_header_in_tcp_mode_is_the_tcplog_client(tmp_path, runs):
+    """TCP mode: the header is taken out of the stream (the server gets
+    the request alone) and a log-format line (HAProxy takes one in TCP
+    mode) shows the header's addresses."""
+    o = Origin("a")
+    port = free_port()
+    text = """
+global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode tcp
+    log global
+    option tcplog
+{t}
+listen app
+    bind 127.0.0.1:{port} accept-proxy
+    log-format "%ci:%cp %fi:%fp %ft %b/%s %ts %ST %[src_port]"
+    server s1 127.0.0.1:{o}
+""".format(t=TIMEOUTS, port=port, o=o.port)
+
+    def scenario(run):
+        r = json.loads(body(exchange(port, HEADERS[0] + REQ)))
+        return r["path"], r["headers"]["host"], run.log_lines(1)
+    try:
+        ours, theirs = both(tmp_path, runs, text, port, scenario)
+    finally:
+        o.close()
+    assert ours == ("/p", ["x"], ["192.0.2.7:4711 198.51.100.1:443 app app/s1 -- 0 4711"])
+    if theirs:
+        assert ours == theirs
+
+
+# ---- rate limiting ----
+
+RATE_HTTP = """
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    stick-table type ip size 100k expire 30s store conn_rate(10s),conn_cur,conn_cnt,http_req_rate(10s)
+    tcp-request connection track-sc0 src
+    tcp-request connection reject if {{ sc0_conn_rate gt 3 }}
+    http-request return status 200 content-type text/plain lf-string "rate=%[sc0_conn_rate] cur=%[sc0_conn_cur] cnt=%[sc0_conn_cnt] r=%[sc_conn_rate(0)] s=%[src_conn_rate] sc=%[src_conn_cur] h=%[sc0_http_req_rate]"
+"""
+
+
+def test_connection_rate_limit_rejects_beyond_the_rate(tmp_path, runs):
+    """The OpenStack / hardening-guide rule: the 4th connection within the
+    period is reset; the counters the first three see, and those of a
+    further request on the first connection, are haproxy's."""
+    port = free_port()
+    req = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    def scenario(run):
+        seen, socks = [], []
+        for _ in range(5):
+            try:
+                s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                s.sendall(req)
+                d = s.recv(4096)
+                seen.append(body(d).decode() if d else "closed")
+                socks.append(s)
+            except ConnectionResetError:
+                seen.append("reset")
+        # keep-alive: one more request on the first connection
+        socks[0].sendall(req)
+        seen.append(body(socks[0].recv(4096)).decode())
+        for s in socks:
+            s.close()
+        return seen
+    ours, theirs = both(tmp_path, runs, RATE_HTTP.format(t=TIMEOUTS, port=port), port, scenario)
+    assert ours[:3] == ["rate=%d cur=%d cnt=%d r=%d s=%d sc=%d h=%d" % ((i,) * 7) for i in (1, 2, 3)]
+    assert ours[3:5] == ["reset", "reset"]
+    # the rejected connections count in the rate, not in the current ones
+    assert ours[5] == "rate=5 cur=3 cnt=5 r=5 s=5 sc=3 h=4"
+    if theirs:
+        assert ours == theirs
+
+
+def test_tcp_mode_content_rule_limits_concurrent_connections(tmp_path, runs, procs):
+    """tcp-request content track-sc1 + reject on sc1_conn_cur: the third
+    concurrent connection is closed without reaching the server; once
+    one closes, a new one goes through."""
+    o = Origin("a")
+    port = free_port()
+    sock = tmp_path / "stats.sock"
+    text = """
+global
+    stats socket {sock} level admin
+defaults
+    mode tcp
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    stick-table type ip size 100k expire 30s store conn_cur
+    tcp-request content track-sc1 src
+    tcp-request content reject if {{ sc1_conn_cur gt 2 }}
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+""".format(t=TIMEOUTS, port=port, o=o.port, sock=sock)
+    p = Proxy(tmp_path, text, wait_port=port)
+    procs.append(p)
+    try:
+        held = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(2)]
+        for s in held:     # both reached the server
+            s.sendall(b"GET /h HTTP/1.1\r\nHost: x\r\n\r\n")
+            assert b'"path": "/h"' in s.recv(4096)
+        third = exchange(port, REQ)
+        assert third in (b"", "reset")
+        held.pop().close()
+        wait_until(lambda: json.loads(body(exchange(port, REQ)) or b"{}").get("path") == "/p",
+                   what="a connection once one closed")
+        for s in held:
+            s.close()
+        fe = [r for r in stat_rows(sock) if r["pxname"] == "fe" and r["svname"] == "FRONTEND"][0]
+        assert int(fe["dreq"]) >= 1
+    finally:
+        o.close()
+
+
+# ---- http-request reject / silent-drop / replace-path / replace-uri / captures ----
+
+ACTIONS = """
+global
+    log 127.0.0.1:LOGPORT local0
+defaults
+    mode http
+    log global
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    capture request header Host len 20
+    http-request capture req.hdr(user-agent) len 8
+    declare capture response len 10
+    http-response capture res.hdr(content-type) id 0
+    http-request reject if {{ path /rej }}
+    http-request silent-drop if {{ path /drop }}
+    http-request replace-path /old/(.*) /new/\\1
+    http-request replace-uri ^/u/(.*) /v/\\1?x=1
+    log-format "%ci %HM %HU %HP %HQ %ST %tsc %hr %hs [%[capture.req.hdr(0)]] [%[capture.req.hdr(1)]] [%[capture.res.hdr(0)]]"
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o}
+"""
+
+
+def test_reject_silent_drop_rewrites_and_captures(tmp_path, runs):
+    """reject closes without an answer, silent-drop says nothing at all
+    (the client hears nothing before its own timeout), replace-path and
+    replace-uri change what the server receives, and captures fill %hr,
+    %hs and capture.req/res.hdr(N): the same answers and log lines as
+    haproxy 2.6."""
+    o = Origin("a")
+    port = free_port()
+    reqs = [b"GET /rej HTTP/1.1\r\nHost: h1\r\nUser-Agent: abcdefghijkl\r\n\r\n",
+            b"GET /drop HTTP/1.1\r\nHost: h2\r\n\r\n",
+            b"GET /old/a/b?q=2 HTTP/1.1\r\nHost: h3\r\nUser-Agent: ua\r\nConnection: close\r\n\r\n",
+            b"GET http://ex.com/old/z HTTP/1.1\r\nHost: ex.com\r\nConnection: close\r\n\r\n",
+            b"GET /u/k?y=5 HTTP/1.1\r\nHost: h4\r\nConnection: close\r\n\r\n"]
+
+    def scenario(run):
+        answers = []
+        for rq in reqs:
+            r = exchange(port, rq, timeout=1.5)
+            answers.append(json.loads(body(r))["path"] if isinstance(r, bytes) and b"{" in r else r)
+        return answers, run.log_lines(len(reqs))
+    try:
+        ours, theirs = both(tmp_path, runs, ACTIONS.format(t=TIMEOUTS, port=port, o=o.port), port, scenario)
+    finally:
+        o.close()
+    assert ours[0] == [b"", "silence", "/new/a/b?q=2", "http://ex.com/new/z", "/v/k?y=5?x=1"]
+    # the order of the lines of the two connections closed at once may vary
+    assert sorted(ours[1]) == sorted([
+        "127.0.0.1 GET /rej /rej  -1 PR-- {h1|abcdefgh} {} [h1] [abcdefgh] [-]",
+        "127.0.0.1 GET /drop /drop  -1 PR-- {h2|} {} [h2] [-] [-]",
+        "127.0.0.1 GET /old/a/b?q=2 /old/a/b ?q=2 200 ---- {h3|ua} {applicatio} [h3] [ua] [applicatio]",
+        "127.0.0.1 GET http://ex.com/old/z http://ex.com/old/z  200 ---- {ex.com|} {applicatio} [ex.com] [-] [applicatio]",
+        "127.0.0.1 GET /u/k?y=5 /u/k ?y=5 200 ---- {h4|} {applicatio} [h4] [-] [applicatio]"])
+    if theirs:
+        assert (ours[0], sorted(ours[1])) == (theirs[0], sorted(theirs[1]))
+
+
+# ---- configuration errors, worded as haproxy's ----
+
+ERRORS = [
+    ("tcp-request connection track-sc3 src",
+     "parsing [F:9] : 'tcp-request connection track-sc3' : 3 track-sc number exceeding 2 (MAX_SESS_STKCTR-1) value"),
+    ("tcp-request connection track-sc0",
+     "parsing [F:9] : 'tcp-request connection track-sc0' : missing fetch method"),
+    ("tcp-request connection track-sc0 src table nope",
+     "Proxy 'fe': unable to find table 'nope' referenced by track-sc0."),
+    ("tcp-request connection track-sc0 src foo",
+     "parsing [F:9] : 'tcp-request connection track-sc0' only accepts 'if' or 'unless', in frontend 'fe' (got 'foo')"),
+    ("tcp-request content expect-proxy layer4",
+     "parsing [F:9] : 'expect-proxy layer4' is not allowed in 'tcp-request content' rules in frontend 'fe'"),
+    ("tcp-request connection expect-proxy layer7",
+     "parsing [F:9] : 'tcp-request connection expect-proxy' only supports 'layer4' in frontend 'fe' (got 'layer7')"),
+    ("http-request capture req.hdr(host)",
+     "parsing [F:9] : error detected in frontend 'fe' while parsing 'http-request capture' rule : expects <expression> [ 'len' <length> | id <idx> ]."),
+    ("http-request capture req.hdr(host) id 3",
+     "Proxy 'fe': unable to find capture id '3' referenced by http-request capture rule."),
+    ("http-response capture res.hdr(server) len 5",
+     "parsing [F:9] : error detected in frontend 'fe' while parsing 'http-response capture' rule : expects 'id', found 'len'."),
+    ("http-request replace-path /a",
+     "parsing [F:9] : error detected in frontend 'fe' while parsing 'http-request replace-path' rule : expects exactly 2 arguments <match-regex> and <replace-format>."),
+    ("declare capture foo len 3",
+     "parsing [F:9] : 'declare capture' requires a direction ('request' or 'response')"),
+]
+
+
+def test_log_format_in_tcp_mode_refuses_http_variables(tmp_path):
+    cfg = tmp_path / "t.cfg"
+    cfg.write_text("""global
+    log 127.0.0.1:514 local0
+defaults
+    mode tcp
+    log global
+    timeout client 1s
+    timeout server 1s
+    timeout connect 1s
+listen app
+    bind 127.0.0.1:{p}
+    log-format "%ci %[src] %HM"
+    server s 127.0.0.1:1
+""".format(p=free_port()))
+    want = "Parsing [%s:11]: failed to parse log-format : format variable 'HM' is reserved for HTTP mode." % cfg
+    for binary in (PROXY, HAPROXY):
+        if binary == HAPROXY and not os.path.exists(HAPROXY):
+            continue
+        r = subprocess.run([binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=20)
+        assert r.returncode != 0 and want in r.stdout + r.stderr, (binary, r.stdout + r.stderr)
+
+
+@pytest.mark.parametrize("line,message", ERRORS)
+def test_configuration_errors_are_haproxys(tmp_path, line, message):
+    cfg = tmp_path / "e.cfg"
+    cfg.write_text("""defaults
+    mode http
+    timeout client 1s
+    timeout server 1s
+    timeout connect 1s
+frontend fe
+    bind 127.0.0.1:{p}
+    stick-table type ip size 10 store conn_rate(10s)
+    {line}
+    default_backend be
+backend be
+    server s 127.0.0.1:1
+""".format(p=free_port(), line=line))
+    want = message.replace("[F:", "[%s:" % cfg)
+    for binary in (PROXY, HAPROXY):
+        if binary == HAPROXY and not os.path.exists(HAPROXY):
+            continue
+        r = subprocess.run([binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=20)
+        assert r.returncode != 0, binary
+        assert want in r.stdout + r.stderr, (binary, r.stdout + r.stderr)
