@@ -9,6 +9,7 @@
 #include "cluster/cib_int.h"
 #include "cluster/cib_xml.h"
 #include "cluster/sched_int.h"
+#include "lib/heap.h"
 #include "lib/util.h"
 
 
@@ -595,6 +596,9 @@ static void unpack_resources(struct unpack_ctx *u, struct xml_node *config)
 		if (strcmp(e->name, "primitive") && strcmp(e->name, "group") &&
 		    strcmp(e->name, "clone") && strcmp(e->name, "master"))
 			continue;
+		/* The model of a large cluster is a few MiB: its pages are
+		 * filled in as the heap grows rather than faulted one by one. */
+		heap_fill();
 		r = unpack_rsc(u, e, NULL, NULL);
 		if (!r)
 			continue;
