@@ -8,7 +8,7 @@ python3 python3-pytest iproute2 procps socat
 libssl-dev openssl zlib1g-dev
 haproxy nginx-light wrk
 corosync libcorosync-common-dev libcpg-dev libquorum-dev libvotequorum-dev libcmap-dev
-resource-agents pacemaker-cli-utils keepalived"
+resource-agents pacemaker-cli-utils keepalived time"
 
 missing=""
 for p in $PACKAGES; do
