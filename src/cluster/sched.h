@@ -255,6 +255,10 @@ struct sched_action {
 	char *reason;             /* from malloc() */
 	int priority;
 	bool probe;
+	bool lost_partner;        /* an interleaved ordering into it left an
+				   instance without a partner, unassigned: the
+				   update takes that as a change of it, as
+				   Pacemaker finds it while updating */
 	char *fence_kind;         /* "reboot"/"off" for stonith */
 };
 
@@ -267,10 +271,18 @@ struct sched_action {
 #define ORD_PROMOTED_IMPLIES_FIRST 0x20
 #define ORD_SERIALIZE     0x40
 #define ORD_SAME_NODE     0x80
+#define ORD_REPLACED      0x100 /* in sched_cluster.replaced only */
+#define ORD_OPTIONAL      0x200 /* a configured ordering (Pacemaker's
+				   pe_order_optional, which they all carry) */
 
 struct sched_edge {
 	struct sched_action *first, *then;
 	unsigned flags;
+	/* When it was created, for the order in which the update walks an
+	 * action's orderings (sched_update.c): by rank (sched_cluster.
+	 * edge_rank then), then by seq. */
+	unsigned char rank;
+	int seq;
 };
 
 enum no_quorum_policy {
@@ -316,6 +328,14 @@ struct sched_cluster {
 	int nactions;
 	struct sched_edge *edges;
 	int nedges, edges_cap;
+	/* Orderings from a collective's action that were replaced by one from
+	 * its completion ("A start then B" by "A running then B"): Pacemaker
+	 * keeps them, disabled, and they still make a change of 'first'
+	 * update 'then'. Not part of the graph. From malloc(). */
+	struct sched_edge *replaced;
+	int nreplaced, replaced_cap;
+	unsigned char edge_rank;     /* rank of the orderings being created */
+	int edge_seq;                /* orderings created so far */
 	int actions_cap;
 	bool show_scores;
 	FILE *scores_out;            /* --scores output, may be NULL */

@@ -1,7 +1,7 @@
 /* sched_actions: turn placement into actions (stop, start, demote,
- * promote, fence and the pseudo actions of groups and clones), order
- * them, and propagate "required" and "unrunnable" along the orderings
- * the way Pacemaker 2.1.5 does, keeping the first reason given. */
+ * promote, fence and the pseudo actions of groups and clones) and order
+ * them; sched_update.c then propagates "required" and "unrunnable" along
+ * the orderings. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -13,7 +13,7 @@ static bool is_collective(const struct sched_rsc *r)
 	return r && r->variant != VARIANT_PRIMITIVE;
 }
 
-static void set_reason(struct sched_action *a, const char *reason, bool overwrite)
+void sched_action_set_reason(struct sched_action *a, const char *reason, bool overwrite)
 {
 	if (a->reason && !overwrite)
 		return;
@@ -60,16 +60,16 @@ static void update_runnable(struct sched_cluster *c, struct sched_action *a)
 		a->flags |= ACT_RUNNABLE;
 	} else if (!c->have_quorum && c->no_quorum == NQ_STOP) {
 		a->flags &= ~ACT_RUNNABLE;
-		set_reason(a, "no quorum", true);
+		sched_action_set_reason(a, "no quorum", true);
 	} else if (!c->have_quorum && c->no_quorum == NQ_FREEZE) {
 		if (!rsc_active(r) || r->next_role > r->role) {
 			a->flags &= ~ACT_RUNNABLE;
-			set_reason(a, "quorum freeze", true);
+			sched_action_set_reason(a, "quorum freeze", true);
 		}
 	} else if (!c->have_quorum && c->no_quorum == NQ_DEMOTE &&
 		   !strcmp(a->task, "promote")) {
 		a->flags &= ~ACT_RUNNABLE;
-		set_reason(a, "no quorum", true);
+		sched_action_set_reason(a, "no quorum", true);
 	} else {
 		a->flags |= ACT_RUNNABLE;
 	}
@@ -143,9 +143,56 @@ static void add_edge(struct sched_cluster *c, struct sched_action *first, struct
 
 	if (!first || !then || first == then)
 		return;
-	/* One ordering per pair of actions: a repeated one adds its flags. */
+	/* One ordering per pair of actions: a repeated one adds its flags,
+	 * but for a second configured ordering, which Pacemaker drops (of
+	 * orderings of the same actions whose flags overlap, the first is
+	 * kept). */
 	e = sched_hash_edge(c, first, then, &created);
+	if (!created && (e->flags & flags & ORD_OPTIONAL))
+		return;
 	e->flags |= flags;
+}
+
+/* The ordering from a collective's completion action that replaces one
+ * from its action (order_rsc). Pacemaker creates it while updating 'then',
+ * walking its orderings newest first: it is newer than any ordering
+ * created before the update, and the later the one it replaces, the
+ * earlier it is created. */
+static void add_remapped_edge(struct sched_cluster *c, struct sched_action *first,
+			      struct sched_action *then, unsigned flags)
+{
+	bool created;
+	struct sched_edge *e;
+
+	if (!first || !then || first == then)
+		return;
+	e = sched_hash_edge(c, first, then, &created);
+	if (!created && (e->flags & flags & ORD_OPTIONAL))
+		return;
+	e->flags |= flags;
+	if (created) {
+		e->rank = EDGE_RANK_REMAPPED;
+		e->seq = -e->seq;
+	}
+}
+
+/* An ordering replaced by one from first's completion action (see
+ * sched_cluster.replaced). */
+static void add_replaced(struct sched_cluster *c, struct sched_action *first,
+			 struct sched_action *then)
+{
+	struct sched_edge *e;
+
+	if (c->nreplaced == c->replaced_cap) {
+		c->replaced_cap = c->replaced_cap ? 2 * c->replaced_cap : 64;
+		c->replaced = xrealloc(c->replaced, c->replaced_cap * sizeof(*c->replaced));
+	}
+	e = &c->replaced[c->nreplaced++];
+	e->first = first;
+	e->then = then;
+	e->flags = ORD_REPLACED;
+	e->rank = c->edge_rank;
+	e->seq = c->edge_seq++;
 }
 
 /* ---------------------------------------------------------------- */
@@ -159,7 +206,7 @@ static void stop_resource(struct sched_cluster *c, struct sched_rsc *r, bool opt
 		/* "being multiply active" is Pacemaker's reason only with
 		 * multiple-active=stop_unexpected, which is not implemented. */
 		if (!r->assigned)
-			set_reason(stop, "node availability", true);
+			sched_action_set_reason(stop, "node availability", true);
 		if (!r->managed)
 			stop->flags &= ~ACT_RUNNABLE;
 	}
@@ -302,7 +349,7 @@ static void primitive_create_actions(struct sched_cluster *c, struct sched_rsc *
 		struct sched_action *s = r->assigned ? sched_find_action(r, "start", r->assigned) : NULL;
 
 		if (s)
-			set_reason(s, "resource definition change", true);
+			sched_action_set_reason(s, "resource definition change", true);
 	}
 }
 
@@ -518,13 +565,16 @@ static struct sched_rsc *instance_on(struct sched_rsc *clone, struct sched_node 
 
 /* Take an instance's assignment back (unassign_if_mandatory): it stops
  * where it runs and starts nowhere. No reason is given, as in Pacemaker. */
-static void inhibit_instance(struct sched_rsc *r)
+static bool inhibit_instance(struct sched_rsc *r)
 {
+	bool changed = false;
+
 	for (int i = 0; i < r->nchildren; i++)
-		inhibit_instance(r->children[i]);
+		changed |= inhibit_instance(r->children[i]);
 	if (r->variant != VARIANT_PRIMITIVE)
-		return;
+		return changed;
 	if (r->assigned) {
+		changed = true;
 		r->assigned->num_resources--;
 		r->assigned->count--;
 		r->assigned = NULL;
@@ -538,6 +588,7 @@ static void inhibit_instance(struct sched_rsc *r)
 		else if (!strcmp(a->task, "start"))
 			a->flags &= ~ACT_RUNNABLE;
 	}
+	return changed;
 }
 
 /* Order rsc actions (pcmk__order_resource_actions + rsc_order_first). */
@@ -547,6 +598,7 @@ static void order_rsc(struct sched_cluster *c, struct sched_rsc *first, const ch
 	struct sched_action *fa[MAX_MATCH], *ta[MAX_MATCH];
 	int nf = actions_by_task(first, ftask, fa, MAX_MATCH);
 	int nt;
+	bool remapped = false;
 
 	if (nf == 0) {
 		if (first == then)
@@ -566,8 +618,12 @@ static void order_rsc(struct sched_cluster *c, struct sched_rsc *first, const ch
 		struct sched_action *done = sched_find_action(first, completed_task(ftask), NULL);
 
 		if (done) {
+			for (int i = 0; i < nf; i++)
+				for (int j = 0; j < nt && fa[i] != done; j++)
+					add_replaced(c, fa[i], ta[j]);
 			fa[0] = done;
 			nf = 1;
+			remapped = true;
 		}
 	}
 	/* Interleaved clones order instance by instance. */
@@ -580,6 +636,11 @@ static void order_rsc(struct sched_cluster *c, struct sched_rsc *first, const ch
 		 * restart B next to a stopping A). */
 		bool current = !strcmp(ttask, "stopped") || !strcmp(ttask, "demoted");
 
+		/* The clones' own ordering, which Pacemaker applies instance by
+		 * instance, still has a change of first update then. */
+		for (int i = 0; i < nf; i++)
+			for (int j = 0; j < nt; j++)
+				add_replaced(c, fa[i], ta[j]);
 		for (int i = 0; i < then->nchildren; i++) {
 			struct sched_rsc *tc = then->children[i], *p = tc;
 			struct sched_node *n;
@@ -592,8 +653,10 @@ static void order_rsc(struct sched_cluster *c, struct sched_rsc *first, const ch
 			if (!fc) {
 				/* No instance to interleave with: this one may not
 				 * come up (it may still go down). */
-				if (!current && (flags & (ORD_RUNNABLE_LEFT | ORD_IMPLIES_THEN)))
-					inhibit_instance(tc);
+				if (!current && (flags & (ORD_RUNNABLE_LEFT | ORD_IMPLIES_THEN)) &&
+				    inhibit_instance(tc))
+					for (int j = 0; j < nt; j++)
+						ta[j]->lost_partner = true;
 				continue;
 			}
 			order_rsc(c, fc, ftask, tc, ttask, flags);
@@ -601,8 +664,12 @@ static void order_rsc(struct sched_cluster *c, struct sched_rsc *first, const ch
 		return;
 	}
 	for (int i = 0; i < nf; i++)
-		for (int j = 0; j < nt; j++)
-			add_edge(c, fa[i], ta[j], flags);
+		for (int j = 0; j < nt; j++) {
+			if (remapped)
+				add_remapped_edge(c, fa[i], ta[j], flags);
+			else
+				add_edge(c, fa[i], ta[j], flags);
+		}
 }
 
 static void group_orderings(struct sched_cluster *c, struct sched_rsc *g)
@@ -738,6 +805,9 @@ static void order_rsc_to_action(struct sched_cluster *c, struct sched_rsc *first
 		struct sched_action *done = sched_find_action(first, completed_task(ftask), NULL);
 
 		if (done) {
+			for (int i = 0; i < nf; i++)
+				if (fa[i] != done)
+					add_replaced(c, fa[i], then);
 			fa[0] = done;
 			nf = 1;
 		}
@@ -748,12 +818,12 @@ static void order_rsc_to_action(struct sched_cluster *c, struct sched_rsc *first
 
 static unsigned kind_flags(enum sched_order_kind kind, const char *first, int symmetry)
 {
-	unsigned f = 0;
+	unsigned f = ORD_OPTIONAL;
 
 	if (kind == ORDER_SERIALIZE)
-		return ORD_SERIALIZE;
+		return f | ORD_SERIALIZE;
 	if (kind != ORDER_MANDATORY)
-		return 0;
+		return f;
 	if (symmetry == 1) {
 		f |= ORD_IMPLIES_THEN;
 		if (!strcmp(first, "start") || !strcmp(first, "promote"))
@@ -784,8 +854,8 @@ static void order_constraints(struct sched_cluster *c)
 
 			free(any->task);
 			any->task = name;
-			any->flags |= ACT_PSEUDO;
-			any->flags &= ~ACT_RUNNABLE;
+			/* Runnable until updated, as Pacemaker creates it. */
+			any->flags |= ACT_PSEUDO | ACT_RUNNABLE;
 			any->probe = true; /* marks "requires any" */
 			for (int k = 0; k < o->first->nchildren; k++)
 				order_rsc_to_action(c, o->first->children[k], "start", any);
@@ -822,6 +892,7 @@ static bool inhibit_unpartnered(struct sched_cluster *c)
 	for (int i = 0; i < c->norders; i++) {
 		struct sched_order *o = &c->orders[i];
 		struct sched_rsc *first = o->first, *then = o->then;
+		struct sched_action *a;
 
 		if (first->variant != VARIANT_CLONE || then->variant != VARIANT_CLONE ||
 		    !then->interleave || first == then || o->kind != ORDER_MANDATORY ||
@@ -837,6 +908,8 @@ static bool inhibit_unpartnered(struct sched_cluster *c)
 				continue;
 			inhibit_instance(tc);
 			changed = true;
+			if ((a = sched_find_action(then, o->then_action, NULL)))
+				a->lost_partner = true;
 		}
 	}
 	return changed;
@@ -886,7 +959,7 @@ static void schedule_fencing(struct sched_cluster *c)
 		f->flags |= ACT_RUNNABLE;
 		f->fence_kind = xstrdup(sched_attrs_get(&c->props, "stonith-action") ?
 					sched_attrs_get(&c->props, "stonith-action") : "reboot");
-		set_reason(f, n->fence_reason ? n->fence_reason : "node is unclean", false);
+		sched_action_set_reason(f, n->fence_reason ? n->fence_reason : "node is unclean", false);
 		n->fenced = true;
 		/* Everything on the node stops when the node is fenced. */
 		for (int k = 0; k < c->nall; k++) {
@@ -913,277 +986,25 @@ static void schedule_fencing(struct sched_cluster *c)
 	}
 }
 
-/* ---------------------------------------------------------------- */
-/* Propagation */
-
-static const char *member_task(const char *task)
-{
-	if (!strcmp(task, "running"))
-		return "start";
-	if (!strcmp(task, "stopped"))
-		return "stop";
-	if (!strcmp(task, "promoted"))
-		return "promote";
-	if (!strcmp(task, "demoted"))
-		return "demote";
-	return task;
-}
-
-/* Flags of an action as seen by the actions ordered after it: a
- * collective's action summarizes its members' (action_flags). */
-static unsigned effective_flags(struct sched_action *a)
-{
-	struct sched_rsc *r = a->rsc;
-	unsigned flags;
-	const char *mt;
-	bool any_runnable = false, has_any = false;
-
-	if (!r || r->variant == VARIANT_PRIMITIVE)
-		return a->flags;
-	flags = a->flags | ACT_OPTIONAL | ACT_RUNNABLE;
-	if (r->variant == VARIANT_CLONE)
-		flags = ACT_OPTIONAL | ACT_RUNNABLE | ACT_PSEUDO;
-	mt = member_task(a->task);
-	for (int i = 0; i < r->nchildren; i++) {
-		struct sched_rsc *m = r->children[i];
-		struct sched_action *ma = NULL;
-		unsigned mf;
-
-		for (int j = 0; j < m->nactions; j++)
-			if (!strcmp(m->actions[j]->task, mt) && m->actions[j]->interval_ms == 0) {
-				ma = m->actions[j];
-				break;
-			}
-		if (!ma)
-			continue;
-		has_any = true;
-		mf = effective_flags(ma);
-		if ((flags & ACT_OPTIONAL) && !(mf & ACT_OPTIONAL)) {
-			flags &= ~ACT_OPTIONAL;
-			a->flags &= ~ACT_OPTIONAL;
-		}
-		if (mf & ACT_RUNNABLE)
-			any_runnable = true;
-		if (r->variant == VARIANT_GROUP && strcmp(mt, a->task) &&
-		    (flags & ACT_RUNNABLE) && !(mf & ACT_RUNNABLE)) {
-			flags &= ~ACT_RUNNABLE;
-			a->flags &= ~ACT_RUNNABLE;
-		}
-	}
-	if (r->variant == VARIANT_CLONE && !any_runnable) {
-		flags &= ~ACT_RUNNABLE;
-		if (has_any)
-			a->flags &= ~ACT_RUNNABLE;
-	}
-	if (r->variant == VARIANT_CLONE && !(a->flags & ACT_RUNNABLE))
-		flags &= ~ACT_RUNNABLE;
-	return flags;
-}
-
-static void clear_because(struct sched_action *a, unsigned flag, struct sched_action *why,
-			  bool *changed)
-{
-	char *text;
-
-	if (!(a->flags & flag))
-		return;
-	a->flags &= ~flag;
-	*changed = true;
-	if (a->rsc == why->rsc)
-		return;
-	if (why->rsc)
-		text = xasprintf("%s %s %s", flag == ACT_RUNNABLE ? "unrunnable" : "required",
-				 why->rsc->id, why->task);
-	else
-		text = xasprintf("%s %s", flag == ACT_RUNNABLE ? "unrunnable" : "required", why->task);
-	set_reason(a, text, false);
-	free(text);
-}
-
-static void handle_restart(struct sched_action *first, struct sched_action *then, bool *changed)
-{
-	const char *reason = NULL;
-
-	if (!(then->flags & ACT_OPTIONAL))
-		reason = "restart";
-	if (!(then->flags & ACT_RUNNABLE) && then->rsc && then->rsc->managed &&
-	    first->rsc == then->rsc)
-		reason = "stop";
-	if (!reason)
-		return;
-	if (first->flags & ACT_RUNNABLE)
-		clear_because(first, ACT_OPTIONAL, then, changed);
-	if (!(then->flags & ACT_OPTIONAL))
-		clear_because(first, ACT_OPTIONAL, then, changed);
-	if (!(first->flags & ACT_OPTIONAL) && !(first->flags & ACT_RUNNABLE))
-		clear_because(then, ACT_RUNNABLE, first, changed);
-}
-
-static void update_then(struct sched_action *first, unsigned ff, struct sched_action *then,
-			unsigned type, bool *changed, int depth)
-{
-	if (depth > 8)
-		return;
-	if ((type & ORD_IMPLIES_THEN) && (then->flags & ACT_OPTIONAL) && !(ff & ACT_OPTIONAL))
-		clear_because(then, ACT_OPTIONAL, first, changed);
-	if ((type & ORD_RUNNABLE_LEFT) && (then->flags & ACT_RUNNABLE) && !(ff & ACT_RUNNABLE))
-		clear_because(then, ACT_RUNNABLE, first, changed);
-	if ((type & ORD_RESTART) && then->rsc && first->rsc &&
-	    first->rsc->variant == VARIANT_PRIMITIVE && then->rsc->variant == VARIANT_PRIMITIVE)
-		handle_restart(first, then, changed);
-	/* A collective 'then' passes the ordering on to its members. */
-	if (then->rsc && then->rsc->variant != VARIANT_PRIMITIVE && !then->node &&
-	    (type & (ORD_RUNNABLE_LEFT | ORD_IMPLIES_THEN)) &&
-	    (!first->rsc || !is_ancestor(then->rsc, first->rsc)) &&
-	    first->rsc != then->rsc) {
-		struct sched_rsc *r = then->rsc;
-
-		for (int i = 0; i < r->nchildren; i++) {
-			struct sched_rsc *m = r->children[i];
-
-			for (int j = 0; j < m->nactions; j++) {
-				struct sched_action *ma = m->actions[j];
-
-				if (strcmp(ma->task, then->task) || ma->interval_ms)
-					continue;
-				if (r->variant == VARIANT_CLONE && !(effective_flags(ma) & ACT_RUNNABLE))
-					continue;
-				update_then(first, ff, ma, type, changed, depth + 1);
-			}
-		}
-	}
-}
-
-static void update_edge(struct sched_edge *e, bool *changed)
-{
-	struct sched_action *first = e->first, *then = e->then;
-	unsigned ff = effective_flags(first);
-
-	if (e->flags & ORD_IMPLIES_FIRST) {
-		unsigned tf = effective_flags(then);
-
-		if (!(tf & ACT_OPTIONAL) && (first->flags & ACT_OPTIONAL))
-			clear_because(first, ACT_OPTIONAL, then, changed);
-	}
-	if ((e->flags & ORD_PROMOTED_IMPLIES_FIRST) && then->rsc &&
-	    then->rsc->role == ROLE_PROMOTED && !(then->flags & ACT_OPTIONAL))
-		clear_because(first, ACT_OPTIONAL, then, changed);
-	update_then(first, ff, then, e->flags, changed, 0);
-}
-
-static void update_one_or_more(struct sched_cluster *c, bool *changed)
-{
-	for (int i = 0; i < c->nactions; i++) {
-		struct sched_action *a = c->actions[i];
-		bool any = false;
-
-		if (a->rsc || !a->probe || !(a->flags & ACT_RUNNABLE))
-			continue;
-		for (int k = 0; k < c->nedges; k++)
-			if (c->edges[k].then == a && (effective_flags(c->edges[k].first) & ACT_RUNNABLE))
-				any = true;
-		if (!any) {
-			a->flags &= ~ACT_RUNNABLE;
-			*changed = true;
-		}
-	}
-}
-
-static void mark_blocked(struct sched_cluster *c, struct sched_rsc *r, const char *task,
-			 const struct sched_rsc *why);
-
-static void block_dependents(struct sched_cluster *c, struct sched_action *a)
-{
-	struct sched_rsc *r;
-	bool is_start;
-
-	if (!a->rsc || (a->flags & ACT_RUNNABLE))
-		return;
-	is_start = !strcmp(a->task, "start");
-	if (!is_start && strcmp(a->task, "promote"))
-		return;
-	r = sched_rsc_top(a->rsc);
-	for (int i = 0; i < r->nchildren; i++) {
-		struct sched_rsc *ch = r->children[i];
-		struct sched_action *x = NULL;
-
-		for (int j = 0; j < ch->nactions; j++)
-			if (!strcmp(ch->actions[j]->task, a->task)) {
-				x = ch->actions[j];
-				break;
-			}
-		if (!x || (x->flags & ACT_RUNNABLE))
-			return;
-	}
-	for (int i = 0; i < c->ncolocations; i++) {
-		struct sched_colocation *co = &c->colocations[i];
-
-		if (co->primary != r || co->score < SCORE_INFINITY)
-			continue;
-		if (!is_start && co->primary_role != ROLE_PROMOTED)
-			continue;
-		mark_blocked(c, co->dependent,
-			     co->dependent_role == ROLE_PROMOTED ? "promote" : "start", a->rsc);
-	}
-}
-
-static void mark_blocked(struct sched_cluster *c, struct sched_rsc *r, const char *task,
-			 const struct sched_rsc *why)
-{
-	char *text = xasprintf("colocation with %s", why->id);
-
-	for (int i = 0; i < r->nactions; i++) {
-		struct sched_action *a = r->actions[i];
-
-		if ((a->flags & ACT_RUNNABLE) && !strcmp(a->task, task)) {
-			a->flags &= ~ACT_RUNNABLE;
-			set_reason(a, text, false);
-			block_dependents(c, a);
-		}
-	}
-	for (int i = 0; i < r->nchildren; i++)
-		mark_blocked(c, r->children[i], task, why);
-	free(text);
-}
-
-static void propagate(struct sched_cluster *c)
-{
-	bool changed = true;
-	int passes = 0;
-
-	/* "One or more" pseudo actions start runnable when any input is. */
-	for (int i = 0; i < c->nactions; i++) {
-		struct sched_action *a = c->actions[i];
-
-		if (a->rsc || !a->probe)
-			continue;
-		a->flags &= ~ACT_RUNNABLE;
-		for (int k = 0; k < c->nedges; k++)
-			if (c->edges[k].then == a && (effective_flags(c->edges[k].first) & ACT_RUNNABLE))
-				a->flags |= ACT_RUNNABLE;
-	}
-
-	while (changed && passes++ < 1000) {
-		changed = false;
-		/* Newest orderings first, as Pacemaker walks its lists. */
-		for (int i = c->nedges - 1; i >= 0; i--)
-			if (!(c->edges[i].flags & ORD_ONE_OR_MORE))
-				update_edge(&c->edges[i], &changed);
-		update_one_or_more(c, &changed);
-	}
-}
-
 void sched_actions(struct sched_cluster *c)
 {
 	int first_new;
 
+	/* Pacemaker keeps an action's orderings newest first, and creates them
+	 * in this order: fencing, configured constraints, then the implicit
+	 * orderings of each resource. The rank of an ordering stands for when
+	 * Pacemaker creates it (sched_update.c walks them by it). */
 	for (int i = 0; i < c->nrscs; i++)
 		rsc_create_actions(c, c->rscs[i]);
+	c->edge_rank = EDGE_RANK_FENCING;
 	schedule_fencing(c);
+	c->edge_rank = EDGE_RANK_IMPLICIT;
 	for (int i = 0; i < c->nrscs; i++)
 		rsc_orderings(c, c->rscs[i]);
 	first_new = c->nactions;
+	c->edge_rank = EDGE_RANK_CONFIGURED;
 	order_constraints(c);
+	c->edge_rank = EDGE_RANK_IMPLICIT;
 	/* Pacemaker applies configured orderings before the implicit ones,
 	 * which it finds by task name: a start that only a configured ordering
 	 * created (the 'first' of "A then B" while A is stopping) is still
@@ -1201,7 +1022,5 @@ void sched_actions(struct sched_cluster *c)
 	}
 	for (int pass = 0; pass <= c->norders && inhibit_unpartnered(c); pass++)
 		;
-	for (int i = 0; i < c->nactions; i++)
-		block_dependents(c, c->actions[i]);
-	propagate(c);
+	sched_update_actions(c);
 }

@@ -253,6 +253,7 @@ void sched_cluster_free(struct sched_cluster *c)
 		action_free(c->actions[i]);
 	free(c->actions);
 	free(c->edges);
+	free(c->replaced);
 	sched_hash_free(c);
 	free(c);
 }

@@ -168,6 +168,8 @@ struct sched_edge *sched_hash_edge(struct sched_cluster *c, struct sched_action 
 	c->edges[c->nedges].first = first;
 	c->edges[c->nedges].then = then;
 	c->edges[c->nedges].flags = 0;
+	c->edges[c->nedges].rank = c->edge_rank;
+	c->edges[c->nedges].seq = c->edge_seq++;
 	*created = true;
 	return &c->edges[c->nedges++];
 }

@@ -21,6 +21,20 @@ void sched_hash_free(struct sched_cluster *c);
 void sched_actions(struct sched_cluster *c);
 struct sched_action *sched_find_action(const struct sched_rsc *r, const char *task,
 				       const struct sched_node *n);
+/* Give a its reason unless it has one (or overwrite). */
+void sched_action_set_reason(struct sched_action *a, const char *reason, bool overwrite);
+
+/* sched_update.c */
+/* Ranks of orderings (sched_edge.rank): when Pacemaker creates them. */
+enum {
+	EDGE_RANK_FENCING = 0,
+	EDGE_RANK_CONFIGURED = 1,
+	EDGE_RANK_IMPLICIT = 2,
+	EDGE_RANK_REMAPPED = 3,   /* created while updating (add_remapped_edge) */
+};
+/* Propagate "required" and "unrunnable" along the orderings, as Pacemaker
+ * does. */
+void sched_update_actions(struct sched_cluster *c);
 
 /* cib_xml.c */
 int cib_fail_count(const struct sched_cluster *c, struct sched_rsc *r, struct sched_node *n);
