@@ -1250,6 +1250,35 @@ static int kw_ignored(struct cfgparse *p, char **args, int argc, const struct cf
 	return CFG_WARN;
 }
 
+/* `hash-type map-based|consistent [sdbm|djb2|wt6|crc32|none] [avalanche]`:
+ * the hash function is HAProxy's choice of spreading; ours is fixed
+ * (lb.c), so the function and modifier are checked and not used. */
+static int kw_hash_type(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
+			char *err, size_t errlen)
+{
+	static const char *const funcs[] = { "sdbm", "djb2", "wt6", "crc32", "none", NULL };
+	bool known = false;
+
+	if (argc < 2 || (strcmp(args[1], "consistent") && strcmp(args[1], "map-based"))) {
+		snprintf(err, errlen, "'hash-type' only supports 'consistent' and 'map-based'.");
+		return CFG_ERR;
+	}
+	if (argc > 2) {
+		for (int i = 0; funcs[i]; i++)
+			known |= strcmp(args[2], funcs[i]) == 0;
+		if (!known) {
+			snprintf(err, errlen, "'hash-type' only supports 'sdbm', 'djb2', 'crc32', or 'wt6' hash functions.");
+			return CFG_ERR;
+		}
+	}
+	if (argc > 3 && strcmp(args[3], "avalanche") != 0) {
+		snprintf(err, errlen, "'hash-type' only supports 'avalanche' as a modifier for hash functions.");
+		return CFG_ERR;
+	}
+	p->cur->px->lb_consistent = strcmp(args[1], "consistent") == 0;
+	return CFG_OK;
+}
+
 static int kw_accept(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
 		     char *err, size_t errlen)
 {
@@ -1356,7 +1385,7 @@ const struct cfg_kw cfg_proxy_kws[] = {
 	{ "log-format-sd",   PX,  CFG_T_FN, kw_ignored, 0, 0, 0 },
 	{ "error-log-format", PX, CFG_T_FN, kw_ignored, 0, 0, 0 },
 	{ "log-tag",         PX,  CFG_T_FN, kw_ignored, 0, 0, 0 },
-	{ "hash-type",       BEX, CFG_T_FN, kw_ignored, 0, 0, 0 },
+	{ "hash-type",       BEX, CFG_T_FN, kw_hash_type, 0, 0, 0 },
 	{ "id",              FBL, CFG_T_FN, kw_ignored, 0, 0, 0 },
 	{ "backlog",         FEX, CFG_T_FN, kw_ignored, 0, 0, 0 },
 	{ "rate-limit",      FEX, CFG_T_FN, kw_ignored, 0, 0, 0 },

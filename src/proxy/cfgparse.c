@@ -270,6 +270,7 @@ static void inherit(struct cfg_pxstate *dst, const struct cfg_pxstate *src)
 	d->mode = s->mode;
 	d->maxconn = s->maxconn;
 	d->lb = s->lb;
+	d->lb_consistent = s->lb_consistent;
 	d->retries = s->retries;
 	d->options = s->options;
 	d->timeouts = s->timeouts;

@@ -300,7 +300,7 @@ static int parse_weight(struct cli_sess *s, const struct server *srv, const char
 		out_puts(s, "Trailing garbage in weight string");
 		return -1;
 	}
-	if ((px->lb == LB_STATIC_RR || px->lb == LB_SOURCE) && w != 0 && w != srv->iweight) {
+	if ((px->lb == LB_STATIC_RR || (px->lb == LB_SOURCE && !px->lb_consistent)) && w != 0 && w != srv->iweight) {
 		out_puts(s, "Backend is using a static LB algorithm and only accepts weights '0%' and '100%'.\n");
 		return -1;
 	}

@@ -7,13 +7,19 @@
  * once. leastconn takes the lowest sessions/weight ratio, ties going round
  * robin. source hashes the client address over the weighted server list
  * (HAProxy's map-based hash): a client keeps its server while the set of
- * usable servers is unchanged. first takes the first server, in declaration
- * order, that has a free slot.
+ * usable servers is unchanged. With `hash-type consistent` the hashing
+ * algorithms (source, uri, url_param, hdr) use weighted rendezvous
+ * hashing instead: each server scores the key, the highest score wins, so
+ * a server leaving moves only its own keys and one coming back takes back
+ * only those (HAProxy's consistent hash ring gives the same property; the
+ * servers chosen differ, as the hash functions do). first takes the first
+ * server, in declaration order, that has a free slot.
  */
 #include "proxy/lb.h"
 #include "proxy/http_txn.h"
 #include "lib/util.h"
 
+#include <math.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -146,6 +152,36 @@ static uint32_t fnv1a(const char *p, size_t n)
 	return h;
 }
 
+static uint64_t mix64(uint64_t x)   /* splitmix64's finaliser */
+{
+	x ^= x >> 30;
+	x *= 0xbf58476d1ce4e5b9ull;
+	x ^= x >> 27;
+	x *= 0x94d049bb133111ebull;
+	return x ^ (x >> 31);
+}
+
+/* Weighted rendezvous hashing: server s scores w / -ln(u), u uniform in
+ * (0, 1) drawn from (key, s's name); the highest score wins. A server's
+ * score does not depend on the others, hence consistency. */
+static struct server *pick_consistent(struct server **cand, int n, uint32_t hash)
+{
+	struct server *best = cand[0];
+	double best_score = -1;
+
+	for (int i = 0; i < n; i++) {
+		uint64_t r = mix64(((uint64_t)hash << 32) ^ fnv1a(cand[i]->id, strlen(cand[i]->id)));
+		double u = ((double)(r >> 11) + 0.5) / 9007199254740992.0;   /* 2^53 */
+		double score = (double)server_eweight(cand[i]) / -log(u);
+
+		if (score > best_score) {
+			best_score = score;
+			best = cand[i];
+		}
+	}
+	return best;
+}
+
 /* Choose among the candidates; `key_hash` (when has_key) replaces the
  * algorithm with a hash pick. */
 static enum lb_result choose(struct proxy *px, const struct sockaddr *client, bool has_key,
@@ -239,13 +275,14 @@ static enum lb_result choose(struct proxy *px, const struct sockaddr *client, bo
 		algo = LB_ROUNDROBIN;
 	switch (algo) {
 	case LB_URI:
-		srv = pick_hash(cand, n, key_hash);
+		srv = px->lb_consistent && px->lb != LB_RANDOM ? pick_consistent(cand, n, key_hash)
+							       : pick_hash(cand, n, key_hash);
 		break;
 	case LB_LEASTCONN:
 		srv = pick_leastconn(px, cand, n);
 		break;
 	case LB_SOURCE:
-		srv = pick_hash(cand, n, client ? lb_source_hash(client) : 0);
+		srv = (px->lb_consistent ? pick_consistent : pick_hash)(cand, n, client ? lb_source_hash(client) : 0);
 		break;
 	case LB_FIRST:
 		srv = cand[0];   /* candidates are in declaration order */

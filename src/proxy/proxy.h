@@ -331,6 +331,7 @@ struct proxy {
 	char *lb_param;            /* url_param / hdr name; from malloc() or NULL */
 	bool lb_uri_whole;         /* balance uri whole */
 	int lb_uri_len, lb_uri_depth; /* 0 = no limit */
+	bool lb_consistent;        /* hash-type consistent (default map-based) */
 };
 
 /* `stats socket` entries. */

@@ -116,10 +116,11 @@ static const char *proxy_type_str(const struct proxy *px)
 
 /* HAProxy's static algorithms (no BE_LB_PROP_DYN): weights can only be
  * switched between 0 and the initial weight at runtime. `balance source`
- * uses the map-based hash by default, which is static. */
-static bool lb_is_static(enum lb_algo lb)
+ * uses the map-based hash by default, which is static; `hash-type
+ * consistent` makes it dynamic. */
+static bool lb_is_static(const struct proxy *px)
 {
-	return lb == LB_STATIC_RR || lb == LB_FIRST || lb == LB_SOURCE;
+	return px->lb == LB_STATIC_RR || px->lb == LB_FIRST || (px->lb == LB_SOURCE && !px->lb_consistent);
 }
 
 static bool server_checked(const struct server *srv)
@@ -628,7 +629,7 @@ int server_set_weight(struct server *srv, const char *value, char *err, size_t e
 		snprintf(err, errlen, "Trailing garbage in weight string");
 		goto einval;
 	}
-	if (w && w != srv->iweight && lb_is_static(px->lb)) {
+	if (w && w != srv->iweight && lb_is_static(px)) {
 		snprintf(err, errlen, "Backend is using a static LB algorithm and only accepts weights '0%%' and '100%%'.");
 		goto einval;
 	}

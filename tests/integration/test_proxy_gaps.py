@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import PROXY, Proxy, free_port, is_listening, stat_rows, wait_until
+from conftest import PROXY, Backend, Proxy, free_port, is_listening, stat_rows, wait_until
 from httpd import Origin
 
 HAPROXY = "/usr/sbin/haproxy"
@@ -541,3 +541,52 @@ backend be
         r = subprocess.run([binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=20)
         assert r.returncode != 0, binary
         assert want in r.stdout + r.stderr, (binary, r.stdout + r.stderr)
+
+
+# ---- hash-type consistent ----
+
+@pytest.mark.parametrize("hash_type", ["consistent", "map-based"])
+def test_consistent_hash_moves_only_the_clients_of_the_server_that_left(tmp_path, runs, procs, hash_type):
+    """balance source over four servers, 60 clients (their addresses given
+    by PROXY headers): with hash-type consistent, disabling s3 moves only
+    s3's clients; with map-based, others move too. The same through
+    haproxy (which picks other servers: its hash functions differ)."""
+    servers = [Backend("s%d" % i) for i in range(4)]
+    procs.extend(servers)
+    port = free_port()
+    sock = tmp_path / "stats.sock"
+    text = """
+global
+    stats socket {sock} level admin
+defaults
+    mode tcp
+{t}
+listen app
+    bind 127.0.0.1:{port} accept-proxy
+    balance source
+    hash-type {ht}
+""".format(t=TIMEOUTS, port=port, sock=sock, ht=hash_type) + "".join(
+        "    server s%d 127.0.0.1:%d\n" % (i, b.port) for i, b in enumerate(servers))
+    clients = ["10.%d.%d.%d" % (i % 7, i * 37 % 251, i * 101 % 253 + 1) for i in range(60)]
+
+    def who(src):
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(("PROXY TCP4 %s 10.255.0.1 40000 80\r\n" % src).encode())
+            return s.makefile("rb").readline().decode().strip()
+
+    def scenario(run):
+        before = {c: who(c) for c in clients}
+        with socket.socket(socket.AF_UNIX) as s:
+            s.connect(str(sock))
+            s.sendall(b"disable server app/s3\n")
+            s.recv(4096)
+        after = {c: who(c) for c in clients}
+        return before, after
+    ours, theirs = both(tmp_path, runs, text, port, scenario)
+    for before, after in [ours] + ([theirs] if theirs else []):
+        assert "s3" in before.values() and "s3" not in after.values()
+        others_moved = [c for c in clients if before[c] != "s3" and after[c] != before[c]]
+        if hash_type == "consistent":
+            assert others_moved == []
+        else:
+            assert others_moved

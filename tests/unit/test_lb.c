@@ -178,6 +178,64 @@ static void test_source_hash_is_stable(void)
 	free_backend(px);
 }
 
+/* Clients that move when server s2 goes into maintenance: with the
+ * map-based hash (default) many of the others move too; with hash-type
+ * consistent only s2's own, and they spread over the rest. */
+static int moved_others(bool consistent, int *spread)
+{
+	static const int weights[4] = { 1, 2, 1, 1 };
+	struct proxy *px = backend(4, weights, 0, LB_SOURCE);
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	struct server *before[400];
+	int others = 0;
+
+	px->lb_consistent = consistent;
+	for (int i = 0; i < 400; i++) {
+		sin.sin_addr.s_addr = htonl(0xC6120000u + (uint32_t)i * 7919u);
+		before[i] = choose(px, (struct sockaddr *)&sin);
+	}
+	px->servers[2]->admin |= SRV_ADMF_FMAINT;
+	for (int i = 0; i < 400; i++) {
+		struct server *now;
+
+		sin.sin_addr.s_addr = htonl(0xC6120000u + (uint32_t)i * 7919u);
+		now = choose(px, (struct sockaddr *)&sin);
+		CHECK(now != px->servers[2]);
+		if (before[i] == px->servers[2])
+			spread[now->puid - 1]++;
+		else if (now != before[i])
+			others++;
+	}
+	free_backend(px);
+	return others;
+}
+
+static void test_consistent_hash_moves_only_the_down_servers_clients(void)
+{
+	int spread[4] = { 0 }, spread_map[4] = { 0 };
+	static const int weights[4] = { 1, 2, 1, 1 };
+	struct proxy *px = backend(4, weights, 0, LB_SOURCE);
+	struct sockaddr_in sin = { .sin_family = AF_INET };
+	int per_server[4] = { 0 };
+
+	CHECK_INT(moved_others(true, spread), 0);
+	for (int i = 0; i < 4; i++)
+		if (i != 2)
+			CHECK(spread[i] > 0);
+	CHECK(moved_others(false, spread_map) > 40);
+	/* shares follow the weights (1:2:1:1 of 1000 clients) */
+	px->lb_consistent = true;
+	for (int i = 0; i < 1000; i++) {
+		sin.sin_addr.s_addr = htonl(0x0A000000u + (uint32_t)i * 104729u);
+		per_server[choose(px, (struct sockaddr *)&sin)->puid - 1]++;
+	}
+	CHECK(per_server[1] > 300 && per_server[1] < 500);
+	for (int i = 0; i < 4; i++)
+		if (i != 1)
+			CHECK(per_server[i] > 130 && per_server[i] < 270);
+	free_backend(px);
+}
+
 static void test_redispatch_avoids_failed_server(void)
 {
 	struct proxy *px = backend(2, NULL, 0, LB_ROUNDROBIN);
@@ -200,6 +258,7 @@ int main(void)
 	RUN(test_leastconn_prefers_idle);
 	RUN(test_first_fills_in_order);
 	RUN(test_source_hash_is_stable);
+	RUN(test_consistent_hash_moves_only_the_down_servers_clients);
 	RUN(test_redispatch_avoids_failed_server);
 	UNIT_DONE();
 }
