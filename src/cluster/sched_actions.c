@@ -43,10 +43,24 @@ static bool rsc_active(const struct sched_rsc *r)
 	return false;
 }
 
+/* Whether starting r waits for quorum: unless it requires nothing (without
+ * quorum, the default is "quorum" or "fencing", for fencing devices too). */
+static bool start_needs_quorum(const struct sched_cluster *c, const struct sched_rsc *r)
+{
+	const char *v = NULL;
+
+	for (const struct sched_rsc *p = r; p && !v; p = p->parent)
+		v = sched_attrs_get(&p->meta, "requires");
+	if (!v)
+		v = sched_attrs_get(&c->rsc_defaults, "requires");
+	return !v || strcmp(v, "nothing") != 0;
+}
+
 static void update_runnable(struct sched_cluster *c, struct sched_action *a)
 {
 	struct sched_rsc *r = a->rsc;
-	bool needs_nothing = !strcmp(a->task, "stop") || !strcmp(a->task, "demote");
+	bool needs_nothing = !strcmp(a->task, "stop") || !strcmp(a->task, "demote") ||
+			     !start_needs_quorum(c, r);
 
 	if (a->flags & ACT_PSEUDO)
 		return;
