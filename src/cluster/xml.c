@@ -246,13 +246,19 @@ static const unsigned char cclass[256] = {
 	[' '] = C_SPACE, ['\t'] = C_SPACE, ['\r'] = C_SPACE, ['\n'] = C_SPACE,
 };
 
+/* The scanning loops work on local copies of x->p: a char read may alias
+ * the parser's fields, so the compiler would reload and store x->p for
+ * every byte otherwise. */
 static void skip_ws(struct xml_parser *x)
 {
-	while (x->p < x->end && (cclass[(unsigned char)*x->p] & C_SPACE)) {
-		if (*x->p == '\n')
+	const char *p = x->p, *end = x->end;
+
+	while (p < end && (cclass[(unsigned char)*p] & C_SPACE)) {
+		if (*p == '\n')
 			x->line++;
-		x->p++;
+		p++;
 	}
+	x->p = p;
 }
 
 /* Skip up to and including `term`; counts lines. */
@@ -275,11 +281,12 @@ static int skip_past(struct xml_parser *x, const char *term, const char *what)
 
 static size_t parse_name_len(struct xml_parser *x)
 {
-	const char *s = x->p;
+	const char *s = x->p, *p = s, *end = x->end;
 
-	while (x->p < x->end && (cclass[(unsigned char)*x->p] & C_NAME))
-		x->p++;
-	return x->p - s;
+	while (p < end && (cclass[(unsigned char)*p] & C_NAME))
+		p++;
+	x->p = p;
+	return p - s;
 }
 
 static void put_utf8(char **o, unsigned long cp)
@@ -376,11 +383,14 @@ static int skip_misc(struct xml_parser *x, bool allow_text)
 {
 	for (;;) {
 		if (allow_text) {
-			while (x->p < x->end && *x->p != '<') {
-				if (*x->p == '\n')
+			const char *p = x->p, *end = x->end;
+
+			while (p < end && *p != '<') {
+				if (*p == '\n')
 					x->line++;
-				x->p++;
+				p++;
 			}
+			x->p = p;
 		} else {
 			skip_ws(x);
 		}
