@@ -17,6 +17,8 @@
  */
 #include "proxy/cli.h"
 #include "proxy/stats.h"
+#include "proxy/stick.h"
+#include "proxy/stick_counters.h"
 #include "proxy/stream.h"
 #include "lib/addr.h"
 #include "lib/log.h"
@@ -235,6 +237,99 @@ static void cmd_show_backend(struct cli_sess *s, char **args, int nargs)
 
 		if (px->cap & PX_CAP_BE)
 			sb_appendf(s->out, "%s\n", px->id);
+	}
+}
+
+/* `show table [NAME [key K | data.TYPE OP VALUE]]`, as HAProxy 2.6 prints
+ * it: the tables (last declared first), or one table's entries. Only the
+ * counters a table stores (`store ...`) have entries here. */
+static const char *const table_type_names[] = { "ip", "ipv6", "integer", "string" };
+
+static void table_header(struct cli_sess *s, const struct proxy *px)
+{
+	const struct stick_table *t = px->stick_table;
+	int used = px->stkctr ? stkctr_count(px->stkctr) : stick_table_count(px->stick_table);
+
+	sb_appendf(s->out, "# table: %s, type: %s, size:%d, used:%d\n", px->id, table_type_names[t->type],
+		   t->size, used);
+}
+
+static void cmd_show_table(struct cli_sess *s, char **args, int nargs)
+{
+	const char *name = arg_at(args, nargs, 2), *opt = arg_at(args, nargs, 3);
+	struct stkctr_filter f = { .data = -1 };
+	unsigned char key[16];
+	struct proxy *px = NULL;
+	long long v;
+
+	if (!*name) {
+		for (int i = s->conf->nproxies - 1; i >= 0; i--)
+			if (s->conf->proxies[i]->stick_table)
+				table_header(s, s->conf->proxies[i]);
+		return;
+	}
+	for (int i = 0; i < s->conf->nproxies && !px; i++)
+		if (s->conf->proxies[i]->stick_table && strcmp(s->conf->proxies[i]->id, name) == 0)
+			px = s->conf->proxies[i];
+	if (!px) {
+		out_puts(s, "No such table\n");
+		return;
+	}
+	if (!strcmp(opt, "key")) {
+		const char *k = arg_at(args, nargs, 4);
+		enum stick_key_type kt = px->stick_table->type;
+
+		if (kt == STK_IP || kt == STK_IPV6) {
+			int fam = kt == STK_IP ? AF_INET : AF_INET6;
+
+			if (inet_pton(fam, k, key) != 1) {
+				out_puts(s, kt == STK_IP ? "Invalid IPv4 address\n" : "Invalid IPv6 address\n");
+				return;
+			}
+			f.key = key;
+			f.klen = kt == STK_IP ? 4 : 16;
+		} else {
+			f.key = (const unsigned char *)k;
+			f.klen = strlen(k);
+		}
+	} else if (!strncmp(opt, "data.", 5)) {
+		const char *op = arg_at(args, nargs, 4);
+
+		f.data = stkctr_data_by_name(opt + 5);
+		if (f.data < 0) {
+			out_puts(s, "Filter entry #1: Unknown data type\n");
+			return;
+		}
+		if (!stkctr_table_stores(px->stkctr, (enum stkctr_data)f.data)) {
+			out_puts(s, "Filter entry #1: Data type not stored in this table\n");
+			return;
+		}
+		if (strcmp(op, "eq") && strcmp(op, "ne") && strcmp(op, "lt") && strcmp(op, "le") &&
+		    strcmp(op, "gt") && strcmp(op, "ge")) {
+			out_puts(s, "Filter entry #1: Require and operator among \"eq\", \"ne\", \"le\", \"ge\", \"lt\", \"gt\"\n");
+			return;
+		}
+		if (parse_int(arg_at(args, nargs, 5), LLONG_MIN, LLONG_MAX, &v)) {
+			out_puts(s, "Filter entry #1: Require a valid integer value to compare against\n");
+			return;
+		}
+		f.op = op;
+		f.value = v < 0 ? 0 : (uint64_t)v;
+	} else if (*opt) {
+		out_puts(s, "Optional argument only supports \"data.<store_data_type>\" <operator> <value> and key <key>\n");
+		return;
+	}
+	{
+		struct strbuf lines = STRBUF_INIT;
+		int n = px->stkctr ? stkctr_dump(px->stkctr, px->stick_table->type <= STK_IPV6, &f, &lines,
+						 stkctr_now_ms()) : 0;
+
+		/* a key that is not there: nothing at all, as HAProxy */
+		if (!f.key || n > 0) {
+			table_header(s, px);
+			sb_append(s->out, sb_str(&lines), lines.len);
+		}
+		sb_free(&lines);
 	}
 }
 
@@ -533,6 +628,9 @@ static const struct cli_cmd cli_cmds[] = {
 	{ { "user", NULL },
 	  "user                                    : lower the level of the current CLI session to user",
 	  CLI_LEVEL_USER, cmd_user },
+	{ { "show", "table", NULL },
+	  "show table <table> [<filter>]*          : report table usage stats or dump this table's contents (filter: data/key)",
+	  CLI_LEVEL_USER, cmd_show_table },
 	{ { "get", "weight", NULL },
 	  "get weight <bk>/<srv>                   : report a server's current weight",
 	  CLI_LEVEL_USER, cmd_get_weight },

@@ -1,7 +1,10 @@
 /* stick_counters: per-key counters of stick tables (see stick_counters.h). */
 #include "proxy/stick_counters.h"
 #include "proxy/proxy.h"
+#include "lib/strbuf.h"
 #include "lib/util.h"
+
+#include <arpa/inet.h>
 
 #include <errno.h>
 #include <pthread.h>
@@ -307,6 +310,78 @@ uint64_t stkctr_get_key(struct stkctr_table *t, const void *key, size_t klen, en
 		v = get_locked(t, e, d, now_ms);
 	pthread_mutex_unlock(&t->lock);
 	return v;
+}
+
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct stkctr_entry *x = *(struct stkctr_entry *const *)a, *y = *(struct stkctr_entry *const *)b;
+	size_t n = x->klen < y->klen ? x->klen : y->klen;
+	int c = memcmp(x->key, y->key, n);
+
+	return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+static bool filter_ok(const struct stkctr_filter *f, uint64_t v)
+{
+	if (!strcmp(f->op, "eq")) return v == f->value;
+	if (!strcmp(f->op, "ne")) return v != f->value;
+	if (!strcmp(f->op, "lt")) return v < f->value;
+	if (!strcmp(f->op, "le")) return v <= f->value;
+	if (!strcmp(f->op, "gt")) return v > f->value;
+	return v >= f->value;
+}
+
+int stkctr_dump(struct stkctr_table *t, bool key_is_ip, const struct stkctr_filter *f,
+		struct strbuf *out, uint64_t now_ms)
+{
+	/* HAProxy's order of the data types in a line */
+	static const enum stkctr_data order[] = {
+		STKCTR_GPC0, STKCTR_CONN_CNT, STKCTR_CONN_RATE, STKCTR_CONN_CUR, STKCTR_SESS_CNT,
+		STKCTR_SESS_RATE, STKCTR_HTTP_REQ_CNT, STKCTR_HTTP_REQ_RATE, STKCTR_HTTP_ERR_CNT,
+		STKCTR_HTTP_ERR_RATE,
+	};
+	struct stkctr_entry **all;
+	int n = 0, lines = 0;
+
+	pthread_mutex_lock(&t->lock);
+	all = xcalloc((size_t)t->count + 1, sizeof(*all));
+	for (int b = 0; b < t->nbuckets; b++)
+		for (struct stkctr_entry *e = t->buckets[b]; e && n < t->count; e = e->next)
+			all[n++] = e;
+	qsort(all, (size_t)n, sizeof(*all), entry_cmp);
+	for (int i = 0; i < n; i++) {
+		struct stkctr_entry *e = all[i];
+		char key[STKCTR_KEY_MAX * 4 + 1];
+		uint64_t age = now_ms - e->last_ms;
+
+		if (f && f->key && (e->klen != f->klen || memcmp(e->key, f->key, e->klen) != 0))
+			continue;
+		if (f && f->data >= 0 && (!t->stores[f->data] ||
+					  !filter_ok(f, get_locked(t, e, (enum stkctr_data)f->data, now_ms))))
+			continue;
+		if (key_is_ip && (e->klen == 4 || e->klen == 16))
+			inet_ntop(e->klen == 4 ? AF_INET : AF_INET6, e->key, key, sizeof(key));
+		else
+			snprintf(key, sizeof(key), "%.*s", (int)e->klen, (const char *)e->key);
+		sb_appendf(out, "%p: key=%s use=%d exp=%llu", (void *)e, key, e->refs,
+			   (unsigned long long)(t->expire_ms && age < t->expire_ms ? t->expire_ms - age : 0));
+		for (size_t k = 0; k < sizeof(order) / sizeof(order[0]); k++) {
+			enum stkctr_data d = order[k];
+
+			if (!t->stores[d])
+				continue;
+			if (is_rate(d))
+				sb_appendf(out, " %s(%u)=%llu", data_names[d], t->period_ms[d],
+					   (unsigned long long)get_locked(t, e, d, now_ms));
+			else
+				sb_appendf(out, " %s=%llu", data_names[d], (unsigned long long)get_locked(t, e, d, now_ms));
+		}
+		sb_puts(out, "\n");
+		lines++;
+	}
+	pthread_mutex_unlock(&t->lock);
+	free(all);
+	return lines;
 }
 
 int stkctr_count(struct stkctr_table *t)

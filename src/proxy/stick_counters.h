@@ -54,6 +54,24 @@ uint64_t stkctr_get_key(struct stkctr_table *t, const void *key, size_t klen, en
 			uint64_t now_ms);
 int stkctr_count(struct stkctr_table *t);
 
+/* `show table NAME [key K | data.TYPE OP VALUE]`: HAProxy's line per
+ * entry ("0x...: key=127.0.0.1 use=1 exp=29799 conn_cnt=2
+ * conn_rate(10000)=2 conn_cur=1"), keys in order, into `out`. `key_is_ip`:
+ * 4- and 16-byte keys print as addresses (tables of type ip/ipv6), else
+ * as text. With a key, only that entry; with data >= 0, the entries whose
+ * value compares to `value` as `op` says ("eq", "ne", "lt", "le", "gt",
+ * "ge"). Returns the number of lines written. */
+struct strbuf;
+struct stkctr_filter {
+	const unsigned char *key;  /* NULL = every key */
+	size_t klen;
+	int data;                  /* enum stkctr_data, or -1 */
+	const char *op;
+	uint64_t value;
+};
+int stkctr_dump(struct stkctr_table *t, bool key_is_ip, const struct stkctr_filter *f,
+		struct strbuf *out, uint64_t now_ms);
+
 uint64_t stkctr_now_ms(void);
 
 #endif

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from conftest import PROXY, Backend, Proxy, free_port, is_listening, stat_rows, wait_until
+from conftest import PROXY, Backend, Proxy, cli, free_port, is_listening, stat_rows, wait_until
 from httpd import Origin
 
 HAPROXY = "/usr/sbin/haproxy"
@@ -318,6 +318,8 @@ listen app
 # ---- rate limiting ----
 
 RATE_HTTP = """
+global
+    stats socket {sock} level admin
 defaults
     mode http
 {t}
@@ -351,14 +353,22 @@ def test_connection_rate_limit_rejects_beyond_the_rate(tmp_path, runs):
         # keep-alive: one more request on the first connection
         socks[0].sendall(req)
         seen.append(body(socks[0].recv(4096)).decode())
+        # the runtime API's view of the table, while the 3 are open
+        seen.append(re.sub(r"0x[0-9a-f]+: (.*) exp=\d+", r"PTR: \1 exp=E", cli(sock, "show table fe")))
+        seen.append(cli(sock, "show table"))
         for s in socks:
             s.close()
         return seen
-    ours, theirs = both(tmp_path, runs, RATE_HTTP.format(t=TIMEOUTS, port=port), port, scenario)
+    sock = tmp_path / "stats.sock"
+    ours, theirs = both(tmp_path, runs, RATE_HTTP.format(t=TIMEOUTS, port=port, sock=sock), port, scenario)
     assert ours[:3] == ["rate=%d cur=%d cnt=%d r=%d s=%d sc=%d h=%d" % ((i,) * 7) for i in (1, 2, 3)]
     assert ours[3:5] == ["reset", "reset"]
     # the rejected connections count in the rate, not in the current ones
     assert ours[5] == "rate=5 cur=3 cnt=5 r=5 s=5 sc=3 h=4"
+    assert ours[6] == ("# table: fe, type: ip, size:102400, used:1\n"
+                       "PTR: key=127.0.0.1 use=3 exp=E conn_cnt=5 conn_rate(10000)=5 conn_cur=3 "
+                       "http_req_rate(10000)=4\n\n")
+    assert ours[7] == "# table: fe, type: ip, size:102400, used:1\n\n"
     if theirs:
         assert ours == theirs
 
