@@ -38,7 +38,8 @@ class Run:
         name = "haproxy" if binary == HAPROXY else "vigil"
         cfg = tmp_path / ("%s.cfg" % name)
         cfg.write_text(text.replace("LOGPORT", str(self.rx.getsockname()[1])))
-        self.out = open(tmp_path / ("%s.out" % name), "wb")
+        self.out_path = tmp_path / ("%s.out" % name)
+        self.out = open(self.out_path, "wb")
         args = [binary, "-f", str(cfg)] + (["-db"] if binary == HAPROXY else [])
         self.proc = subprocess.Popen(args, stdout=self.out, stderr=subprocess.STDOUT)
         wait_until(lambda: is_listening(port) or self.proc.poll() is not None, what=name + " to listen")
@@ -65,10 +66,16 @@ class Run:
 
 @pytest.fixture
 def runs():
+    """Stops the runs; a sanitizer build's report fails the test."""
     items = []
     yield items
+    reports = []
     for r in items:
         r.stop()
+        out = r.out_path.read_text(errors="replace")
+        if "Sanitizer" in out or "runtime error:" in out:
+            reports.append(out)
+    assert not reports, reports
 
 
 def both(tmp_path, runs, text, port, scenario):
