@@ -1147,6 +1147,8 @@ static int kw_tcp_request(struct cfgparse *p, char **args, int argc, const struc
 		r.action = TCP_ACT_ACCEPT;
 	} else if (strcmp(args[2], "reject") == 0) {
 		r.action = TCP_ACT_REJECT;
+	} else if (strcmp(args[2], "silent-drop") == 0) {
+		r.action = TCP_ACT_SILENT_DROP;
 	} else if (!strncmp(args[2], "track-sc", 8)) {
 		long long sc;
 
@@ -1196,7 +1198,7 @@ static int kw_tcp_request(struct cfgparse *p, char **args, int argc, const struc
 		next = 4;
 	} else if (!strcmp(args[2], "capture") ||
 		   !strcmp(args[2], "expect-proxy") || !strncmp(args[2], "set-", 4) ||
-		   !strncmp(args[2], "sc-", 3) || !strcmp(args[2], "silent-drop") ||
+		   !strncmp(args[2], "sc-", 3) ||
 		   !strcmp(args[2], "use-service") || !strcmp(args[2], "switch-mode") ||
 		   !strncmp(args[2], "unset-var", 9) || !strncmp(args[2], "do-resolve", 10) ||
 		   !strcmp(args[2], "expect-netscaler-cip") || !strcmp(args[2], "send-spoe-group")) {

@@ -847,7 +847,7 @@ static bool apply_verdict(struct hstream *s, struct proxy *px, enum http_verdict
 	}
 	case HTTP_V_REJECT:
 	case HTTP_V_SILENT_DROP: {
-		int fd = s->cli_io.fd, one = 1;
+		int fd = s->cli_io.fd;
 
 		if (v == HTTP_V_REJECT) {
 			/* a reset, as HAProxy kills the connection */
@@ -855,15 +855,8 @@ static bool apply_verdict(struct hstream *s, struct proxy *px, enum http_verdict
 
 			shutdown(fd, SHUT_WR);
 			setsockopt(fd, SOL_SOCKET, SO_LINGER, &nolinger, sizeof(nolinger));
-		} else if (setsockopt(fd, SOL_TCP, TCP_REPAIR, &one, sizeof(one)) < 0) {
-			/* HAProxy's silent-drop: in repair mode the close sends
-			 * nothing at all; without the privilege, a TTL of 1 keeps
-			 * the reset from reaching a client a router away */
-			if (s->cli_addr.ss_family == AF_INET6)
-				setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &one, sizeof(one));
-			else
-				setsockopt(fd, IPPROTO_IP, IP_TTL, &one, sizeof(one));
-			setsockopt(fd, SOL_SOCKET, SO_LINGER, &(struct linger){ 1, 0 }, sizeof(struct linger));
+		} else {
+			session_silence(fd);
 		}
 		memcpy(s->tx->term, "PR--", 4);
 		s->kill = true;
@@ -1765,7 +1758,9 @@ static bool tcp_content_rules(struct hstream *s, int fd)
 				      &s->ci->sc_entry[r->sc]);
 			continue;
 		}
-		return r->action != TCP_ACT_REJECT;
+		if (r->action == TCP_ACT_SILENT_DROP)
+			session_silence(fd);
+		return r->action == TCP_ACT_ACCEPT;
 	}
 	return true;
 }

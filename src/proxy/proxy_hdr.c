@@ -135,6 +135,22 @@ bad:
 	return -1;
 }
 
+/* CRC-32C (Castagnoli), bit by bit: headers are short. */
+static uint32_t crc32c(const uint8_t *p, size_t n, size_t skip_at)
+{
+	uint32_t crc = 0xffffffffu;
+
+	for (size_t i = 0; i < n; i++) {
+		/* the CRC's own 4 bytes count as zeroes */
+		uint8_t b = i >= skip_at && i < skip_at + 4 ? 0 : p[i];
+
+		crc ^= b;
+		for (int k = 0; k < 8; k++)
+			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
+	}
+	return ~crc;
+}
+
 static int parse_v2(const uint8_t *buf, size_t len, struct proxy_hdr *out, enum proxy_hdr_err *why)
 {
 	size_t total, off;
@@ -183,13 +199,26 @@ static int parse_v2(const uint8_t *buf, size_t len, struct proxy_hdr *out, enum 
 		return (int)total;
 	}
 	/* TLVs (type, 16-bit length, value) must end where the header does;
-	 * their contents are not used */
+	 * a CRC32C one must match the header, as HAProxy checks; the others
+	 * are not used */
 	while (off < total) {
 		size_t tlen;
 
 		if (off + 3 > total)
 			goto bad;
 		tlen = (size_t)buf[off + 1] << 8 | buf[off + 2];
+		if (off + 3 + tlen > total)
+			goto bad;
+		if (buf[off] == 0x03) {   /* PP2_TYPE_CRC32C */
+			uint32_t want;
+
+			if (tlen != 4)
+				goto bad;
+			want = (uint32_t)buf[off + 3] << 24 | (uint32_t)buf[off + 4] << 16 |
+			       (uint32_t)buf[off + 5] << 8 | buf[off + 6];
+			if (crc32c(buf, total, off + 3) != want)
+				goto bad;
+		}
 		off += 3 + tlen;
 	}
 	if (off != total)

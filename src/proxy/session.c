@@ -11,6 +11,8 @@
 #include "proxy/worker.h"
 #include "lib/util.h"
 
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -84,7 +86,23 @@ void session_track(struct proxy *tp, const struct sample_expr *key_expr, const s
 		*table = tp->stkctr;
 }
 
-bool session_conn_rules(struct proxy *fe, struct conn_info *ci, int fd, bool *expect_proxy)
+void session_silence(int fd)
+{
+	struct sockaddr_storage ss;
+	socklen_t len = sizeof(ss);
+	struct linger nolinger = { .l_onoff = 1, .l_linger = 0 };
+	int one = 1;
+
+	if (setsockopt(fd, SOL_TCP, TCP_REPAIR, &one, sizeof(one)) == 0)
+		return;
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0 && ss.ss_family == AF_INET6)
+		setsockopt(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, &one, sizeof(one));
+	else
+		setsockopt(fd, IPPROTO_IP, IP_TTL, &one, sizeof(one));
+	setsockopt(fd, SOL_SOCKET, SO_LINGER, &nolinger, sizeof(nolinger));
+}
+
+bool session_conn_rules(struct proxy *fe, struct conn_info *ci, int fd, bool *expect_proxy, bool *silent)
 {
 	const struct sockaddr *src = (struct sockaddr *)&ci->src, *dst = (struct sockaddr *)&ci->dst;
 
@@ -100,6 +118,10 @@ bool session_conn_rules(struct proxy *fe, struct conn_info *ci, int fd, bool *ex
 			return true;
 		case TCP_ACT_REJECT:
 			atomic_fetch_add(&fe->cnt.denied_conn, 1);
+			return false;
+		case TCP_ACT_SILENT_DROP:
+			atomic_fetch_add(&fe->cnt.denied_req, 1);
+			*silent = true;
 			return false;
 		case TCP_ACT_TRACK_SC:
 			session_track(r->table_px, r->expr, src, dst, NULL, &ci->sc_table[r->sc],
@@ -128,17 +150,20 @@ void session_accept(struct worker *w, struct listener *li, int fd, const struct 
 	struct proxy *fe = li->fe;
 	struct conn_info *ci = conn_info_new(fd, peer, plen);
 	uint64_t now = ev_now_ms(w->loop);
-	bool expect_proxy = li->accept_proxy;
+	bool expect_proxy = li->accept_proxy, silent = false;
 
 	atomic_fetch_add(&fe->cnt.cum_conn, 1);
 	atomic_fetch_add(&w->conf->rt.cum_conn, 1);
 	freq_ctr_hit(&fe->cnt.conn_rate, &fe->cnt.cps_max, now);
 	freq_ctr_hit(&w->conf->rt.conn_rate, &w->conf->rt.cps_max, now);
-	if (!session_conn_rules(fe, ci, fd, &expect_proxy)) {
+	if (!session_conn_rules(fe, ci, fd, &expect_proxy, &silent)) {
 		/* one RST, as HAProxy closes a rejected connection */
 		struct linger nolinger = { .l_onoff = 1, .l_linger = 0 };
 
-		setsockopt(fd, SOL_SOCKET, SO_LINGER, &nolinger, sizeof(nolinger));
+		if (silent)
+			session_silence(fd);
+		else
+			setsockopt(fd, SOL_SOCKET, SO_LINGER, &nolinger, sizeof(nolinger));
 		close(fd);
 		conn_info_free(ci);
 		return;

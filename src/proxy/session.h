@@ -39,11 +39,17 @@ struct conn_info *conn_info_new(int fd, const struct sockaddr *peer, socklen_t p
 /* Untrack the counters and free. NULL is fine. */
 void conn_info_free(struct conn_info *ci);
 
-/* The `tcp-request connection` rules of `fe`, in order: the first accept
- * or reject decides (none: accept); track-scN rules track `ci`'s counters;
- * expect-proxy sets *expect_proxy. False: reject (counted in
- * fe->cnt.denied_conn). */
-bool session_conn_rules(struct proxy *fe, struct conn_info *ci, int fd, bool *expect_proxy);
+/* The `tcp-request connection` rules of `fe`, in order: the first accept,
+ * reject or silent-drop decides (none: accept); track-scN rules track
+ * `ci`'s counters; expect-proxy sets *expect_proxy. False: reject
+ * (counted in fe->cnt.denied_conn), or silent-drop when *silent is set
+ * (counted in denied_req, as HAProxy counts it). */
+bool session_conn_rules(struct proxy *fe, struct conn_info *ci, int fd, bool *expect_proxy, bool *silent);
+
+/* Make the coming close() of `fd` send nothing (HAProxy's silent-drop):
+ * TCP_REPAIR (needs CAP_NET_ADMIN), else a TTL of 1 and a reset that
+ * does not get past the first router. */
+void session_silence(int fd);
 
 /* An empty HTTP transaction of this thread carrying a TCP connection's
  * addresses, TLS state and tracked counters (arrays of 3, or NULL), for

@@ -844,7 +844,9 @@ static bool tcp_content_rules(struct stream *s, const struct ssl_sock *ssl)
 				      &s->ci->sc_entry[r->sc]);
 			continue;
 		}
-		return r->action != TCP_ACT_REJECT;
+		if (r->action == TCP_ACT_SILENT_DROP)
+			session_silence(s->cli_io.fd);
+		return r->action == TCP_ACT_ACCEPT;
 	}
 	return true;
 }

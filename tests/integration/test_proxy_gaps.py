@@ -141,6 +141,23 @@ def v2(src, sport, dst, dport, cmd=0x21, fam=0x11, tlv=b""):
     return b"\r\n\r\n\x00\r\nQUIT\n" + bytes([cmd, fam]) + struct.pack("!H", len(payload)) + payload
 
 
+def crc32c(data):
+    crc = 0xffffffff
+    for x in data:
+        crc ^= x
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0x82f63b78 & -(crc & 1))
+    return crc ^ 0xffffffff
+
+
+def v2_crc(src, sport, dst, dport, good=True):
+    """A v2 header with a CRC32C TLV, right or wrong."""
+    h = bytearray(v2(src, sport, dst, dport, tlv=b"\x03\x00\x04\x00\x00\x00\x00"))
+    crc = crc32c(bytes(h)) ^ (0 if good else 1)
+    h[-4:] = struct.pack("!I", crc)
+    return bytes(h)
+
+
 REQ = b"GET /p HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
 
 
@@ -172,6 +189,7 @@ HEADERS = [
     v2("2001:db8::5", 6000, "2001:db8::6", 443, fam=0x21),
     # TLVs after the addresses (ALPN "h2", authority) are skipped
     v2("192.0.2.9", 7000, "198.51.100.9", 80, tlv=b"\x01\x00\x02h2\x02\x00\x05a.com"),
+    v2_crc("192.0.2.10", 7001, "198.51.100.10", 81),
 ]
 
 
@@ -196,12 +214,14 @@ def test_proxy_header_addresses_become_the_clients(tmp_path, runs, bind_opts, ex
         ours, theirs = both(tmp_path, runs, accept_proxy_config(port, o.port, bind_opts, extra), port, scenario)
     finally:
         o.close()
-    assert ours[0] == [["192.0.2.7"], ["203.0.113.9"], ["2001:db8::1"], ["2001:db8::5"], ["192.0.2.9"]]
+    assert ours[0] == [["192.0.2.7"], ["203.0.113.9"], ["2001:db8::1"], ["2001:db8::5"], ["192.0.2.9"],
+                       ["192.0.2.10"]]
     assert ours[1] == ["192.0.2.7:4711 198.51.100.1:443 192.0.2.7 443 200",
                        "203.0.113.9:5555 198.51.100.2:8443 203.0.113.9 8443 200",
                        "2001:db8::1:1000 2001:db8::2:80 2001:db8::1 80 200",
                        "2001:db8::5:6000 2001:db8::6:443 2001:db8::5 443 200",
-                       "192.0.2.9:7000 198.51.100.9:80 192.0.2.9 80 200"]
+                       "192.0.2.9:7000 198.51.100.9:80 192.0.2.9 80 200",
+                       "192.0.2.10:7001 198.51.100.10:81 192.0.2.10 81 200"]
     if theirs:
         assert ours == theirs
 
@@ -232,6 +252,7 @@ BAD_HEADERS = [
     (b"PROXY TCP4 1.2.3.4 5.6.7.8 1 x\r\n" + REQ, "Received an invalid PROXY protocol header"),
     (v2("1.1.1.1", 1, "2.2.2.2", 2, cmd=0x22) + REQ, "Received an invalid PROXY protocol header"),
     (v2("1.1.1.1", 1, "2.2.2.2", 2, tlv=b"\x01\x00\x09h2") + REQ, "Received an invalid PROXY protocol header"),
+    (v2_crc("3.3.3.3", 3, "4.4.4.4", 4, good=False) + REQ, "Received an invalid PROXY protocol header"),
 ]
 
 
@@ -258,8 +279,8 @@ def test_malformed_or_missing_header_is_closed_counted_and_logged(tmp_path, runs
         o.close()
     assert all(a in (b"", "reset") for a in ours[0]), ours[0]
     # a v2 header whose TLVs are wrong has given its addresses already
-    assert ours[1] == ["%s [DATE] fe/1: %s" % ("1.1.1.1:1" if i == len(BAD_HEADERS) - 1 else "127.0.0.1:P", why)
-                       for i, (_, why) in enumerate(BAD_HEADERS)]
+    clients = ["127.0.0.1:P"] * (len(BAD_HEADERS) - 2) + ["1.1.1.1:1", "3.3.3.3:3"]
+    assert ours[1] == ["%s [DATE] fe/1: %s" % (c, why) for c, (_, why) in zip(clients, BAD_HEADERS)]
     assert ours[2] == str(len(BAD_HEADERS))
     assert ours[3] == 0
     if theirs:
@@ -376,6 +397,52 @@ def test_connection_rate_limit_rejects_beyond_the_rate(tmp_path, runs):
                        "PTR: key=127.0.0.1 use=3 exp=E conn_cnt=5 conn_rate(10000)=5 conn_cur=3 "
                        "http_req_rate(10000)=4\n\n")
     assert ours[7] == "# table: fe, type: ip, size:102400, used:1\n\n"
+    if theirs:
+        assert ours == theirs
+
+
+def test_connection_silent_drop_beyond_the_rate(tmp_path, runs):
+    """tcp-request connection silent-drop: beyond the rate the client
+    hears nothing at all (no answer, no reset) until its own timeout."""
+    port = free_port()
+    text = """
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    stick-table type ip size 100k expire 30s store conn_rate(10s)
+    tcp-request connection track-sc0 src
+    tcp-request connection silent-drop if {{ sc0_conn_rate gt 2 }}
+    http-request return status 200 content-type text/plain string ok
+""".format(t=TIMEOUTS, port=port)
+
+    def scenario(run):
+        seen = []
+        for _ in range(4):
+            s = socket.create_connection(("127.0.0.1", port), timeout=0.5)
+            first = then = None
+            try:
+                # nothing sent yet: a rejected connection would see its
+                # reset or FIN here, a dropped one sees nothing
+                first = s.recv(100) or "closed"
+            except socket.timeout:
+                first = "silence"
+            except ConnectionResetError:
+                first = "reset"
+            s.settimeout(5)
+            try:
+                # a dropped connection's socket is gone: the request gets
+                # the kernel's reset; an accepted one its answer
+                s.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+                then = body(s.recv(4096)) or "closed"
+            except ConnectionResetError:
+                then = "reset"
+            s.close()
+            seen.append((first, then))
+        return seen
+    ours, theirs = both(tmp_path, runs, text, port, scenario)
+    assert ours == [("silence", b"ok")] * 2 + [("silence", "reset")] * 2
     if theirs:
         assert ours == theirs
 
