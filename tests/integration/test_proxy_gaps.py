@@ -9,6 +9,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import struct
 import subprocess
 
@@ -16,6 +17,7 @@ import pytest
 
 from conftest import PROXY, Backend, Proxy, cli, free_port, is_listening, stat_rows, wait_until
 from httpd import Origin
+from tlsutil import make_ca, make_cert
 
 HAPROXY = "/usr/sbin/haproxy"
 needs_haproxy = pytest.mark.skipif(not os.path.exists(HAPROXY), reason="haproxy not installed")
@@ -674,3 +676,36 @@ listen app
             assert others_moved == []
         else:
             assert others_moved
+
+
+def test_proxy_header_comes_before_the_tls_handshake(tmp_path, runs):
+    """`bind ... ssl crt X accept-proxy`: the header in clear, then TLS;
+    the server sees the header's source, as through haproxy."""
+    (tmp_path / "pki").mkdir()
+    make_ca(tmp_path / "pki")
+    crt = make_cert(tmp_path / "pki", "srv", "a.example", sans=("DNS:a.example",))
+    o = Origin("a")
+    port = free_port()
+    text = accept_proxy_config(port, o.port, "ssl crt %s accept-proxy" % crt)
+    ctx = ssl.create_default_context(cafile=str(tmp_path / "pki" / "ca.pem"))
+
+    def scenario(run):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        raw.sendall(b"PROXY TCP4 192.0.2.77 198.51.100.1 4711 443\r\n")
+        s = ctx.wrap_socket(raw, server_hostname="a.example")
+        s.sendall(REQ)
+        got = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+        s.close()
+        return json.loads(body(got))["headers"]["x-forwarded-for"], run.log_lines(1)
+    try:
+        ours, theirs = both(tmp_path, runs, text, port, scenario)
+    finally:
+        o.close()
+    assert ours == (["192.0.2.77"], ["192.0.2.77:4711 198.51.100.1:443 192.0.2.77 443 200"])
+    if theirs:
+        assert ours == theirs
