@@ -26,10 +26,10 @@ struct proxy;
 struct acl;
 struct acl_cond;
 
-/* `tcp-request connection|content accept|reject|silent-drop|track-scN KEY
- * [table T] [if|unless COND]`, `tcp-request connection expect-proxy layer4`,
+/* `tcp-request connection|session|content accept|reject|silent-drop|
+ * track-scN KEY [table T] [if|unless COND]`, `tcp-request connection expect-proxy layer4`,
  * applied by the data path in declaration order. */
-enum tcp_rule_layer { TCP_RULE_CONNECTION, TCP_RULE_CONTENT };
+enum tcp_rule_layer { TCP_RULE_CONNECTION, TCP_RULE_SESSION, TCP_RULE_CONTENT };
 enum tcp_rule_action {
 	TCP_ACT_ACCEPT, TCP_ACT_REJECT, TCP_ACT_TRACK_SC, TCP_ACT_EXPECT_PROXY,
 	TCP_ACT_SILENT_DROP,       /* close without a packet (session_silence()) */

@@ -1132,8 +1132,11 @@ static int kw_tcp_request(struct cfgparse *p, char **args, int argc, const struc
 	} else if (strcmp(layer, "content") == 0) {
 		r.layer = TCP_RULE_CONTENT;
 	} else if (strcmp(layer, "session") == 0) {
-		snprintf(err, errlen, "'tcp-request session' rules are not supported by vigil-proxy yet.");
-		return CFG_ERR;
+		if (!(px->cap & PX_CAP_FE)) {
+			snprintf(err, errlen, "tcp-request session is not allowed because %s %s is not a frontend", kind(p), px->id);
+			return CFG_ERR;
+		}
+		r.layer = TCP_RULE_SESSION;
 	} else {
 		snprintf(err, errlen, "'tcp-request' expects 'inspect-delay', 'connection', 'session' or 'content' in %s '%s' (got '%s').",
 			 kind(p), px->id, layer);
@@ -1172,7 +1175,9 @@ static int kw_tcp_request(struct cfgparse *p, char **args, int argc, const struc
 			snprintf(err, errlen, "'tcp-request %s %s' : %s", layer, args[2], cerr);
 			return CFG_ERR;
 		}
-		if (sample_expr_is_http(r.expr)) {
+		/* content rules of HTTP proxies may read the request; the
+		 * mode is checked once the section is read (cfgparse.c) */
+		if (r.layer != TCP_RULE_CONTENT && sample_expr_is_http(r.expr)) {
 			snprintf(err, errlen, "'tcp-request %s %s' : fetch method '%s' extracts information from 'HTTP request headers', none of which is available here",
 				 layer, args[2], args[3]);
 			sample_expr_free(r.expr);

@@ -5,6 +5,7 @@
 #include "proxy/ssl.h"
 #include "proxy/stick.h"
 #include "proxy/acl.h"
+#include "proxy/sample.h"
 #include "proxy/http_rules.h"
 #include "proxy/userlist.h"
 #include "proxy/cache.h"
@@ -739,21 +740,35 @@ static void check_backend_ref(struct cfgparse *p, struct proxy *fe, const char *
 static void check_http_criteria(struct cfgparse *p, struct proxy *px)
 {
 	const char *kw, *name;
+	bool warned_session = false;
 
 	for (int j = 0; j < px->ntcp_rules; j++) {
 		struct tcp_rule *r = &px->tcp_rules[j];
 
+		if (r->layer == TCP_RULE_CONTENT && r->action == TCP_ACT_TRACK_SC && px->mode == PX_MODE_HTTP &&
+		    (px->cap & PX_CAP_FE) && !sample_expr_is_http(r->expr) && !warned_session) {
+			cfg_warn_raw(p, "%s '%s' : a 'tcp-request content track-sc*' rule not depending on request contents for an HTTP frontend should be executed at the session level, using a 'tcp-request session' rule (mandatory to track invalid HTTP requests).",
+				     cap_name(px->cap), px->id);
+			warned_session = true;
+		}
+		if (r->layer == TCP_RULE_CONTENT && r->expr && sample_expr_is_http(r->expr) && px->mode == PX_MODE_TCP)
+			cfg_alert_raw(p, "parsing [%s:%d] : 'tcp-request content track-sc%d' keys using HTTP fetches ('%s') are not supported by vigil-proxy yet in TCP mode.",
+				      r->file, r->line, r->sc, sample_expr_fetch_name(r->expr));
 		if (!(kw = acl_cond_http_keyword(r->cond, &name)))
 			continue;
-		if (r->layer == TCP_RULE_CONNECTION) {
+		/* an HTTP proxy runs its content rules on each request */
+		if (r->layer == TCP_RULE_CONTENT && px->mode == PX_MODE_HTTP)
+			continue;
+		if (r->layer == TCP_RULE_CONNECTION || r->layer == TCP_RULE_SESSION) {
+			const char *layer = r->layer == TCP_RULE_CONNECTION ? "connection" : "session";
 			char who[160];
 
 			if (name)
 				snprintf(who, sizeof(who), "acl '%s'", name);
 			else
 				snprintf(who, sizeof(who), "anonymous acl");
-			cfg_warn_raw(p, "parsing [%s:%d] : %s will never match in 'tcp-request connection' because it uses keyword '%s' which is incompatible with '%s tcp-request connection rule'",
-				     r->file, r->line, who, kw, cap_name(px->cap));
+			cfg_warn_raw(p, "parsing [%s:%d] : %s will never match in 'tcp-request %s' because it uses keyword '%s' which is incompatible with '%s tcp-request %s rule'",
+				     r->file, r->line, who, layer, kw, cap_name(px->cap), layer);
 		} else {
 			/* evaluated by the data path before any HTTP parsing */
 			cfg_alert_raw(p, "parsing [%s:%d] : 'tcp-request content' conditions using HTTP criteria ('%s') are not supported by vigil-proxy yet.",

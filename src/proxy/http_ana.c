@@ -1738,38 +1738,19 @@ static void hs_close(struct hstream *s)
 	worker_stream_closed(w);
 }
 
-/* `tcp-request content` rules: evaluated once per connection, before the
- * first request (accept, reject, track-scN with connection-level fetches). */
-static bool tcp_content_rules(struct hstream *s, int fd)
-{
-	struct proxy *fe = s->fe;
-	const struct sockaddr *src = (struct sockaddr *)&s->cli_addr, *dst = (struct sockaddr *)&s->fe_addr;
-	const struct ssl_sock *ssl = ssl_sock_of_fd(fd);
-
-	for (int i = 0; i < fe->ntcp_rules; i++) {
-		const struct tcp_rule *r = &fe->tcp_rules[i];
-
-		if (r->layer != TCP_RULE_CONTENT)
-			continue;
-		if (r->cond && !session_cond_eval(r->cond, src, dst, ssl, s->ci->sc_table, s->ci->sc_entry))
-			continue;
-		if (r->action == TCP_ACT_TRACK_SC) {
-			session_track(r->table_px, r->expr, src, dst, ssl, &s->ci->sc_table[r->sc],
-				      &s->ci->sc_entry[r->sc]);
-			continue;
-		}
-		if (r->action == TCP_ACT_SILENT_DROP)
-			session_silence(fd);
-		return r->action == TCP_ACT_ACCEPT;
-	}
-	return true;
-}
-
 void http_accept(struct worker *w, struct listener *li, int fd, struct conn_info *ci)
 {
 	struct http_thread *ht = thread_of(w);
-	struct hstream *s = xcalloc(1, sizeof(*s));
+	struct hstream *s;
 	uint32_t cur;
+
+	if (li->fe->ntcp_rules && !session_rules(li->fe, ci, fd, ssl_sock_of_fd(fd))) {
+		xprt_close(fd);
+		conn_info_free(ci);
+		worker_stream_closed(w);
+		return;
+	}
+	s = xcalloc(1, sizeof(*s));
 
 	s->w = w;
 	s->fe = li->fe;
@@ -1802,11 +1783,7 @@ void http_accept(struct worker *w, struct listener *li, int fd, struct conn_info
 		hs_close(s);
 		return;
 	}
-	if (s->fe->ntcp_rules && !tcp_content_rules(s, fd)) {
-		atomic_fetch_add(&s->fe->cnt.denied_req, 1);
-		hs_close(s);
-		return;
-	}
+
 	arm_timer(s);
 }
 

@@ -4,6 +4,7 @@
 #include "proxy/http_rules_int.h"
 #include "proxy/cache.h"
 #include "proxy/acl.h"
+#include "proxy/session.h"
 #include "proxy/stick_counters.h"
 #include "lib/util.h"
 
@@ -595,6 +596,38 @@ static void http_rules_txn_start(struct http_txn *txn)
 	}
 }
 
+/* `tcp-request content` rules of an HTTP frontend: run for every request,
+ * as HAProxy runs them for every stream; what they track is the
+ * request's (released with it), and counts it. */
+static enum http_verdict tcp_content_rules(struct proxy *px, struct http_txn *txn)
+{
+	for (int i = 0; i < px->ntcp_rules; i++) {
+		const struct tcp_rule *r = &px->tcp_rules[i];
+
+		if (r->layer != TCP_RULE_CONTENT || (r->cond && !acl_cond_eval_http(r->cond, txn)))
+			continue;
+		switch (r->action) {
+		case TCP_ACT_ACCEPT:
+			return HTTP_V_CONTINUE;
+		case TCP_ACT_REJECT:
+		case TCP_ACT_SILENT_DROP:
+			atomic_fetch_add(&px->cnt.denied_req, 1);
+			return r->action == TCP_ACT_REJECT ? HTTP_V_REJECT : HTTP_V_SILENT_DROP;
+		case TCP_ACT_TRACK_SC:
+			if (txn->sc_entry[r->sc])
+				break;
+			session_track_txn(r->table_px, r->expr, txn, &txn->sc_table[r->sc], &txn->sc_entry[r->sc]);
+			if (txn->sc_entry[r->sc])
+				stkctr_inc(txn->sc_table[r->sc], txn->sc_entry[r->sc], STKCTR_HTTP_REQ_RATE,
+					   stkctr_now_ms());
+			break;
+		case TCP_ACT_EXPECT_PROXY:
+			break;
+		}
+	}
+	return HTTP_V_CONTINUE;
+}
+
 enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, struct http_reply *reply)
 {
 	struct http_rules *R = px->http.rules;
@@ -607,6 +640,10 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 	if (px == txn->fe) {
 		http_rules_txn_end(txn);
 		http_rules_txn_start(txn);
+		enum http_verdict tv = tcp_content_rules(px, txn);
+
+		if (tv != HTTP_V_CONTINUE)
+			return tv;
 	}
 	if (px->http.monitor_uri) {
 		struct http_str u = txn->req.uri;

@@ -208,6 +208,7 @@ struct proxy_counters {
 	_Atomic uint64_t denied_conn, failed_req, failed_conns, failed_resp;
 	_Atomic uint64_t denied_req;    /* tcp-request content / http-request
 					   deny, tarpit, reject, silent-drop */
+	_Atomic uint64_t denied_sess;   /* tcp-request session reject */
 	_Atomic uint64_t retries, redispatches;
 	_Atomic uint32_t max_sess;
 	/* HTTP mode, counted by the analyzer */

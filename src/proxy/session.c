@@ -1,14 +1,11 @@
 /* session: the connection layer before the engines (see session.h). */
 #include "proxy/session.h"
 #include "proxy/acl.h"
-#include "proxy/http_ana.h"
 #include "proxy/http_txn.h"
-#include "proxy/proxy_hdr.h"
+#include "proxy/proxy.h"
 #include "proxy/sample.h"
 #include "proxy/ssl.h"
 #include "proxy/stick_counters.h"
-#include "proxy/stream.h"
-#include "proxy/worker.h"
 #include "lib/util.h"
 
 #include <netinet/in.h>
@@ -69,6 +66,12 @@ void session_track(struct proxy *tp, const struct sample_expr *key_expr, const s
 		   const struct sockaddr *dst, const struct ssl_sock *ssl,
 		   struct stkctr_table **table, struct stkctr_entry **entry)
 {
+	session_track_txn(tp, key_expr, session_txn(src, dst, ssl, NULL, NULL), table, entry);
+}
+
+void session_track_txn(struct proxy *tp, const struct sample_expr *key_expr, struct http_txn *txn,
+		       struct stkctr_table **table, struct stkctr_entry **entry)
+{
 	unsigned char key[STKCTR_KEY_MAX];
 	struct smp smp;
 	size_t klen;
@@ -76,7 +79,7 @@ void session_track(struct proxy *tp, const struct sample_expr *key_expr, const s
 	/* only the first rule tracking a counter applies, as in HAProxy */
 	if (*entry || !tp || !tp->stkctr)
 		return;
-	if (!sample_eval(key_expr, session_txn(src, dst, ssl, NULL, NULL), 0, &smp))
+	if (!sample_eval(key_expr, txn, 0, &smp))
 		return;
 	klen = sample_key(&smp, key, sizeof(key));
 	if (!klen)
@@ -135,41 +138,37 @@ bool session_conn_rules(struct proxy *fe, struct conn_info *ci, int fd, bool *ex
 	return true;
 }
 
-void session_dispatch(struct worker *w, struct listener *li, int fd, struct conn_info *ci)
+bool session_rules(struct proxy *fe, struct conn_info *ci, int fd, const struct ssl_sock *ssl)
 {
-	if (li->ssl)
-		ssl_sock_accept(w, li, fd, ci);
-	else if (li->fe->mode == PX_MODE_HTTP)
-		http_accept(w, li, fd, ci);
-	else
-		stream_accept(w, li, fd, ci);
-}
+	const struct sockaddr *src = (struct sockaddr *)&ci->src, *dst = (struct sockaddr *)&ci->dst;
 
-void session_accept(struct worker *w, struct listener *li, int fd, const struct sockaddr *peer, socklen_t plen)
-{
-	struct proxy *fe = li->fe;
-	struct conn_info *ci = conn_info_new(fd, peer, plen);
-	uint64_t now = ev_now_ms(w->loop);
-	bool expect_proxy = li->accept_proxy, silent = false;
+	for (int i = 0; i < fe->ntcp_rules; i++) {
+		const struct tcp_rule *r = &fe->tcp_rules[i];
 
-	atomic_fetch_add(&fe->cnt.cum_conn, 1);
-	atomic_fetch_add(&w->conf->rt.cum_conn, 1);
-	freq_ctr_hit(&fe->cnt.conn_rate, &fe->cnt.cps_max, now);
-	freq_ctr_hit(&w->conf->rt.conn_rate, &w->conf->rt.cps_max, now);
-	if (!session_conn_rules(fe, ci, fd, &expect_proxy, &silent)) {
-		/* one RST, as HAProxy closes a rejected connection */
-		struct linger nolinger = { .l_onoff = 1, .l_linger = 0 };
+		if (r->layer != TCP_RULE_SESSION)
+			continue;
+		if (r->cond && !session_cond_eval(r->cond, src, dst, ssl, ci->sc_table, ci->sc_entry))
+			continue;
+		switch (r->action) {
+		case TCP_ACT_ACCEPT:
+			return true;
+		case TCP_ACT_REJECT: {
+			struct linger nolinger = { .l_onoff = 1, .l_linger = 0 };
 
-		if (silent)
-			session_silence(fd);
-		else
+			atomic_fetch_add(&fe->cnt.denied_sess, 1);
 			setsockopt(fd, SOL_SOCKET, SO_LINGER, &nolinger, sizeof(nolinger));
-		close(fd);
-		conn_info_free(ci);
-		return;
+			return false;
+		}
+		case TCP_ACT_SILENT_DROP:
+			atomic_fetch_add(&fe->cnt.denied_req, 1);
+			session_silence(fd);
+			return false;
+		case TCP_ACT_TRACK_SC:
+			session_track(r->table_px, r->expr, src, dst, ssl, &ci->sc_table[r->sc], &ci->sc_entry[r->sc]);
+			break;
+		case TCP_ACT_EXPECT_PROXY:   /* refused by the parser */
+			break;
+		}
 	}
-	if (expect_proxy)
-		proxy_hdr_accept(w, li, fd, ci);
-	else
-		session_dispatch(w, li, fd, ci);
+	return true;
 }

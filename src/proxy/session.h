@@ -46,6 +46,13 @@ void conn_info_free(struct conn_info *ci);
  * (counted in denied_req, as HAProxy counts it). */
 bool session_conn_rules(struct proxy *fe, struct conn_info *ci, int fd, bool *expect_proxy, bool *silent);
 
+/* The `tcp-request session` rules of `fe`, once the PROXY header and the
+ * TLS handshake are done (the client's addresses are the header's): as
+ * the connection rules, tracking into `ci`. False: the connection must be
+ * closed at once, without a log line; it was counted (reject: dses,
+ * silent-drop: dreq) and, for silent-drop, silenced. */
+bool session_rules(struct proxy *fe, struct conn_info *ci, int fd, const struct ssl_sock *ssl);
+
 /* Make the coming close() of `fd` send nothing (HAProxy's silent-drop):
  * TCP_REPAIR (needs CAP_NET_ADMIN), else a TTL of 1 and a reset that
  * does not get past the first router. */
@@ -77,6 +84,10 @@ void session_track(struct proxy *tp, const struct sample_expr *key_expr, const s
 /* A connection accepted on `li`: counts it, runs the connection rules,
  * then the PROXY header, TLS handshake and engine. */
 void session_accept(struct worker *w, struct listener *li, int fd, const struct sockaddr *peer, socklen_t plen);
+
+/* The same with the key taken from an HTTP transaction (HTTP fetches). */
+void session_track_txn(struct proxy *tp, const struct sample_expr *key_expr, struct http_txn *txn,
+		       struct stkctr_table **table, struct stkctr_entry **entry);
 
 /* Hand the connection to its next stage: TLS handshake or engine. */
 void session_dispatch(struct worker *w, struct listener *li, int fd, struct conn_info *ci);

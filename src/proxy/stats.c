@@ -384,6 +384,7 @@ static void frontend_row(const struct pxconf *c, const struct proxy *fe, struct 
 	row_setf(&r, ST_MODE, "%s", mode_name(fe->mode));
 	row_setu(&r, ST_CONN_TOT, atomic_load(&fe->cnt.cum_conn));
 	row_setu(&r, ST_DCON, atomic_load(&fe->cnt.denied_conn));
+	row_setu(&r, ST_DSES, atomic_load(&fe->cnt.denied_sess));
 	r.v[ST_DASH] = "-";
 	row_emit(&r, out);
 }

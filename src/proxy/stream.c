@@ -867,9 +867,17 @@ static struct proxy *select_backend(struct proxy *fe, const struct sockaddr *src
 
 void stream_accept(struct worker *w, struct listener *li, int fd, struct conn_info *ci)
 {
-	struct stream *s = xcalloc(1, sizeof(*s));
+	struct stream *s;
 	struct proxy *fe = li->fe;
 	uint32_t cur;
+
+	if (fe->ntcp_rules && !session_rules(fe, ci, fd, ssl_sock_of_fd(fd))) {
+		xprt_close(fd);
+		conn_info_free(ci);
+		worker_stream_closed(w);
+		return;
+	}
+	s = xcalloc(1, sizeof(*s));
 
 	s->w = w;
 	s->fe = fe;

@@ -709,3 +709,77 @@ def test_proxy_header_comes_before_the_tls_handshake(tmp_path, runs):
     assert ours == (["192.0.2.77"], ["192.0.2.77:4711 198.51.100.1:443 192.0.2.77 443 200"])
     if theirs:
         assert ours == theirs
+
+
+def test_session_rules_see_the_proxy_header_connection_rules_do_not(tmp_path, runs):
+    """Behind a load balancer: `tcp-request connection` rules see the
+    balancer's address (HAProxy's one exception to the PROXY addresses),
+    `tcp-request session` rules the client's, so per-client rate limiting
+    goes there; a session reject counts in dses."""
+    port = free_port()
+    sock = tmp_path / "stats.sock"
+    text = """
+global
+    stats socket {sock} level admin
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port} accept-proxy
+    stick-table type ip size 100k expire 30s store conn_rate(10s)
+    tcp-request connection reject if {{ src 192.0.2.0/24 }}
+    tcp-request session track-sc0 src
+    tcp-request session reject if {{ sc0_conn_rate gt 2 }}
+    http-request return status 200 content-type text/plain lf-string "%[src] %[sc0_conn_rate]"
+""".format(t=TIMEOUTS, port=port, sock=sock)
+
+    def scenario(run):
+        seen = []
+        for client in ["192.0.2.1"] * 3 + ["192.0.2.2"]:
+            r = exchange(port, ("PROXY TCP4 %s 198.51.100.1 1000 80\r\n" % client).encode() + REQ)
+            seen.append(body(r).decode() if isinstance(r, bytes) and r else r or "closed")
+        fe = [x for x in stat_rows(sock) if x["svname"] == "FRONTEND"][0] if run.proc.args[0] == PROXY else None
+        seen.append(fe and (fe["dcon"], fe["dses"]))
+        return seen
+    ours, theirs = both(tmp_path, runs, text, port, scenario)
+    assert ours[:4] == ["192.0.2.1 1", "192.0.2.1 2", "reset", "192.0.2.2 1"]
+    assert ours[4] == ("0", "1")
+    if theirs:
+        assert ours[:4] == theirs[:4]
+
+
+def test_http_content_rules_run_for_every_request(tmp_path, runs):
+    """In an HTTP frontend `tcp-request content` rules run per request, as
+    haproxy runs them per stream: what they track is released with the
+    request (conn_cur stays 1 over sequential keep-alive requests), and a
+    reject closes even a connection that was accepted before."""
+    port = free_port()
+    text = """
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    stick-table type ip size 100k expire 30s store conn_cur,conn_cnt
+    tcp-request content track-sc0 src
+    tcp-request content reject if {{ sc0_conn_cnt gt 3 }}
+    http-request return status 200 content-type text/plain lf-string "cur=%[sc0_conn_cur] cnt=%[sc0_conn_cnt]"
+""".format(t=TIMEOUTS, port=port)
+    req = b"GET / HTTP/1.1\r\nHost: x\r\n\r\n"
+
+    def scenario(run):
+        seen = []
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        for _ in range(4):
+            try:
+                s.sendall(req)
+                seen.append(body(s.recv(4096)) or "closed")
+            except ConnectionResetError:
+                seen.append("reset")
+        s.close()
+        return seen
+    ours, theirs = both(tmp_path, runs, text, port, scenario)
+    assert ours[:3] == [b"cur=1 cnt=1", b"cur=1 cnt=2", b"cur=1 cnt=3"]
+    assert ours[3] in ("closed", "reset")
+    if theirs:
+        assert ours == theirs

@@ -512,7 +512,7 @@ static const struct {
 	{ "frontend f\n tcp-request foo\n", "parsing [t.cfg:7] : 'tcp-request' expects 'inspect-delay', 'connection', 'session' or 'content' in frontend 'f' (got 'foo')." },
 	{ "frontend f\n tcp-request content\n", "parsing [t.cfg:7] : 'tcp-request content' expects an action in frontend 'f'." },
 	{ "frontend f\n tcp-request inspect-delay x\n", "parsing [t.cfg:7] : 'tcp-request inspect-delay' expects a positive delay in milliseconds, in frontend 'f' (got 'x')." },
-	{ "frontend f\n tcp-request session accept\n", "parsing [t.cfg:7] : 'tcp-request session' rules are not supported by vigil-proxy yet." },
+	{ "backend b\n tcp-request session reject\n", "parsing [t.cfg:7] : tcp-request session is not allowed because backend b is not a frontend" },
 	{ "backend b\n tcp-request connection accept\n", "parsing [t.cfg:7] : backend 'b' : 'tcp-request connection' is only allowed in frontends." },
 	{ "defaults\n tcp-request content accept\n", "parsing [t.cfg:7] : 'tcp-request' rules in 'defaults' sections are not supported by vigil-proxy yet." },
 	{ "backend b\n tcp-check expect foo bar\n", "parsing [t.cfg:7] : 'tcp-check expect' : only supports '[!]string', '[!]rstring' and '[!]binary' but got 'foo' as argument." },
