@@ -482,6 +482,11 @@ static int parse_attrs(struct xml_parser *x, const char *tag, int taglen, struct
 		char q;
 		int k;
 
+		/* The text ahead, asked for before it is needed: reading it
+		 * stalled on cache (and, on a virtual machine, TLB) misses at
+		 * every page, about a third of reading a large CIB. Harmless
+		 * past the end: a prefetch does not fault. */
+		__builtin_prefetch(x->p + 1024);
 		skip_ws(x);
 		if (x->p >= x->end) {
 			xml_error(x, "unterminated start tag <%.*s>", taglen, tag);
