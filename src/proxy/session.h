@@ -1,11 +1,12 @@
 /* session: what the connection layer learns about a client connection
  * before an engine (stream.c for TCP, http_ana.c for HTTP) takes it.
  *
- * A connection goes, in HAProxy's order:
+ * A connection goes, in HAProxy's order (session_accept.c):
  *   accept() -> `tcp-request connection` rules (on the socket's own
  *   addresses, session_conn_rules()) -> PROXY header when the listener has
  *   `accept-proxy` or a rule said `expect-proxy layer4` (proxy_hdr.c) ->
- *   TLS handshake on `ssl` listeners (ssl_accept.c) -> engine
+ *   TLS handshake on `ssl` listeners (ssl_accept.c) -> `tcp-request
+ *   session` rules (session_rules(), as the engine starts) -> engine
  * and carries a `struct conn_info` along: the client's addresses (those
  * of the PROXY header once read) and the stick counters the connection
  * rules track, which stay tracked until the connection closes.
