@@ -783,3 +783,35 @@ frontend fe
     assert ours[3] in ("closed", "reset")
     if theirs:
         assert ours == theirs
+
+
+def test_a_header_split_over_two_segments_is_waited_for(tmp_path, procs):
+    """A documented difference: haproxy 2.6 refuses a PROXY header that
+    arrives in two parts ('Truncated PROXY protocol header received');
+    vigil-proxy waits for the rest, within timeout client."""
+    o = Origin("a")
+    port = free_port()
+    text = accept_proxy_config(port, o.port).replace("log 127.0.0.1:LOGPORT local0\n", "")
+    procs.append(Proxy(tmp_path, text, wait_port=port))
+    try:
+        s = socket.create_connection(("127.0.0.1", port), timeout=5)
+        first = b"PROXY TCP4 192.0.2.7 198."
+        s.sendall(first)
+
+        def queued():
+            # the proxy only peeks at a header: its socket keeps the bytes
+            out = subprocess.run(["ss", "-Htn", "state", "established", "( sport = :%d )" % port],
+                                 capture_output=True, text=True).stdout.split()
+            return out and out[0] == str(len(first))
+        wait_until(queued, what="the first part at the proxy")
+        s.sendall(b"51.100.1 4711 443\r\n" + REQ)
+        got = b""
+        while True:
+            d = s.recv(65536)
+            if not d:
+                break
+            got += d
+        s.close()
+        assert json.loads(body(got))["headers"]["x-forwarded-for"] == ["192.0.2.7"]
+    finally:
+        o.close()
