@@ -3,8 +3,10 @@ guides rely on, each checked as a user would (what the server receives,
 the log line, whether the connection is answered) and, where practical,
 against Debian's haproxy 2.6 running the same file: the PROXY protocol
 (`accept-proxy`, `expect-proxy layer4`), connection rate limiting with
-`track-sc*` and `tcp-request ... reject`, `http-request reject`,
-`silent-drop`, `replace-path`, `replace-uri` and captures."""
+`track-sc*` and `tcp-request connection|session|content reject|silent-drop`
+(and `show table`), `http-request reject`, `silent-drop`, `replace-path`,
+`replace-uri`, captures, `log-format` in TCP mode and `hash-type
+consistent`."""
 import json
 import os
 import re
