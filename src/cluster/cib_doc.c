@@ -15,8 +15,8 @@
  *      it comes to it; the <lrm> is parsed again from its position and
  *      each <lrm_resource> unpacked as soon as it is complete, then freed.
  *
- * A file is mapped rather than read, and the pages behind the parser are
- * given back in both passes (they fault in again from the page cache):
+ * A file is mapped rather than read; in both passes the pages ahead of
+ * the parser are filled in and those behind it given back (WINDOW), so
  * the text never counts whole in the process's memory either.
  */
 #include <errno.h>
