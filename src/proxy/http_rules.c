@@ -640,6 +640,9 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 	if (px == txn->fe) {
 		http_rules_txn_end(txn);
 		http_rules_txn_start(txn);
+	}
+	/* the frontend's, then the backend's once it is chosen */
+	if (px->ntcp_rules) {
 		enum http_verdict tv = tcp_content_rules(px, txn);
 
 		if (tv != HTTP_V_CONTINUE)

@@ -822,18 +822,18 @@ static void stream_on_dequeued(struct pendconn *pc)
 	stream_connect(s);
 }
 
-/* `tcp-request content` rules, in declaration order: the first accept or
- * reject whose condition matches decides; none matching accepts. TCP mode
- * waits for no payload (no inspect-delay), so they are evaluated at once,
- * on the connection, as HAProxy does when no content is awaited. Tracked
+/* `tcp-request content` rules of `px` (the frontend, then the backend once
+ * chosen), in declaration order: the first accept or reject whose
+ * condition matches decides; none matching accepts. TCP mode waits for no
+ * payload (no inspect-delay), so they are evaluated at once, on the
+ * connection, as HAProxy does when no content is awaited. Tracked
  * counters stay with the connection. */
-static bool tcp_content_rules(struct stream *s, const struct ssl_sock *ssl)
+static bool tcp_content_rules(struct stream *s, struct proxy *px, const struct ssl_sock *ssl)
 {
-	struct proxy *fe = s->fe;
 	const struct sockaddr *src = (struct sockaddr *)&s->cli_addr, *dst = (struct sockaddr *)&s->fe_addr;
 
-	for (int i = 0; i < fe->ntcp_rules; i++) {
-		const struct tcp_rule *r = &fe->tcp_rules[i];
+	for (int i = 0; i < px->ntcp_rules; i++) {
+		const struct tcp_rule *r = &px->tcp_rules[i];
 
 		if (r->layer != TCP_RULE_CONTENT)
 			continue;
@@ -849,6 +849,17 @@ static bool tcp_content_rules(struct stream *s, const struct ssl_sock *ssl)
 		return r->action == TCP_ACT_ACCEPT;
 	}
 	return true;
+}
+
+/* Before closing a rejected connection: what the client sent is read, so
+ * that the close is a FIN and not a reset, as when HAProxy's rules had
+ * read it. */
+static void drain_input(int fd)
+{
+	char junk[4096];
+
+	for (int i = 0; i < 16 && xprt_recv(fd, junk, sizeof(junk), 0) > 0; i++)
+		;
 }
 
 static struct proxy *select_backend(struct proxy *fe, const struct sockaddr *src, const struct sockaddr *dst,
@@ -914,13 +925,8 @@ void stream_accept(struct worker *w, struct listener *li, int fd, struct conn_in
 		return;
 	}
 	set_sock_opts(fd, fe->options & PXO_CLITCPKA);
-	if (!tcp_content_rules(s, ssl_sock_of_fd(fd))) {
-		char junk[4096];
-
-		/* what the client sent is read, so that the close is a FIN
-		 * and not a reset, as when HAProxy's rules had read it */
-		for (int i = 0; i < 16 && xprt_recv(fd, junk, sizeof(junk), 0) > 0; i++)
-			;
+	if (!tcp_content_rules(s, fe, ssl_sock_of_fd(fd))) {
+		drain_input(fd);
 		atomic_fetch_add(&fe->cnt.denied_req, 1);
 		memcpy(s->term, "PR", 3);
 		stream_close(s);
@@ -941,6 +947,14 @@ void stream_accept(struct worker *w, struct listener *li, int fd, struct conn_in
 		atomic_fetch_add(&s->be->cnt.cum_sess, 1);
 	freq_ctr_hit(&s->be->cnt.be_sess_rate, &s->be->cnt.be_sps_max, ev_now_ms(w->loop));
 	atomic_fetch_add(&s->be->cur_sess, 1);
+	/* the backend's own content rules, once it is chosen */
+	if (s->be != fe && s->be->ntcp_rules && !tcp_content_rules(s, s->be, ssl_sock_of_fd(fd))) {
+		drain_input(fd);
+		atomic_fetch_add(&s->be->cnt.denied_req, 1);
+		memcpy(s->term, "PR", 3);
+		stream_close(s);
+		return;
+	}
 	/* Splicing pays off for bulk transfers; HAProxy enables it only with
 	 * the splice options, and so do we. */
 	if (!w->conf->global.nosplice && !xprt_is_tls(fd)) {

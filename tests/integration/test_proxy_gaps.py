@@ -817,3 +817,40 @@ def test_a_header_split_over_two_segments_is_waited_for(tmp_path, procs):
         assert json.loads(body(got))["headers"]["x-forwarded-for"] == ["192.0.2.7"]
     finally:
         o.close()
+
+
+@pytest.mark.parametrize("mode", ["tcp", "http"])
+def test_backend_content_rules_apply_once_it_is_chosen(tmp_path, runs, mode):
+    """A backend's own tcp-request content rules: its tracked counter and
+    its reject apply to the connections (TCP) or requests (HTTP) the
+    frontend sends it; the server never sees a rejected one."""
+    o = Origin("a")
+    port = free_port()
+    text = """
+defaults
+    mode {mode}
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    default_backend be
+backend be
+    stick-table type ip size 10 expire 30s store conn_cnt
+    tcp-request content track-sc2 src
+    tcp-request content reject if {{ sc2_conn_cnt gt 2 }}
+    server s1 127.0.0.1:{o}
+""".format(mode=mode, t=TIMEOUTS, port=port, o=o.port)
+
+    def scenario(run):
+        before = o.conns
+        seen = []
+        for _ in range(3):
+            r = exchange(port, REQ)
+            seen.append(json.loads(body(r))["path"] if isinstance(r, bytes) and b"{" in r else "refused")
+        return seen, o.conns - before
+    try:
+        ours, theirs = both(tmp_path, runs, text, port, scenario)
+    finally:
+        o.close()
+    assert ours == (["/p", "/p", "refused"], 2)
+    if theirs:
+        assert ours == theirs
