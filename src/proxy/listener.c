@@ -44,6 +44,17 @@ static int fdset_take(struct fdset *set, const struct addr *a)
 	return -1;
 }
 
+const char *listener_log_name(const struct listener *li, char *buf, size_t len)
+{
+	if (li->name)
+		return li->name;
+	snprintf(buf, len, "?");
+	for (int i = 0; i < li->fe->nlisteners; i++)
+		if (li->fe->listeners[i] == li)
+			snprintf(buf, len, "%d", i + 1);
+	return buf;
+}
+
 void fdset_close(struct fdset *s)
 {
 	for (int i = 0; i < s->n; i++)

@@ -28,6 +28,11 @@ int listeners_bind(struct pxconf *c, struct fdset *inherit, char *err, size_t er
 /* Close every listener and stats socket fd of `c`. */
 void listeners_close(struct pxconf *c);
 
+/* How log lines name a listener, as HAProxy's: its `name`, else its
+ * number in its frontend (1 for the first `bind` address). Returns `buf`
+ * or the name. */
+const char *listener_log_name(const struct listener *li, char *buf, size_t len);
+
 /* Fetch the sockets of process `pid`. 0 or -errno with a message. */
 int handover_fetch(pid_t pid, struct fdset *out, char *err, size_t errlen);
 void fdset_close(struct fdset *s);

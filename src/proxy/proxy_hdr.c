@@ -1,5 +1,6 @@
 /* proxy_hdr: receiving the PROXY protocol header (see proxy_hdr.h). */
 #include "proxy/proxy_hdr.h"
+#include "proxy/listener.h"
 #include "proxy/proxy.h"
 #include "proxy/session.h"
 #include "proxy/stream.h"
@@ -288,7 +289,7 @@ static void hw_log(struct hdr_wait *hw, enum proxy_hdr_err e)
 {
 	struct proxy *fe = hw->li->fe;
 	const struct sockaddr *sa = (struct sockaddr *)&hw->ci->src;
-	char line[512], cli[ADDR_STRLEN], date[64], lname[16] = "?";
+	char line[512], cli[ADDR_STRLEN], date[64], lname[16];
 	struct tm tm;
 	int port = 0;
 
@@ -304,12 +305,8 @@ static void hw_log(struct hdr_wait *hw, enum proxy_hdr_err e)
 		port = ntohs(((const struct sockaddr_in *)sa)->sin_port);
 	else if (sa->sa_family == AF_INET6)
 		port = ntohs(((const struct sockaddr_in6 *)sa)->sin6_port);
-	/* an unnamed listener is known by its number in the frontend */
-	for (int i = 0; i < fe->nlisteners; i++)
-		if (fe->listeners[i] == hw->li)
-			snprintf(lname, sizeof(lname), "%d", i + 1);
 	snprintf(line, sizeof(line), "%s:%d [%s.%03ld] %s/%s: %s", cli, port, date,
-		 hw->ci->accept_date.tv_nsec / 1000000, fe->id, hw->li->name ? hw->li->name : lname,
+		 hw->ci->accept_date.tv_nsec / 1000000, fe->id, listener_log_name(hw->li, lname, sizeof(lname)),
 		 proxy_hdr_err_str(e));
 	for (int i = 0; i < fe->nlogs; i++)
 		log_send(fe->logs[i], LOG_LVL_INFO, line);

@@ -14,6 +14,7 @@
  */
 #include "proxy/ssl_int.h"
 #include "proxy/http_ana.h"
+#include "proxy/listener.h"
 #include "proxy/session.h"
 #include "proxy/stream.h"
 #include "proxy/worker.h"
@@ -47,7 +48,7 @@ static void hs_unlink(struct ssl_sock *ss)
 static void hs_log(struct ssl_sock *ss, const char *why)
 {
 	struct proxy *fe = ss->li->fe;
-	char line[512], cli[ADDR_STRLEN], date[64];
+	char line[512], cli[ADDR_STRLEN], date[64], lname[16];
 	struct tm tm;
 	int port = 0;
 
@@ -61,7 +62,7 @@ static void hs_log(struct ssl_sock *ss, const char *why)
 	else if (ss->ci->src.ss_family == AF_INET6)
 		port = ntohs(((struct sockaddr_in6 *)&ss->ci->src)->sin6_port);
 	snprintf(line, sizeof(line), "%s:%d [%s.%03ld] %s/%s: SSL handshake failure (%s)", cli, port, date,
-		 ss->ci->accept_date.tv_nsec / 1000000, fe->id, ss->li->name ? ss->li->name : ss->li->spec, why);
+		 ss->ci->accept_date.tv_nsec / 1000000, fe->id, listener_log_name(ss->li, lname, sizeof(lname)), why);
 	for (int i = 0; i < fe->nlogs; i++)
 		log_send(fe->logs[i], LOG_LVL_INFO, line);
 }
