@@ -111,9 +111,9 @@ static int parse_v1(const uint8_t *buf, size_t len, struct proxy_hdr *out, enum 
 			start = p + 1;
 		}
 	}
-	fam = f[0][3] == '4' ? AF_INET : AF_INET6;
 	if (nf != 5 || flen[1] >= sizeof(tmp) || flen[2] >= sizeof(tmp))
 		goto bad;
+	fam = s[9] == '4' ? AF_INET : AF_INET6;   /* "PROXY TCP4 " */
 	memcpy(tmp, f[1], flen[1]);
 	tmp[flen[1]] = 0;
 	if (inet_pton(fam, tmp, a) != 1)
