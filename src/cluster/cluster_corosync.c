@@ -588,7 +588,7 @@ static void vq_quorum_cb(votequorum_handle_t h, uint64_t context, uint32_t quora
 		return;
 	/* The votes and the threshold let the controller tell, when nodes
 	 * leave, that the members it still has are a majority before this
-	 * callback reports the new view (see quorum_current()). */
+	 * callback reports the new view (see ctl_quorum_current() in controller.c). */
 	if (votequorum_getinfo(h, cc->base.self.id, &info) == CS_OK)
 		needed = info.quorum;
 	nodes = xcalloc(n ? n : 1, sizeof(*nodes));

@@ -1197,7 +1197,7 @@ static void arm_recheck(struct controller *ctl, const struct sched_cluster *c)
  * own votes reach the old view's threshold the new view is quorate too.
  * Only members count: a node that runs Corosync without vigild may have
  * left as well, unseen by CPG. */
-static bool quorum_current(const struct controller *ctl)
+bool ctl_quorum_current(const struct controller *ctl)
 {
 	bool gone_listed = false;
 	uint32_t votes = 0;
@@ -1280,7 +1280,7 @@ static void run_scheduler(struct controller *ctl)
 		sched_cluster_free(c);
 		return;
 	}
-	if (!quorum_current(ctl)) {
+	if (!ctl_quorum_current(ctl)) {
 		log_debug("Not deciding now: quorum information is older than the membership");
 		sched_cluster_free(c);
 		return;  /* the quorum callback brings us back */

@@ -171,6 +171,8 @@ void ctl_fence_failed(struct controller *ctl, const char *node);
 /* Run an operation the DC asked of this node. */
 void ctl_run_remote(struct controller *ctl, struct remote_op *ro);
 void ctl_membership_changed(struct controller *ctl);
+/* Whether the quorum view is one to decide on (see controller.c). */
+bool ctl_quorum_current(const struct controller *ctl);
 /* The node left Corosync and the quorum view does not show it yet. */
 bool ctl_gone_waiting(const struct controller *ctl, const char *name);
 void ctl_synced(struct controller *ctl);

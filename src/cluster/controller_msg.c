@@ -672,7 +672,7 @@ static void update_node_states(struct controller *ctl)
 }
 
 /* gone_wait: the ids of nodes that left Corosync's membership, kept until
- * votequorum's view has them out too (see quorum_current()). */
+ * votequorum's view has them out too (see ctl_quorum_current()). */
 static void gone_wait_remove(struct controller *ctl, uint32_t id)
 {
 	for (int i = 0; i < ctl->ngone_wait; i++)
@@ -749,10 +749,32 @@ static void on_membership(void *arg, const struct cluster_member *members, int n
 	ctl_membership_changed(ctl);
 }
 
+/* Whether `nodes` are the Corosync nodes this node already knew of: those
+ * of the last quorum view without the ones known to have left. */
+static bool same_known_nodes(const struct controller *ctl, const struct cluster_member *nodes,
+			     int n)
+{
+	int k = 0;
+
+	for (int i = 0; i < ctl->ncnodes; i++) {
+		if (ctl_gone_waiting(ctl, ctl->cnodes[i].name))
+			continue;
+		if (k >= n || nodes[k].id != ctl->cnodes[i].id)
+			return false;
+		k++;
+	}
+	return k == n;
+}
+
 static void on_quorum(void *arg, bool quorate, const struct cluster_member *nodes, int n,
 		      uint32_t needed)
 {
 	struct controller *ctl = arg;
+	/* A view that only confirms a departure the DC could already act on
+	 * (see ctl_quorum_current()) changes nothing: deciding again would
+	 * abort the recovery under way. */
+	bool news = quorate != ctl->quorate || !ctl_quorum_current(ctl) ||
+		    !same_known_nodes(ctl, nodes, n);
 
 	if (quorate != ctl->quorate)
 		log_notice("Quorum %s", quorate ? "acquired" : "lost");
@@ -771,7 +793,8 @@ static void on_quorum(void *arg, bool quorate, const struct cluster_member *node
 			gone_wait_remove(ctl, ctl->gone_wait[i--]);
 	}
 	update_node_states(ctl);
-	ctl_state_changed(ctl, quorate ? "quorum or nodes changed" : "quorum lost");
+	if (news)
+		ctl_state_changed(ctl, quorate ? "quorum or nodes changed" : "quorum lost");
 }
 
 static void on_lost(void *arg)
