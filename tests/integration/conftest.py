@@ -159,14 +159,20 @@ class Proxy:
         return (self.tmp / "proxy.log").read_text(errors="replace")
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
         self.log.close()
+
+
+def stop_process(proc):
+    """SIGTERM to a process this test started, SIGKILL if it is still
+    there 5 s later; reaped either way."""
+    if proc.poll() is None:
+        proc.terminate()
+        try:
+            proc.wait(5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait(5)
 
 
 def cli(path, command, timeout=3.0):

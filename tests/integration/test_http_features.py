@@ -15,7 +15,7 @@ import zlib
 
 import pytest
 
-from conftest import BUILD, PROXY, Proxy, can_connect, free_port, wait_until
+from conftest import BUILD, PROXY, Proxy, can_connect, free_port, stop_process, wait_until
 from httpd import Origin
 
 HAPROXY = "/usr/sbin/haproxy"
@@ -57,13 +57,7 @@ class HAProxy:
         assert self.proc.poll() is None
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
 
 
 needs_haproxy = pytest.mark.skipif(not os.path.exists(HAPROXY), reason="haproxy not installed")

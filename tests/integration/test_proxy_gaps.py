@@ -17,7 +17,8 @@ import subprocess
 
 import pytest
 
-from conftest import PROXY, Backend, Proxy, cli, free_port, is_listening, stat_rows, wait_until
+from conftest import (PROXY, Backend, Proxy, cli, free_port, is_listening, stat_rows,
+                      stop_process, wait_until)
 from httpd import Origin
 from tlsutil import make_ca, make_cert
 
@@ -57,13 +58,7 @@ class Run:
         return lines
 
     def stop(self):
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(5)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(5)
+        stop_process(self.proc)
         self.out.close()
         self.rx.close()
 
