@@ -2,7 +2,6 @@
 on 127.0.0.1, small backend servers written here. Every process a test
 starts is stopped by pid when the test ends, pass or fail."""
 import os
-import signal
 import socket
 import subprocess
 import threading
