@@ -42,7 +42,15 @@ static void kick_cb(struct ev_loop *loop, struct ev_timer *t)
 
 static void refresh_cb(struct ev_loop *loop, struct ev_timer *t)
 {
-	refresh_node(t->data);
+	struct controller *ctl = t->data;
+
+	/* A decision due now goes first: after a failure, the DC's own
+	 * probes and monitors can wait for the recovery to be launched. */
+	if (ev_timer_active(&ctl->kick) && ctl->kick.expire_ms <= ev_now_ms(loop)) {
+		ev_timer_stop(loop, &ctl->kick);
+		run_scheduler(ctl);
+	}
+	refresh_node(ctl);
 }
 
 static void request_schedule_in(struct controller *ctl, uint64_t delay_ms, const char *reason)
@@ -652,7 +660,10 @@ static void fence_step_start(struct fence_job *j)
 	log_notice("Fencing %s with %s (%s)%s", j->target, st->device, j->action,
 		   st->delay_ms ? " after a delay" : "");
 	ev_timer_init(&j->delay, fence_run, j);
-	ev_timer_start(j->ctl->loop, &j->delay, (uint64_t)st->delay_ms);
+	if (st->delay_ms)
+		ev_timer_start(j->ctl->loop, &j->delay, (uint64_t)st->delay_ms);
+	else
+		fence_run(j->ctl->loop, &j->delay);   /* the recovery waits for it */
 }
 
 static bool host_listed(const char *list, const char *node)
@@ -1342,6 +1353,7 @@ struct controller *controller_new(struct ev_loop *loop, const struct controller_
 		.socket_path = cfg->socket_path,
 		.state_dir = cfg->state_dir,
 		.fence_dir = cfg->fence_dir,
+		.fence_prestart = !cfg->no_fence_prestart,
 	};
 
 	ctl->loop = loop;

@@ -39,6 +39,7 @@ struct controller_config {
 	const char *socket_path;  /* for the agents' helper commands */
 	const char *helper_dir;   /* Vigil's crm_attribute & co. */
 	const char *ocf_root;     /* NULL: /usr/lib/ocf */
+	bool no_fence_prestart;   /* start fence agents only when they fence */
 };
 
 /* Load the newest valid configuration and the status, start probing.

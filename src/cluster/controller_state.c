@@ -127,10 +127,32 @@ struct xml_node *ctl_config_check(struct controller *ctl, const struct crm_conf 
 	return cib;
 }
 
+/* The agent type of every stonith primitive under `n`, each once. */
+static void fence_types(const struct xml_node *n, const char **types, int *ntypes, int max)
+{
+	for (const struct xml_node *c = n ? n->children : NULL; c; c = c->next) {
+		const char *cls = xml_get(c, "class"), *type = xml_get(c, "type");
+		int i;
+
+		if (strcmp(c->name, "primitive")) {
+			fence_types(c, types, ntypes, max);
+			continue;
+		}
+		if (!cls || strcmp(cls, "stonith") || !type)
+			continue;
+		for (i = 0; i < *ntypes && strcmp(types[i], type); i++)
+			;
+		if (i == *ntypes && *ntypes < max)
+			types[(*ntypes)++] = type;
+	}
+}
+
 /* Install a checked CIB as the current one, keeping the status. */
 static void install_cib(struct controller *ctl, struct xml_node *cib)
 {
 	struct xml_node *st = xml_child(cib, "status");
+	const char *types[32];
+	int ntypes = 0;
 
 	if (st)
 		xml_remove(st);
@@ -141,6 +163,11 @@ static void install_cib(struct controller *ctl, struct xml_node *cib)
 	xml_free(ctl->cib);
 	ctl->cib = cib;
 	xml_append(cib, ctl->status);
+	/* Any node may become the DC and have to fence: each keeps its
+	 * fence agents started ahead. */
+	fence_types(xml_child(xml_child(cib, "configuration"), "resources"), types, &ntypes,
+		    (int)ARRAY_SIZE(types));
+	exec_fence_prestart(ctl->ex, types, ntypes);
 }
 
 static void prune_versions(struct controller *ctl)

@@ -105,6 +105,7 @@ struct executor *executor_new(struct ev_loop *loop, const struct exec_config *cf
 	ex->socket_path = dup_or(cfg->socket_path, NULL);
 	ex->state_dir = dup_or(cfg->state_dir, "/var/lib/vigil");
 	ex->fence_dir = dup_or(cfg->fence_dir, "/usr/sbin");
+	ex->fence_prestart = cfg->fence_prestart;
 	ex->next_id = 1;
 	return ex;
 }
@@ -730,6 +731,7 @@ void executor_free(struct executor *ex)
 		call_cancel(ex->calls, false);
 	}
 	exec_agents_free(ex);
+	exec_warm_free(ex);
 	exec_procs_free(ex);
 	while (ex->announces)
 		announce_free(ex, ex->announces);

@@ -108,6 +108,7 @@ struct exec_config {
 	const char *state_dir;   /* pid files of vigil:process resources in
 				  * STATE_DIR/process (default /var/lib/vigil) */
 	const char *fence_dir;   /* stonith agents (default /usr/sbin) */
+	bool fence_prestart;     /* exec_fence_prestart() keeps agents ready */
 };
 
 struct executor *executor_new(struct ev_loop *loop, const struct exec_config *cfg);
@@ -130,6 +131,12 @@ int exec_run(struct executor *ex, const struct exec_op *op, exec_done_cb done, v
 void exec_cancel(struct executor *ex, int call_id);
 /* Cancel every operation of a resource (before its stop). */
 void exec_cancel_rsc(struct executor *ex, const char *rsc);
+
+/* Keep one agent of each of these stonith types started ahead, blocked
+ * reading its parameters, for the next reboot, off or on: the fence then
+ * costs no process start (see exec_warm.c). Agents of types no longer
+ * listed are killed. Nothing unless exec_config.fence_prestart. */
+void exec_fence_prestart(struct executor *ex, const char *const *types, int n);
 
 /* Whether this node can run the class:provider:type at all (the agent
  * file exists and is executable). */

@@ -4,6 +4,7 @@
  *                   reporting), vigil:vip, meta-data
  *   exec_ocf.c      spawning processes; OCF and stonith agents
  *   exec_process.c  vigil:process resources
+ *   exec_warm.c     fence agents started ahead of their use
  *
  * A call moves through these states (function doing the move):
  *
@@ -54,6 +55,7 @@ struct exec_proc;
 struct exec_out_notify;
 struct exec_announce;
 struct exec_meta;
+struct exec_warm;
 
 struct exec_call {
 	struct executor *ex;
@@ -101,6 +103,8 @@ struct executor {
 					  * (exec_process.c), or NULL */
 	struct exec_announce *announces; /* vigil:vip announcements after a start */
 	struct exec_meta *meta;          /* meta-data cache */
+	bool fence_prestart;             /* exec_fence_prestart() does something */
+	struct exec_warm *warm;          /* fence agents started ahead */
 };
 
 /* ---- exec.c ---- */
@@ -133,6 +137,7 @@ struct exec_spawn {
 	int stdin_fd;            /* -1: /dev/null */
 	int out_fd;              /* stdout and stderr */
 	bool new_session;        /* setsid() (long-running) rather than setpgid() */
+	bool die_with_vigild;    /* SIGKILL when vigild (the spawning thread) ends */
 	const char *cwd;         /* NULL: / */
 	bool set_user;
 	uid_t uid;
@@ -161,6 +166,11 @@ int exec_proc_stat(pid_t pid, char *state, pid_t *pgrp, unsigned long long *star
 /* Whether a process group still has a live (non-zombie) member. */
 bool exec_group_alive(pid_t pgid);
 
+/* vigild's PATH, HA_SBIN_DIR and VIGIL_SOCKET: what every agent gets. */
+void exec_base_env(const struct executor *ex, struct exec_env *env);
+/* Wait for a process that was sent SIGKILL. */
+void exec_reap_blocking(int pidfd);
+
 /* Start an ocf or stonith call's agent. */
 void exec_agent_start(struct exec_call *call);
 /* Kill a cancelled call's agent; it is reaped in the background. */
@@ -176,6 +186,23 @@ bool exec_plain_name(const char *s);
 /* The agent's path ("" + false if the names are not plain file names). */
 bool exec_agent_path(const struct executor *ex, enum exec_class cls, const char *provider,
 		     const char *type, char *buf, size_t len);
+
+/* ---- exec_warm.c: fence agents started ahead ---- */
+
+/* A started agent blocked reading its stdin, handed over with its fds. */
+struct exec_warm_agent {
+	pid_t pid;
+	int pidfd;
+	int in_fd;     /* write the parameters, then close */
+	int out_fd;    /* stdout + stderr, non-blocking */
+};
+
+/* Take the agent of `type` started ahead from the program at `path`;
+ * false when none is waiting (or the program changed since). */
+bool exec_warm_take(struct executor *ex, const char *type, const char *path,
+		    struct exec_warm_agent *out);
+/* executor_free(): kill them. */
+void exec_warm_free(struct executor *ex);
 
 /* ---- exec_process.c: vigil:process ---- */
 

@@ -21,6 +21,7 @@
 #include <sched.h>
 #include <sys/epoll.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -109,7 +110,7 @@ void exec_env_free(struct exec_env *env)
 
 /* What every agent gets: Vigil's helpers (crm_attribute ...) first in
  * PATH and as HA_SBIN_DIR, and the socket they talk to. */
-static void base_env(const struct executor *ex, struct exec_env *env)
+void exec_base_env(const struct executor *ex, struct exec_env *env)
 {
 	char *path = ex->helper_dir ? xasprintf("%s:%s", ex->helper_dir, EXEC_PATH)
 				    : xstrdup(EXEC_PATH);
@@ -128,7 +129,7 @@ static void ocf_env(const struct executor *ex, const struct exec_call *call,
 {
 	char num[32];
 
-	base_env(ex, env);
+	exec_base_env(ex, env);
 	exec_env_set(env, "OCF_ROOT", ex->ocf_root);
 	exec_env_set(env, "OCF_RA_VERSION_MAJOR", "1");
 	exec_env_set(env, "OCF_RA_VERSION_MINOR", "1");
@@ -213,7 +214,8 @@ struct spawn_failure {
  * locks or touches other threads: the user switch is done with raw
  * system calls, which change this task's credentials alone (glibc's
  * setuid() would signal the threads of vigild's thread list). */
-static void __attribute__((noreturn)) spawn_child(const struct exec_spawn *sp, int errfd)
+static void __attribute__((noreturn)) spawn_child(const struct exec_spawn *sp, int errfd,
+						  pid_t vigild)
 {
 	struct sigaction dfl;
 	struct spawn_failure f = { SPAWN_SETUP, 0 };
@@ -230,6 +232,11 @@ static void __attribute__((noreturn)) spawn_child(const struct exec_spawn *sp, i
 	sigprocmask(SIG_SETMASK, &none, NULL);
 
 	if (sp->new_session ? setsid() < 0 : setpgid(0, 0) < 0)
+		goto fail;
+	/* vigild may have died since the clone: then we are orphaned and
+	 * the signal would never come. */
+	if (sp->die_with_vigild &&
+	    (prctl(PR_SET_PDEATHSIG, SIGKILL) < 0 || getppid() != vigild))
 		goto fail;
 	/* Above 2 first: vigild may run with 0-2 closed, so the pipe ends
 	 * themselves could be 0, 1 or 2. */
@@ -284,29 +291,30 @@ fail:
 #ifdef SPAWN_WITH_FORK
 static pid_t spawn_clone(const struct exec_spawn *sp, int errfd)
 {
-	pid_t pid = fork();
+	pid_t self = getpid(), pid = fork();
 
 	if (pid == 0)
-		spawn_child(sp, errfd);
+		spawn_child(sp, errfd, self);
 	return pid;
 }
 #else
 struct spawn_arg {
 	const struct exec_spawn *sp;
 	int errfd;
+	pid_t vigild;
 };
 
 static int spawn_child_start(void *arg)
 {
 	const struct spawn_arg *a = arg;
 
-	spawn_child(a->sp, a->errfd);
+	spawn_child(a->sp, a->errfd, a->vigild);
 }
 
 static pid_t spawn_clone(const struct exec_spawn *sp, int errfd)
 {
 	enum { STACK_SIZE = 64 * 1024 };
-	struct spawn_arg a = { sp, errfd };
+	struct spawn_arg a = { sp, errfd, getpid() };
 	sigset_t all, old;
 	void *stack;
 	pid_t pid;
@@ -408,7 +416,7 @@ int exec_reap(int pidfd, int *wstatus)
 	return 1;
 }
 
-static void reap_blocking(int pidfd)
+void exec_reap_blocking(int pidfd)
 {
 	siginfo_t si;
 
@@ -739,6 +747,12 @@ static void child_timer_cb(struct ev_loop *loop, struct ev_timer *t)
 	ev_timer_start(loop, &ch->timer, CHILD_POLL_MS);
 }
 
+/* The actions that fence: worth an agent started ahead. */
+static bool fencing_action(const char *action)
+{
+	return !strcmp(action, "reboot") || !strcmp(action, "off") || !strcmp(action, "on");
+}
+
 void exec_agent_start(struct exec_call *call)
 {
 	struct executor *ex = call->ex;
@@ -746,7 +760,9 @@ void exec_agent_start(struct exec_call *call)
 	const char *action = call->op.action;
 	struct exec_env env = { 0 };
 	struct exec_spawn sp = { 0 };
+	struct exec_warm_agent warm;
 	struct exec_child *ch;
+	struct strbuf sb = STRBUF_INIT;
 	char path[PATH_MAX], err[PATH_MAX + 128];
 	char *argv[3];
 	int out[2] = { -1, -1 }, in[2] = { -1, -1 };
@@ -763,12 +779,39 @@ void exec_agent_start(struct exec_call *call)
 	argv[1] = stonith ? NULL : (char *)action;
 	argv[2] = NULL;
 	if (stonith) {
-		struct strbuf sb = STRBUF_INIT;
+		stonith_stdin(call, !strcmp(action, "meta-data") ? "metadata" : action, &sb);
+		if (sb.len > STONITH_STDIN_MAX) {
+			sb_free(&sb);
+			exec_call_finish(call, EXEC_ERROR, OCF_ERR_GENERIC,
+					 "cannot pass the parameters to the fence agent");
+			return;
+		}
+	}
+	/* Its stdin is an empty pipe that holds all of the parameters: the
+	 * write does not block. (vigild ignores SIGPIPE: an agent that died
+	 * a moment ago is an EPIPE here, and a start as usual.) */
+	if (stonith && fencing_action(action) && exec_warm_take(ex, call->op.type, path, &warm)) {
+		bool ok = write(warm.in_fd, sb.s, sb.len) == (ssize_t)sb.len;
+
+		if (!ok)
+			kill(-warm.pid, SIGKILL);
+		close(warm.in_fd);
+		if (ok) {
+			sb_free(&sb);
+			pid = warm.pid;
+			pidfd = warm.pidfd;
+			out[0] = warm.out_fd;
+			goto watch;
+		}
+		exec_reap_blocking(warm.pidfd);
+		close(warm.pidfd);
+		close(warm.out_fd);
+	}
+	if (stonith) {
 		ssize_t n = -1;
 
-		base_env(ex, &env);
-		stonith_stdin(call, !strcmp(action, "meta-data") ? "metadata" : action, &sb);
-		if (sb.len <= STONITH_STDIN_MAX && pipe2(in, O_CLOEXEC) == 0)
+		exec_base_env(ex, &env);
+		if (pipe2(in, O_CLOEXEC) == 0)
 			n = write(in[1], sb.s, sb.len);
 		if (in[1] >= 0)
 			close(in[1]);
@@ -811,6 +854,7 @@ void exec_agent_start(struct exec_call *call)
 		return;
 	}
 
+watch:
 	ch = xcalloc(1, sizeof(*ch));
 	ch->ex = ex;
 	ch->call = call;
@@ -827,7 +871,7 @@ void exec_agent_start(struct exec_call *call)
 	if (ev_io_start(ex->loop, &ch->pid_io, pidfd, EPOLLIN) < 0 ||
 	    ev_io_start(ex->loop, &ch->out_io, out[0], EPOLLIN) < 0) {
 		kill(-pid, SIGKILL);
-		reap_blocking(pidfd);
+		exec_reap_blocking(pidfd);
 		call->child = NULL;
 		child_free(ch);
 		exec_call_finish(call, EXEC_ERROR, OCF_ERR_GENERIC, "cannot watch the agent");
@@ -864,7 +908,7 @@ void exec_agents_free(struct executor *ex)
 		/* SIGKILLed already: waiting is short, and leaves no zombie. */
 		kill(-ch->pid, SIGKILL);
 		if (ch->pidfd >= 0)
-			reap_blocking(ch->pidfd);
+			exec_reap_blocking(ch->pidfd);
 		child_free(ch);
 	}
 }
@@ -894,7 +938,7 @@ char *exec_agent_metadata(struct executor *ex, enum exec_class cls, const char *
 	if (cls == EXEC_CLASS_STONITH) {
 		static const char req[] = "action=metadata\n";
 
-		base_env(ex, &env);
+		exec_base_env(ex, &env);
 		if (pipe2(in, O_CLOEXEC) < 0)
 			goto out;
 		if (write(in[1], req, sizeof(req) - 1) < 0)
@@ -932,12 +976,12 @@ char *exec_agent_metadata(struct executor *ex, enum exec_class cls, const char *
 		if (now >= deadline) {
 			log_warning("meta-data of %s timed out after %lld ms", path, timeout_ms);
 			kill(-pid, SIGKILL);
-			reap_blocking(pidfd);
+			exec_reap_blocking(pidfd);
 			goto out;
 		}
 		if (poll(pfd, 2, (int)(deadline - now)) < 0 && errno != EINTR) {
 			kill(-pid, SIGKILL);
-			reap_blocking(pidfd);
+			exec_reap_blocking(pidfd);
 			goto out;
 		}
 		if (pfd[1].fd >= 0 && pfd[1].revents) {

@@ -14,10 +14,13 @@
 
 #include <stddef.h>
 
-/* For a short-lived process that builds large structures once: the heap
- * grows in steps of HEAP_STEP, large blocks come from it rather than from
- * mmap(), and what is freed stays for the next allocations instead of
- * going back to the kernel. Call once, before allocating much. */
+/* For a short-lived process that builds large structures once, or a
+ * daemon whose work comes in bursts: the heap grows in steps of
+ * HEAP_STEP, large blocks come from it rather than from mmap(), and what
+ * is freed stays for the next allocations instead of going back to the
+ * kernel (glibc gives the top of the heap back after each burst, and the
+ * next one faults it in again page by page). Call once, before
+ * allocating much. */
 #define HEAP_STEP (256 * 1024)
 void heap_keep(void);
 

@@ -169,7 +169,7 @@ static void run_for(int ms)
 	ev_timer_stop(loop, &t);
 }
 
-static struct executor *new_executor(void)
+static struct executor *new_executor_prestart(bool fence_prestart)
 {
 	char *helpers = tpath("helpers"), *state = tpath("state");
 	struct exec_config cfg = {
@@ -178,6 +178,7 @@ static struct executor *new_executor(void)
 		.socket_path = "/run/vigil/test.sock",
 		.state_dir = state,
 		.fence_dir = tmp,
+		.fence_prestart = fence_prestart,
 	};
 	struct executor *ex;
 
@@ -186,6 +187,11 @@ static struct executor *new_executor(void)
 	free(helpers);
 	free(state);
 	return ex;
+}
+
+static struct executor *new_executor(void)
+{
+	return new_executor_prestart(false);
 }
 
 static struct exec_op ocf_op(const char *rsc, const char *provider, const char *type,
@@ -1373,6 +1379,157 @@ static void test_stonith(void)
 	fini(ex);
 }
 
+/* The pids a fence agent of test_fence_prestart() wrote to `path`, one
+ * per line, in order; returns how many. */
+static int read_pids(const char *path, pid_t *pids, int max)
+{
+	char *text = read_file(path), *line, *save = NULL;
+	int n = 0;
+
+	for (line = text ? strtok_r(text, "\n", &save) : NULL; line && n < max;
+	     line = strtok_r(NULL, "\n", &save))
+		pids[n++] = (pid_t)atoi(line);
+	return n;
+}
+
+/* Run the loop until `path` lists `count` pids (fail after GUARD_MS). */
+static void wait_pids(const char *path, int count)
+{
+	pid_t pids[16];
+
+	for (int waited = 0; read_pids(path, pids, 16) < count; waited += 10) {
+		CHECK(waited < GUARD_MS);
+		run_for(10);
+	}
+}
+
+static void test_fence_prestart(void)
+{
+	struct sched_attrs params = { 0 };
+	struct exec_op op = { .rsc = "fence1", .cls = "stonith", .type = "fence_warm" };
+	char *agent, *starts, *acted, *script, *in;
+	pid_t pids[16], used[16], warm;
+	struct executor *ex;
+	struct got s;
+
+	init();
+	ex = new_executor_prestart(true);
+	agent = tpath("fence_warm");
+	starts = tpath("warm.starts");
+	acted = tpath("warm.acted");
+	/* Each start is logged at once; what it was given once stdin ends. */
+	script = xasprintf("#!/bin/sh\necho $$ >> %s\nin=$(cat)\necho $$ >> %s\n"
+			   "printf '%%s\\n' \"$in\" > %s.$$\n", starts, acted, acted);
+	write_file(agent, script, 0755);
+	sched_attrs_set(&params, "port", "node2");
+	op.params = &params;
+
+	/* One is started ahead and waits for its parameters. */
+	exec_fence_prestart(ex, (const char *const[]){ "fence_warm" }, 1);
+	wait_pids(starts, 1);
+	run_for(100);
+	CHECK_INT(read_pids(starts, pids, 16), 1);
+	warm = pids[0];
+	remember_pid(warm);
+	CHECK(!pid_gone(warm));
+	CHECK(!exists(acted));
+
+	/* The fence is that agent's: nothing else started. */
+	op.action = "reboot";
+	s = run_sync(ex, &op);
+	CHECK_INT(s.status, EXEC_DONE);
+	CHECK_INT(s.rc, OCF_SUCCESS);
+	CHECK_INT(read_pids(acted, used, 16), 1);
+	CHECK_INT(used[0], warm);
+	in = xasprintf("%s.%d", acted, (int)warm);
+	CHECK_STR(read_file(in), "port=node2\naction=reboot\n");
+	free(in);
+
+	/* Another waits a moment later. A monitor does not take it. */
+	wait_pids(starts, 2);
+	CHECK_INT(read_pids(starts, pids, 16), 2);
+	warm = pids[1];
+	remember_pid(warm);
+	op.action = "monitor";
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_SUCCESS);
+	CHECK_INT(read_pids(acted, used, 16), 2);
+	CHECK(used[1] != warm);
+	CHECK(!pid_gone(warm));
+
+	/* An agent changed on disk is started afresh for the fence, and the
+	 * one started from the old program is killed without acting. */
+	free(script);
+	script = xasprintf("#!/bin/sh\necho $$ >> %s\nin=$(cat)\necho $$ >> %s\n"
+			   "printf '%%s\\n' \"$in\" > %s.$$\nexit 0\n", starts, acted, acted);
+	write_file(agent, script, 0755);
+	op.action = "off";
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_SUCCESS);
+	CHECK_INT(read_pids(acted, used, 16), 3);
+	CHECK(used[2] != warm);
+	CHECK(pid_gone(warm));
+
+	/* Not wanted any more: killed, never run with an empty stdin. (The
+	 * starts so far: two ahead, the monitor's, the last fence's.) */
+	wait_pids(starts, 5);
+	CHECK_INT(read_pids(starts, pids, 16), 5);
+	warm = pids[4];
+	remember_pid(warm);
+	exec_fence_prestart(ex, NULL, 0);
+	CHECK(pid_gone(warm));
+	run_for(1500);
+	CHECK_INT(read_pids(starts, pids, 16), 5);
+	CHECK_INT(read_pids(acted, used, 16), 3);
+
+	sched_attrs_clear(&params);
+	free(agent);
+	free(starts);
+	free(acted);
+	free(script);
+	fini(ex);
+}
+
+/* An agent that does not wait for its stdin is not started ahead again;
+ * fences still work, each with an agent of its own. Without
+ * fence_prestart, nothing is started ahead. */
+static void test_fence_prestart_refused(void)
+{
+	struct exec_op op = { .rsc = "fence1", .cls = "stonith", .type = "fence_quick",
+			      .action = "reboot" };
+	char *agent, *starts, *script;
+	struct executor *ex;
+	pid_t pids[16];
+	struct got s;
+
+	init();
+	agent = tpath("fence_quick");
+	starts = tpath("quick.starts");
+	script = xasprintf("#!/bin/sh\necho $$ >> %s\n", starts);
+	write_file(agent, script, 0755);
+
+	ex = new_executor_prestart(false);
+	exec_fence_prestart(ex, (const char *const[]){ "fence_quick" }, 1);
+	run_for(300);
+	CHECK(!exists(starts));
+	executor_free(ex);
+
+	ex = new_executor_prestart(true);
+	exec_fence_prestart(ex, (const char *const[]){ "fence_quick" }, 1);
+	wait_pids(starts, 1);
+	run_for(1500);
+	CHECK_INT(read_pids(starts, pids, 16), 1);
+	s = run_sync(ex, &op);
+	CHECK_INT(s.rc, OCF_SUCCESS);
+	run_for(1500);
+	CHECK_INT(read_pids(starts, pids, 16), 2);
+
+	free(agent);
+	free(starts);
+	free(script);
+	fini(ex);
+}
+
 static void test_stateful(void)
 {
 	struct sched_attrs params = { 0 };
@@ -1541,6 +1698,8 @@ int main(void)
 	RUN(test_process_output_outlives_executor);
 	RUN(test_process_output_bounded);
 	RUN(test_stonith);
+	RUN(test_fence_prestart);
+	RUN(test_fence_prestart_refused);
 	RUN(test_stateful);
 	RUN(test_vip_params);
 	RUN(test_vip);
