@@ -1530,6 +1530,52 @@ static void test_fence_prestart_refused(void)
 	fini(ex);
 }
 
+/* vigild killed (kill -9) while an agent waits: the agent dies too, and
+ * never acts on the end of its stdin. */
+static void test_fence_prestart_dies_with_vigild(void)
+{
+	char *agent, *starts, *acted, *script;
+	pid_t daemon, pids[16];
+	int waited;
+
+	init();
+	agent = tpath("fence_warm");
+	starts = tpath("warm.starts");
+	acted = tpath("warm.acted");
+	script = xasprintf("#!/bin/sh\necho $$ >> %s\ncat > /dev/null\necho $$ >> %s\n",
+			   starts, acted);
+	write_file(agent, script, 0755);
+	daemon = fork();
+	CHECK(daemon >= 0);
+	if (daemon == 0) {
+		struct executor *ex;
+
+		loop = ev_loop_new();
+		ex = new_executor_prestart(true);
+		exec_fence_prestart(ex, (const char *const[]){ "fence_warm" }, 1);
+		for (;;)
+			run_for(1000);
+	}
+	remember_pid(daemon);
+	wait_pids(starts, 1);
+	CHECK_INT(read_pids(starts, pids, 16), 1);
+	remember_pid(pids[0]);
+	CHECK(kill(daemon, SIGKILL) == 0);
+	CHECK(waitpid(daemon, NULL, 0) == daemon);
+	for (waited = 0; !pid_gone(pids[0]); waited += 10) {
+		CHECK(waited < GUARD_MS);
+		run_for(10);
+	}
+	run_for(300);
+	CHECK(!exists(acted));
+
+	free(agent);
+	free(starts);
+	free(acted);
+	free(script);
+	ev_loop_free(loop);
+}
+
 static void test_stateful(void)
 {
 	struct sched_attrs params = { 0 };
@@ -1700,6 +1746,7 @@ int main(void)
 	RUN(test_stonith);
 	RUN(test_fence_prestart);
 	RUN(test_fence_prestart_refused);
+	RUN(test_fence_prestart_dies_with_vigild);
 	RUN(test_stateful);
 	RUN(test_vip_params);
 	RUN(test_vip);
