@@ -711,10 +711,26 @@ static void fence_step_add(struct fence_job *j, const struct sched_rsc *r, const
 		st->delay_ms += random() % (ms + 1);
 }
 
+/* A fence device's `priority` parameter (as pcs sets it), else its
+ * `priority` meta attribute. */
+static long device_priority(const struct sched_rsc *r)
+{
+	const char *v = sched_attrs_get(&r->params, "priority");
+	char *end;
+	long p;
+
+	if (v) {
+		p = strtol(v, &end, 10);
+		if (end != v && !*end)
+			return p;
+	}
+	return r->priority;
+}
+
 /* Start fencing `target`: through its fencing levels when the
  * configuration has some for it, else with each device that can fence it
- * (no pcmk_host_list, or one that names it), one after the other until
- * one succeeds. False when there is nothing to try. */
+ * (no pcmk_host_list, or one that names it), highest priority first, one
+ * after the other until one succeeds. False when there is nothing to try. */
 static bool fence_start(struct controller *ctl, const struct sched_cluster *c, const char *target,
 			const char *action)
 {
@@ -734,12 +750,31 @@ static bool fence_start(struct controller *ctl, const struct sched_cluster *c, c
 		for (int d = 0; d < plan.levels[l].n; d++)
 			fence_step_add(j, sched_rsc_find(c, plan.levels[l].devices[d]),
 				       plan.levels[l].devices[d], l);
-	for (int i = 0; !plan.n && i < c->nall; i++) {
-		const struct sched_rsc *r = c->all[i];
+	if (!plan.n) {
+		const struct sched_rsc **devs = xmalloc((c->nall + 1) * sizeof(*devs));
+		int ndevs = 0;
 
-		if (r->variant == VARIANT_PRIMITIVE && r->cls && !strcmp(r->cls, "stonith") &&
-		    (!(v = sched_attrs_get(&r->params, "pcmk_host_list")) || host_listed(v, target)))
-			fence_step_add(j, r, r->id, j->nsteps);    /* a level of its own */
+		for (int i = 0; i < c->nall; i++) {
+			const struct sched_rsc *r = c->all[i];
+
+			if (r->variant == VARIANT_PRIMITIVE && r->cls && !strcmp(r->cls, "stonith") &&
+			    (!(v = sched_attrs_get(&r->params, "pcmk_host_list")) ||
+			     host_listed(v, target)))
+				devs[ndevs++] = r;
+		}
+		/* Highest priority first, as Pacemaker's fencer; ties keep the
+		 * configuration's order (stable). */
+		for (int i = 1; i < ndevs; i++)
+			for (int k = i; k > 0 && device_priority(devs[k]) > device_priority(devs[k - 1]);
+			     k--) {
+				const struct sched_rsc *t = devs[k];
+
+				devs[k] = devs[k - 1];
+				devs[k - 1] = t;
+			}
+		for (int i = 0; i < ndevs; i++)
+			fence_step_add(j, devs[i], devs[i]->id, j->nsteps);   /* a level of its own */
+		free(devs);
 	}
 	fence_plan_free(&plan);
 	if (!j->nsteps) {

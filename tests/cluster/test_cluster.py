@@ -215,6 +215,26 @@ def test_fencing_levels_fall_back_to_the_next_level(cluster):
     assert logs.index(f"Fencing {node} with ipmi") < logs.index(f"Fencing {node} with pdu")
 
 
+def test_fence_devices_tried_highest_priority_first(cluster):
+    c = cluster
+    # Without levels, devices go by priority: `good` (priority 10) before
+    # `broken` (a hosts_dir that does not exist), though listed after it.
+    c.load(1, "property stonith-enabled=true\nproperty dc-deadtime=2s\n"
+              "primitive broken stonith:fence_vigiltest params hosts_dir=/nonexistent "
+              "priority=1\n"
+              f"primitive good stonith:fence_vigiltest params {c.fence_params()} "
+              "priority=10\n"
+              "primitive d ocf:heartbeat:Dummy op monitor interval=2s\n")
+    node = wait_until(lambda: holder(c, 1, "d"), timeout=60, what="d to start")
+    src = idx(c, node)
+    obs = next(i for i in (1, 2, 3) if i != src)
+    c.power_off(src)
+    wait_until(lambda: (h := holder(c, obs, "d")) and h != node, timeout=60, what="d elsewhere")
+    logs = "".join(c.log(i) for i in (1, 2, 3) if i != src)
+    assert f"Node {node} was fenced by good" in logs, logs
+    assert f"Fencing {node} with broken" not in logs, logs
+
+
 def test_fencing_topology_errors_name_line_and_word(cluster):
     c = cluster
     bad = {"fencing_topology n1: ipmi nosuch\n": "unknown fence device: 'nosuch'",
