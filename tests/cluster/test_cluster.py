@@ -191,6 +191,17 @@ def test_no_working_fence_device_no_recovery(cluster):
     assert "UNCLEAN" in out and f"fencing of {node} failed" in out, out
 
 
+def power_off_holder_of_d(c):
+    """Power off the node running resource d, wait for d to run elsewhere;
+    the node's name and the survivors' logs."""
+    node = wait_until(lambda: holder(c, 1, "d"), timeout=60, what="d to start")
+    src = idx(c, node)
+    obs = next(i for i in (1, 2, 3) if i != src)
+    c.power_off(src)
+    wait_until(lambda: (h := holder(c, obs, "d")) and h != node, timeout=60, what="d elsewhere")
+    return node, "".join(c.log(i) for i in (1, 2, 3) if i != src)
+
+
 def test_fencing_levels_fall_back_to_the_next_level(cluster):
     c = cluster
     # Level 1 cannot fence (its hosts_dir does not exist); level 2 can. A
@@ -202,12 +213,7 @@ def test_fencing_levels_fall_back_to_the_next_level(cluster):
               "primitive d ocf:heartbeat:Dummy op monitor interval=2s\n"
               "fencing_topology ipmi pdu\n")
     assert "fencing_topology ipmi pdu" in c.ctl(2, "configure", "show").stdout
-    node = wait_until(lambda: holder(c, 1, "d"), timeout=60, what="d to start")
-    src = idx(c, node)
-    obs = next(i for i in (1, 2, 3) if i != src)
-    c.power_off(src)
-    wait_until(lambda: (h := holder(c, obs, "d")) and h != node, timeout=60, what="d elsewhere")
-    logs = "".join(c.log(i) for i in (1, 2, 3) if i != src)
+    node, logs = power_off_holder_of_d(c)
     assert f"Fencing of {node} with ipmi failed" in logs, logs
     assert f"Node {node} was fenced by pdu" in logs, logs
     assert f"Fencing {node} with spare" not in logs, logs
@@ -225,12 +231,7 @@ def test_fence_devices_tried_highest_priority_first(cluster):
               f"primitive good stonith:fence_vigiltest params {c.fence_params()} "
               "priority=10\n"
               "primitive d ocf:heartbeat:Dummy op monitor interval=2s\n")
-    node = wait_until(lambda: holder(c, 1, "d"), timeout=60, what="d to start")
-    src = idx(c, node)
-    obs = next(i for i in (1, 2, 3) if i != src)
-    c.power_off(src)
-    wait_until(lambda: (h := holder(c, obs, "d")) and h != node, timeout=60, what="d elsewhere")
-    logs = "".join(c.log(i) for i in (1, 2, 3) if i != src)
+    node, logs = power_off_holder_of_d(c)
     assert f"Node {node} was fenced by good" in logs, logs
     assert f"Fencing {node} with broken" not in logs, logs
 
