@@ -665,7 +665,10 @@ static void srv_connect(struct hstream *s, struct server *srv)
 		sc->io.data = s;
 		s->sc = sc;
 		srv_connected(s);
-		s->sc->rd = s->sc->wr = true;
+		/* Its read side is as its last read left it: anything the
+		 * server sent since came as an event (to idle_event(), which
+		 * closes it, or to its last stream). */
+		s->sc->wr = true;
 		return;
 	}
 	dlen = server_target(srv, &s->fe_addr, &dst);
@@ -1242,6 +1245,17 @@ static void end_txn(struct hstream *s)
 
 /* Reads from the client while there is room, always: pipelined requests
  * wait in the buffer, and an EOF is seen early. */
+/* After a read of n > 0 bytes: whether it emptied the socket. A read
+ * that did not fill the buffer got all the kernel had (xprt_recv() keeps
+ * that meaning for TLS), and with edge-triggered events the next bytes
+ * bring a new event: no recv() just to hear EAGAIN, which was one system
+ * call in three of a keep-alive exchange. After a hang-up was seen the
+ * end of the stream is still to be read, and no new event would say so. */
+static bool drained(const struct hstream *s, const struct hdir *d, bool hup)
+{
+	return !hup && d->it < bufsize(s);
+}
+
 static bool read_client(struct hstream *s)
 {
 	ssize_t n;
@@ -1251,6 +1265,8 @@ static bool read_client(struct hstream *s)
 	n = dir_recv(s, &s->req, s->cli_io.fd);
 	if (n > 0) {
 		s->cli_last = ev_now_ms(s->w->loop);
+		if (drained(s, &s->req, s->cli_hup))
+			s->cli_rd = false;
 		return true;
 	}
 	if (n == 0)
@@ -1273,6 +1289,8 @@ static bool read_server(struct hstream *s)
 	n = dir_recv(s, &s->rsp, s->sc->io.fd);
 	if (n > 0) {
 		s->srv_last = ev_now_ms(s->w->loop);
+		if (drained(s, &s->rsp, s->sc->hup))
+			s->sc->rd = false;
 		return true;
 	}
 	if (n == -EAGAIN) {
