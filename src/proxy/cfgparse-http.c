@@ -437,6 +437,14 @@ void cfg_http_errors_resolve(struct cfgparse *p)
 		resolve_errorfiles(p, px);
 		if (!R)
 			continue;
+		for (int j = 0; j < R->nerrs; j++) {
+			struct http_errmsg *m = &R->errs[j];
+			char ferr[512];
+
+			if (m->lf && !m->fmt && !(m->fmt = http_fmt_parse(px, m->lf, ferr, sizeof(ferr))))
+				cfg_alert_raw(p, "parsing [%s:%d] : http-error : %s", m->file ? m->file : "?",
+					      m->line, ferr);
+		}
 		for (int j = 0; j < R->nreq; j++)
 			resolve_rule_errorfiles(p, px, &R->req[j], R->req[j].act == HA_DENY ? 403 : 200);
 		for (int j = 0; j < R->nrsp; j++)
@@ -447,8 +455,9 @@ void cfg_http_errors_resolve(struct cfgparse *p)
 }
 
 /* http-error status CODE [content-type T] [default-errorfiles |
- * errorfile F | errorfiles S | file F | string S] [hdr NAME VALUE]...:
- * the proxy's message for CODE, like an errorfile. */
+ * errorfile F | errorfiles S | file F | string S | lf-file F |
+ * lf-string FMT] [hdr NAME VALUE]...: the proxy's message for CODE, like
+ * an errorfile. */
 int cfg_kw_http_error(struct cfgparse *p, char **args, int argc, const struct cfg_kw *kw,
 		      char *err, size_t errlen)
 {
@@ -456,7 +465,7 @@ int cfg_kw_http_error(struct cfgparse *p, char **args, int argc, const struct cf
 	struct http_rule r;
 	struct http_errmsg m;
 	struct strbuf head = STRBUF_INIT;
-	char perr[768];
+	char perr[768], *lf = NULL;
 	int rc = CFG_ERR;
 
 	cfg_note_http_only(p, args[0]);
@@ -489,12 +498,23 @@ int cfg_kw_http_error(struct cfgparse *p, char **args, int argc, const struct cf
 		snprintf(err, errlen, "%s : Unexpected status code '%d'", args[0], r.status);
 		goto out;
 	}
-	for (int i = 2; i < argc; i++)
-		if (!strcmp(args[i], "lf-file"))
-			r.fmt = r.fmt ? r.fmt : http_fmt_parse(px, "", perr, sizeof(perr));
-	if (r.fmt) {
-		snprintf(err, errlen, "%s : 'lf-string' and 'lf-file' are not supported by vigil-proxy yet.", args[0]);
-		goto out;
+	/* lf-string / lf-file: the body's log-format, kept as text (it is
+	 * parsed again for each proxy that inherits the message); the last
+	 * payload option wins, as in parse_reply_opts() */
+	for (int i = 1; i + 1 < argc; i++) {
+		if (!strcmp(args[i], "lf-string")) {
+			free(lf);
+			lf = xstrdup(args[i + 1]);
+		} else if (!strcmp(args[i], "lf-file")) {
+			size_t len;
+
+			free(lf);
+			lf = NULL;
+			if (read_file(args[i + 1], &lf, &len) < 0)
+				lf = NULL;
+		} else if (!strcmp(args[i], "string") || !strcmp(args[i], "file")) {
+			xfree(&lf);
+		}
 	}
 	for (int i = 0; i < r.nhdrs; i++) {
 		if (!http_fmt_is_const(r.hdrs[i].value)) {
@@ -543,10 +563,13 @@ int cfg_kw_http_error(struct cfgparse *p, char **args, int argc, const struct cf
 		m.body = r.body ? r.body : xstrdup("");
 		m.body_len = r.body ? r.body_len : 0;
 		r.body = NULL;
+		m.lf = lf;
+		lf = NULL;
 	}
 	add_errmsg(px, r.status, &m);
 	rc = CFG_OK;
 out:
+	free(lf);
 	sb_free(&head);
 	http_rule_release(&r);
 	return rc;
@@ -740,6 +763,16 @@ static int parse_reply_opts(struct cfgparse *p, const char *who, const char *a, 
 				return -EINVAL;
 			}
 			payload = r->body_len > 0;
+			if (!strcmp(o, "lf-file")) {
+				http_fmt_free(r->fmt);
+				r->fmt = http_fmt_parse(px, r->body, ferr, sizeof(ferr));
+				xfree(&r->body);
+				r->body_len = 0;
+				if (!r->fmt) {
+					snprintf(err, errlen, "'%s %s' : %s", who, a, ferr);
+					return -EINVAL;
+				}
+			}
 			i++;
 		} else if (!strcmp(o, "errorfile")) {
 			struct http_errmsg m;

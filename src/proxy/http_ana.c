@@ -538,7 +538,7 @@ static void reply_error(struct hstream *s, int status, const char *term)
 	struct http_reply r;
 
 	http_reply_init(&r);
-	http_reply_error(http_error_proxy(s->be, s->fe, status), status, &r);
+	http_reply_error(http_error_proxy(s->be, s->fe, status), status, s->tx ? &s->tx->txn : NULL, &r);
 	if (s->tx) {
 		/* Anything generated or forwarded so far for this exchange is
 		 * dropped: the error replaces it. */

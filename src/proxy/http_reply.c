@@ -88,7 +88,8 @@ const struct http_errmsg *http_errmsg_find(const struct proxy *px, int status)
 	return NULL;
 }
 
-void http_reply_from_msg(const struct http_errmsg *m, int status, struct http_reply *r)
+void http_reply_from_msg(const struct http_errmsg *m, int status, struct http_txn *txn,
+			 struct http_reply *r)
 {
 	sb_reset(&r->head_extra);
 	sb_reset(&r->body);
@@ -96,7 +97,9 @@ void http_reply_from_msg(const struct http_errmsg *m, int status, struct http_re
 	r->status = m->reason_status ? m->reason_status : status;
 	if (m->head)
 		sb_puts(&r->head_extra, m->head);   /* content-type included, but: */
-	if (m->body_len)
+	if (m->fmt)
+		http_fmt_eval(m->fmt, txn, &r->body);
+	else if (m->body_len)
 		sb_append(&r->body, m->body, m->body_len);
 	r->content_type = NULL;
 	r->head_first = false;
@@ -113,7 +116,7 @@ const struct proxy *http_error_proxy(const struct proxy *be, const struct proxy 
 	return be && http_errmsg_find(be, status) ? be : fe;
 }
 
-void http_reply_error(const struct proxy *px, int status, struct http_reply *r)
+void http_reply_error(const struct proxy *px, int status, struct http_txn *txn, struct http_reply *r)
 {
 	const struct http_errmsg *m = http_errmsg_find(px, status);
 	size_t i;
@@ -124,7 +127,7 @@ void http_reply_error(const struct proxy *px, int status, struct http_reply *r)
 	r->head_first = false;
 	r->status = status;
 	if (m) {
-		http_reply_from_msg(m, status, r);
+		http_reply_from_msg(m, status, txn, r);
 		return;
 	}
 	for (i = 0; i < ARRAY_SIZE(builtin); i++)

@@ -54,6 +54,8 @@ void http_errmsg_copy(struct http_errmsg *dst, const struct http_errmsg *src)
 	*dst = *src;
 	dst->head = src->head ? xstrdup(src->head) : NULL;
 	dst->content_type = src->content_type ? xstrdup(src->content_type) : NULL;
+	dst->lf = src->lf ? xstrdup(src->lf) : NULL;
+	dst->fmt = NULL;
 	dst->body = xmalloc(src->body_len + 1);
 	if (src->body)
 		memcpy(dst->body, src->body, src->body_len);
@@ -71,6 +73,8 @@ void http_errmsg_release(struct http_errmsg *m)
 	free(m->head);
 	free(m->body);
 	free(m->content_type);
+	free(m->lf);
+	http_fmt_free(m->fmt);
 	free(m->ref);
 	free(m->ref_codes);
 	memset(m, 0, sizeof(*m));
@@ -460,15 +464,15 @@ static void reply_return(struct proxy *px, const struct http_rule *r, struct htt
 	reply->head_first = false;
 	if (r->errmsg) {
 		/* errorfile F / errorfiles S: the whole response, as written */
-		http_reply_from_msg(r->errmsg, status, reply);
+		http_reply_from_msg(r->errmsg, status, txn, reply);
 		return;
 	}
 	if (r->body_is_errorfile) {
 		m = http_errmsg_find(px, status);
 		if (m) {
-			http_reply_from_msg(m, status, reply);
+			http_reply_from_msg(m, status, txn, reply);
 		} else {
-			http_reply_error(NULL, status, reply);
+			http_reply_error(NULL, status, txn, reply);
 			reply->status = status;
 		}
 	} else if (r->body) {
@@ -494,9 +498,10 @@ static void reply_return(struct proxy *px, const struct http_rule *r, struct htt
 	}
 }
 
-static void reply_auth(struct proxy *px, const char *realm, struct http_reply *reply)
+static void reply_auth(struct proxy *px, const char *realm, struct http_txn *txn,
+		       struct http_reply *reply)
 {
-	http_reply_error(px, 401, reply);
+	http_reply_error(px, 401, txn, reply);
 	sb_appendf(&reply->head_extra, "www-authenticate: Basic realm=\"%s\"\r\n", realm);
 }
 
@@ -652,7 +657,7 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 		struct http_str u = txn->req.uri;
 
 		if (u.len == strlen(px->http.monitor_uri) && memcmp(u.p, px->http.monitor_uri, u.len) == 0) {
-			http_reply_error(px, 200, reply);
+			http_reply_error(px, 200, txn, reply);
 			return HTTP_V_REPLY;
 		}
 	}
@@ -675,7 +680,7 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 				d.status = txn->deny_status;
 				reply_return(px, &d, txn, reply);
 			} else {
-				http_reply_error(px, txn->deny_status, reply);
+				http_reply_error(px, txn->deny_status, txn, reply);
 			}
 			return HTTP_V_REPLY;
 		case HA_REJECT:
@@ -693,7 +698,7 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 		case HA_TARPIT:
 			atomic_fetch_add(&px->cnt.denied_req, 1);
 			txn->deny_status = r->status ? r->status : 500;
-			http_reply_error(px, txn->deny_status, reply);
+			http_reply_error(px, txn->deny_status, txn, reply);
 			return HTTP_V_TARPIT;
 		case HA_REDIRECT:
 			reply_redirect(&r->rdr, txn, reply);
@@ -765,7 +770,7 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 			reply_return(px, r, txn, reply);
 			return HTTP_V_REPLY;
 		case HA_AUTH:
-			reply_auth(px, r->realm ? r->realm : px->id, reply);
+			reply_auth(px, r->realm ? r->realm : px->id, txn, reply);
 			return HTTP_V_REPLY;
 		case HA_USE_SERVICE:
 			return HTTP_V_PROMETHEUS;
@@ -795,7 +800,7 @@ enum http_verdict http_req_rules_run(struct proxy *px, struct http_txn *txn, str
 		if (!ok && txn->rewrite_lax) {
 			ok = true;
 		} else if (!ok) {
-			http_reply_error(px, 500, reply);
+			http_reply_error(px, 500, txn, reply);
 			return HTTP_V_REPLY;
 		}
 	}
@@ -805,7 +810,7 @@ rules_done:
 
 		if (txn->req.uri.len >= ul && memcmp(txn->req.uri.p, st->uri, ul) == 0) {
 			if (!stats_authorized(st, txn)) {
-				reply_auth(px, st->realm ? st->realm : "HAProxy Statistics", reply);
+				reply_auth(px, st->realm ? st->realm : "HAProxy Statistics", txn, reply);
 				return HTTP_V_REPLY;
 			}
 			return HTTP_V_STATS;

@@ -46,8 +46,9 @@ void http_reply_init(struct http_reply *r);
 void http_reply_free(struct http_reply *r);
 /* HAProxy's built-in error page for `status` (400, 403, 408, 500, 502,
  * 503, 504, ...), or the proxy's errorfile if one is configured. Fills
- * `r` completely. */
-void http_reply_error(const struct proxy *px, int status, struct http_reply *r);
+ * `r` completely. `txn` (may be NULL) is the exchange's, for an
+ * `http-error ... lf-string|lf-file` body. */
+void http_reply_error(const struct proxy *px, int status, struct http_txn *txn, struct http_reply *r);
 /* Whose error page an error of an exchange gets: the backend's if it has
  * one for `status`, else the frontend's (HAProxy's http_error_message()). */
 const struct proxy *http_error_proxy(const struct proxy *be, const struct proxy *fe, int status);

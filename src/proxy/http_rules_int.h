@@ -75,6 +75,13 @@ struct http_errmsg {
 	char *body;                /* from malloc() */
 	size_t body_len;
 	char *content_type;        /* or NULL */
+	char *lf;                  /* http-error lf-string / lf-file: the body
+				      as a log-format, evaluated for each
+				      reply (the source text: messages are
+				      copied to every proxy that inherits
+				      them); NULL: body as it is */
+	struct http_fmt *fmt;      /* lf parsed for the proxy holding this copy
+				      (cfg_http_errors_resolve()); not copied */
 	bool hdrs_first;           /* http-error: `head` holds only its hdr lines
 				      (sent before content-length) and
 				      content_type goes after, as HAProxy does */
@@ -139,7 +146,8 @@ void http_rule_release(struct http_rule *r);
 const char *http_reason(int status);
 /* Fill `r` with a rule-generated response (status + reply), honouring the
  * proxy's errorfiles. */
-void http_reply_from_msg(const struct http_errmsg *m, int status, struct http_reply *r);
+void http_reply_from_msg(const struct http_errmsg *m, int status, struct http_txn *txn,
+			 struct http_reply *r);
 const struct http_errmsg *http_errmsg_find(const struct proxy *px, int status);
 
 #endif

@@ -182,6 +182,7 @@ def errors_config(tmp_path, port, origin):
         b"HTTP/1.0 403 Forbidden\r\nContent-Type: text/plain\r\nX-From: site1\r\n\r\nsite1 says no\n")
     (tmp_path / "403-other.http").write_bytes(
         b"HTTP/1.0 403 Forbidden\r\nContent-Type: text/plain\r\n\r\nother says no\n")
+    (tmp_path / "ret.lf").write_text("ret: %[path] %[method]\n")
     return """
 http-errors site1
     errorfile 503 {d}/503.http
@@ -190,6 +191,7 @@ http-errors other
     errorfile 403 {d}/403-other.http
 defaults
     mode http
+    http-error status 503 content-type text/plain lf-string "down at %[path]"
 {t}
 frontend fe
     bind 127.0.0.1:{port}
@@ -200,12 +202,16 @@ frontend fe
     http-request deny deny_status 403 errorfiles other if {{ path /other }}
     http-request deny deny_status 429 content-type text/plain string "slow down" if {{ path /slow }}
     http-request deny status 403 errorfile {d}/403-other.http if {{ path /file }}
+    http-request return status 200 content-type text/plain lf-file {d}/ret.lf if {{ path /ret }}
     use_backend dead if {{ path /dead }}
+    use_backend down if {{ path /down }}
     default_backend be
 backend be
     server s1 127.0.0.1:{o}
 backend dead
     errorfiles site1 503
+backend down
+    server s1 127.0.0.1:1
 """.format(d=tmp_path, t=TIMEOUTS, port=port, o=origin)
 
 
@@ -217,6 +223,8 @@ ERROR_CASES = [
     ("/slow", 429, "text/plain", b"slow down"),
     ("/file", 403, "text/plain", b"other says no\n"),
     ("/dead", 503, "text/html", b"<h1>site1 is down</h1>\n"),
+    ("/down", 503, "text/plain", b"down at /down"),
+    ("/ret", 200, "text/plain", b"ret: /ret GET\n"),
 ]
 
 

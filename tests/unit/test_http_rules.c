@@ -133,23 +133,23 @@ static void test_builtin_errors(void)
 	struct http_reply r;
 
 	http_reply_init(&r);
-	http_reply_error(NULL, 400, &r);
+	http_reply_error(NULL, 400, NULL, &r);
 	CHECK_STR(serialize(&r), "HTTP/1.1 400 Bad request\r\ncontent-length: 90\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n"
 		  "<html><body><h1>400 Bad request</h1>\nYour browser sent an invalid request.\n</body></html>\n");
-	http_reply_error(NULL, 403, &r);
+	http_reply_error(NULL, 403, NULL, &r);
 	CHECK_STR(serialize(&r), "HTTP/1.1 403 Forbidden\r\ncontent-length: 93\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n"
 		  "<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n");
-	http_reply_error(NULL, 503, &r);
+	http_reply_error(NULL, 503, NULL, &r);
 	CHECK_STR(serialize(&r), "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 107\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n"
 		  "<html><body><h1>503 Service Unavailable</h1>\nNo server is available to handle this request.\n</body></html>\n");
-	http_reply_error(NULL, 429, &r);
+	http_reply_error(NULL, 429, NULL, &r);
 	CHECK_CONTAINS(serialize(&r), "HTTP/1.1 429 Too Many Requests\r\ncontent-length: 117\r\n");
 	CHECK_CONTAINS(serialize(&r), "<h1>429 Too Many Requests</h1>\nYou have sent too many requests in a given amount of time.\n");
-	http_reply_error(NULL, 504, &r);
+	http_reply_error(NULL, 504, NULL, &r);
 	CHECK_CONTAINS(serialize(&r), "<h1>504 Gateway Time-out</h1>\nThe server didn't respond in time.\n");
-	http_reply_error(NULL, 502, &r);
+	http_reply_error(NULL, 502, NULL, &r);
 	CHECK_CONTAINS(serialize(&r), "<h1>502 Bad Gateway</h1>\nThe server returned an invalid or incomplete response.\n");
-	http_reply_error(NULL, 408, &r);
+	http_reply_error(NULL, 408, NULL, &r);
 	CHECK_CONTAINS(serialize(&r), "HTTP/1.1 408 Request Time-out\r\n");
 	r.close = true;
 	CHECK_CONTAINS(serialize(&r), "content-type: text/html\r\nconnection: close\r\n\r\n");
@@ -168,21 +168,21 @@ static void test_errorfile(void)
 	c = parse(FE_HEAD " errorfile 503 /tmp/vigil-test-503.http\nfrontend f\n bind :8080\n default_backend b\nbackend b\n server a 127.0.0.1:1\n");
 	CHECK(c != NULL);
 	http_reply_init(&r);
-	http_reply_error(px_named(c, "f"), 503, &r);
+	http_reply_error(px_named(c, "f"), 503, NULL, &r);
 	CHECK_STR(serialize(&r), "HTTP/1.1 503 Service Unavailable\r\ncontent-length: 25\r\ncache-control: no-cache\r\ncontent-type: text/html\r\n\r\n<html>maintenance</html>\n");
-	http_reply_error(px_named(c, "f"), 501, &r);
+	http_reply_error(px_named(c, "f"), 501, NULL, &r);
 	CHECK_CONTAINS(serialize(&r), "<h1>501 Not Implemented</h1>\n.The server does not support");
-	http_reply_error(px_named(c, "f"), 404, &r);
+	http_reply_error(px_named(c, "f"), 404, NULL, &r);
 	CHECK_INT(r.body.len, 83);
-	http_reply_error(px_named(c, "f"), 405, &r);
+	http_reply_error(px_named(c, "f"), 405, NULL, &r);
 	CHECK_INT(r.body.len, 146);
 	/* other codes keep the built-in page */
-	http_reply_error(px_named(c, "b"), 403, &r);
+	http_reply_error(px_named(c, "b"), 403, NULL, &r);
 	CHECK_CONTAINS(serialize(&r), "Request forbidden by administrative rules.");
 	pxconf_free(c);
 	c = parse(FE_HEAD "frontend f\n bind :8080\n errorloc303 503 http://sorry.example/\n default_backend b\nbackend b\n server a 127.0.0.1:1\n");
 	CHECK(c != NULL);
-	http_reply_error(px_named(c, "f"), 503, &r);
+	http_reply_error(px_named(c, "f"), 503, NULL, &r);
 	CHECK_STR(serialize(&r), "HTTP/1.1 303 See Other\r\ncontent-length: 0\r\nlocation: http://sorry.example/\r\n\r\n");
 	http_reply_free(&r);
 	pxconf_free(c);
