@@ -254,13 +254,95 @@ static void table_header(struct cli_sess *s, const struct proxy *px)
 		   t->size, used);
 }
 
+/* The proxy whose table is NAME, or NULL after HAProxy's message. */
+static struct proxy *table_named(struct cli_sess *s, const char *name)
+{
+	for (int i = 0; i < s->conf->nproxies; i++)
+		if (s->conf->proxies[i]->stick_table && strcmp(s->conf->proxies[i]->id, name) == 0)
+			return s->conf->proxies[i];
+	out_puts(s, "No such table\n");
+	return NULL;
+}
+
+/* A key of the table's type into key[16] (an address) or pointing at the
+ * argument (a string); false after HAProxy's message. */
+static bool table_key(struct cli_sess *s, const struct proxy *px, const char *k, unsigned char *key,
+		      struct stkctr_filter *f)
+{
+	enum stick_key_type kt = px->stick_table->type;
+
+	if (kt == STK_IP || kt == STK_IPV6) {
+		if (inet_pton(kt == STK_IP ? AF_INET : AF_INET6, k, key) != 1) {
+			out_puts(s, kt == STK_IP ? "Invalid IPv4 address\n" : "Invalid IPv6 address\n");
+			return false;
+		}
+		f->key = key;
+		f->klen = kt == STK_IP ? 4 : 16;
+	} else {
+		f->key = (const unsigned char *)k;
+		f->klen = strlen(k);
+	}
+	return true;
+}
+
+/* The data type of "data.TYPE" stored in px's table: -1 after HAProxy's
+ * message (`what` prefixes it, "Filter entry #1: " for filters). */
+static int table_data(struct cli_sess *s, const struct proxy *px, const char *arg, const char *what)
+{
+	int d = stkctr_data_by_name(arg + 5);
+
+	if (d < 0) {
+		sb_appendf(s->out, "%sUnknown data type\n", what);
+		return -1;
+	}
+	if (!stkctr_table_stores(px->stkctr, (enum stkctr_data)d)) {
+		sb_appendf(s->out, "%sData type not stored in this table\n", what);
+		return -1;
+	}
+	return d;
+}
+
+/* The filter of show/clear table at args[3..]: `key K` or `data.TYPE OP
+ * VALUE` (none: every entry). 0, 1 when args[3] is neither (the caller
+ * words that), -1 after HAProxy's message. */
+static int table_filter(struct cli_sess *s, const struct proxy *px, char **args, int nargs,
+			unsigned char *key, struct stkctr_filter *f)
+{
+	const char *opt = arg_at(args, nargs, 3), *op = arg_at(args, nargs, 4);
+	long long v;
+
+	memset(f, 0, sizeof(*f));
+	f->data = -1;
+	if (!*opt)
+		return 0;
+	if (!strcmp(opt, "key"))
+		return table_key(s, px, arg_at(args, nargs, 4), key, f) ? 0 : -1;
+	if (strncmp(opt, "data.", 5))
+		return 1;
+	if ((f->data = table_data(s, px, opt, "Filter entry #1: ")) < 0)
+		return -1;
+	if (strcmp(op, "eq") && strcmp(op, "ne") && strcmp(op, "lt") && strcmp(op, "le") &&
+	    strcmp(op, "gt") && strcmp(op, "ge")) {
+		out_puts(s, "Filter entry #1: Require and operator among \"eq\", \"ne\", \"le\", \"ge\", \"lt\", \"gt\"\n");
+		return -1;
+	}
+	if (parse_int(arg_at(args, nargs, 5), LLONG_MIN, LLONG_MAX, &v)) {
+		out_puts(s, "Filter entry #1: Require a valid integer value to compare against\n");
+		return -1;
+	}
+	f->op = op;
+	f->value = v < 0 ? 0 : (uint64_t)v;
+	return 0;
+}
+
 static void cmd_show_table(struct cli_sess *s, char **args, int nargs)
 {
-	const char *name = arg_at(args, nargs, 2), *opt = arg_at(args, nargs, 3);
-	struct stkctr_filter f = { .data = -1 };
+	const char *name = arg_at(args, nargs, 2);
+	struct stkctr_filter f;
 	unsigned char key[16];
-	struct proxy *px = NULL;
-	long long v;
+	struct strbuf lines = STRBUF_INIT;
+	struct proxy *px;
+	int r, n;
 
 	if (!*name) {
 		for (int i = s->conf->nproxies - 1; i >= 0; i--)
@@ -268,68 +350,99 @@ static void cmd_show_table(struct cli_sess *s, char **args, int nargs)
 				table_header(s, s->conf->proxies[i]);
 		return;
 	}
-	for (int i = 0; i < s->conf->nproxies && !px; i++)
-		if (s->conf->proxies[i]->stick_table && strcmp(s->conf->proxies[i]->id, name) == 0)
-			px = s->conf->proxies[i];
-	if (!px) {
-		out_puts(s, "No such table\n");
+	if (!(px = table_named(s, name)) || (r = table_filter(s, px, args, nargs, key, &f)) < 0)
 		return;
-	}
-	if (!strcmp(opt, "key")) {
-		const char *k = arg_at(args, nargs, 4);
-		enum stick_key_type kt = px->stick_table->type;
-
-		if (kt == STK_IP || kt == STK_IPV6) {
-			int fam = kt == STK_IP ? AF_INET : AF_INET6;
-
-			if (inet_pton(fam, k, key) != 1) {
-				out_puts(s, kt == STK_IP ? "Invalid IPv4 address\n" : "Invalid IPv6 address\n");
-				return;
-			}
-			f.key = key;
-			f.klen = kt == STK_IP ? 4 : 16;
-		} else {
-			f.key = (const unsigned char *)k;
-			f.klen = strlen(k);
-		}
-	} else if (!strncmp(opt, "data.", 5)) {
-		const char *op = arg_at(args, nargs, 4);
-
-		f.data = stkctr_data_by_name(opt + 5);
-		if (f.data < 0) {
-			out_puts(s, "Filter entry #1: Unknown data type\n");
-			return;
-		}
-		if (!stkctr_table_stores(px->stkctr, (enum stkctr_data)f.data)) {
-			out_puts(s, "Filter entry #1: Data type not stored in this table\n");
-			return;
-		}
-		if (strcmp(op, "eq") && strcmp(op, "ne") && strcmp(op, "lt") && strcmp(op, "le") &&
-		    strcmp(op, "gt") && strcmp(op, "ge")) {
-			out_puts(s, "Filter entry #1: Require and operator among \"eq\", \"ne\", \"le\", \"ge\", \"lt\", \"gt\"\n");
-			return;
-		}
-		if (parse_int(arg_at(args, nargs, 5), LLONG_MIN, LLONG_MAX, &v)) {
-			out_puts(s, "Filter entry #1: Require a valid integer value to compare against\n");
-			return;
-		}
-		f.op = op;
-		f.value = v < 0 ? 0 : (uint64_t)v;
-	} else if (*opt) {
+	if (r > 0) {
 		out_puts(s, "Optional argument only supports \"data.<store_data_type>\" <operator> <value> and key <key>\n");
 		return;
 	}
-	{
-		struct strbuf lines = STRBUF_INIT;
-		int n = px->stkctr ? stkctr_dump(px->stkctr, px->stick_table->type <= STK_IPV6, &f, &lines,
-						 stkctr_now_ms()) : 0;
+	n = px->stkctr ? stkctr_dump(px->stkctr, px->stick_table->type <= STK_IPV6, &f, &lines,
+				     stkctr_now_ms()) : 0;
+	/* a key that is not there: nothing at all, as HAProxy */
+	if (!f.key || n > 0) {
+		table_header(s, px);
+		sb_append(s->out, sb_str(&lines), lines.len);
+	}
+	sb_free(&lines);
+}
 
-		/* a key that is not there: nothing at all, as HAProxy */
-		if (!f.key || n > 0) {
-			table_header(s, px);
-			sb_append(s->out, sb_str(&lines), lines.len);
+/* `clear table NAME [key K | data.TYPE OP VALUE]`: the entries that
+ * match go (all of them without a filter), except those a connection
+ * tracks right now; silent, as HAProxy. */
+static void cmd_clear_table(struct cli_sess *s, char **args, int nargs)
+{
+	struct stkctr_filter f;
+	unsigned char key[16];
+	struct proxy *px;
+	int r;
+
+	if (!*arg_at(args, nargs, 2)) {
+		out_puts(s, "Required arguments: <table> \"data.<store_data_type>\" <operator> <value> or <table> key <key>\n");
+		return;
+	}
+	if (!(px = table_named(s, arg_at(args, nargs, 2))) ||
+	    (r = table_filter(s, px, args, nargs, key, &f)) < 0)
+		return;
+	if (r > 0) {
+		out_puts(s, "Required arguments: <table> \"data.<store_data_type>\" <operator> <value> or <table> key <key>\n");
+		return;
+	}
+	if (px->stkctr)
+		stkctr_clear(px->stkctr, &f, stkctr_now_ms());
+}
+
+/* `set table NAME key K [data.TYPE VALUE]...`: the entry is created if
+ * needed and each counter set; all arguments are checked before anything
+ * changes. */
+static void cmd_set_table(struct cli_sess *s, char **args, int nargs)
+{
+	static const char usage[] = "Required arguments: <table> key <key> [data.<store_data_type> <value>]*\n";
+	struct stkctr_filter f;
+	unsigned char key[16];
+	struct proxy *px;
+	uint64_t now = stkctr_now_ms();
+
+	if (!*arg_at(args, nargs, 2)) {
+		out_puts(s, usage);
+		return;
+	}
+	if (!(px = table_named(s, arg_at(args, nargs, 2))))
+		return;
+	if (strcmp(arg_at(args, nargs, 3), "key") != 0) {
+		out_puts(s, usage);
+		return;
+	}
+	if (!*arg_at(args, nargs, 4)) {
+		out_puts(s, "Key value expected\n");
+		return;
+	}
+	memset(&f, 0, sizeof(f));
+	if (!table_key(s, px, arg_at(args, nargs, 4), key, &f))
+		return;
+	for (int i = 5; i < nargs; i += 2) {
+		long long v;
+
+		if (strncmp(args[i], "data.", 5)) {
+			out_puts(s, "\"data.<type>\" followed by a value expected\n");
+			return;
 		}
-		sb_free(&lines);
+		if (table_data(s, px, args[i], "") < 0)
+			return;
+		if (parse_int(arg_at(args, nargs, i + 1), 0, LLONG_MAX, &v)) {
+			out_puts(s, "Require a valid integer value to store\n");
+			return;
+		}
+	}
+	if (!px->stkctr || stkctr_set(px->stkctr, f.key, f.klen, (enum stkctr_data)-1, 0, now) < 0) {
+		out_puts(s, "Unable to allocate a new entry\n");
+		return;
+	}
+	for (int i = 5; i + 1 < nargs; i += 2) {
+		long long v;
+
+		parse_int(args[i + 1], 0, LLONG_MAX, &v);
+		stkctr_set(px->stkctr, f.key, f.klen, (enum stkctr_data)stkctr_data_by_name(args[i] + 5),
+			   (uint64_t)v, now);
 	}
 }
 
@@ -631,6 +744,12 @@ static const struct cli_cmd cli_cmds[] = {
 	{ { "show", "table", NULL },
 	  "show table <table> [<filter>]*          : report table usage stats or dump this table's contents (filter: data/key)",
 	  CLI_LEVEL_USER, cmd_show_table },
+	{ { "clear", "table", NULL },
+	  "clear table <table> [<filter>]*         : remove an entry from a table (filter: data/key)",
+	  CLI_LEVEL_OPERATOR, cmd_clear_table },
+	{ { "set", "table", NULL },
+	  "set table <table> key <k> [data.* <v>]* : update or create a table entry's data",
+	  CLI_LEVEL_OPERATOR, cmd_set_table },
 	{ { "get", "weight", NULL },
 	  "get weight <bk>/<srv>                   : report a server's current weight",
 	  CLI_LEVEL_USER, cmd_get_weight },

@@ -331,6 +331,85 @@ static bool filter_ok(const struct stkctr_filter *f, uint64_t v)
 	return v >= f->value;
 }
 
+/* Whether entry e passes filter f (NULL: all). Lock held. */
+static bool entry_matches(struct stkctr_table *t, struct stkctr_entry *e,
+			  const struct stkctr_filter *f, uint64_t now_ms)
+{
+	if (f && f->key && (e->klen != f->klen || memcmp(e->key, f->key, e->klen) != 0))
+		return false;
+	return !(f && f->data >= 0 && (!t->stores[f->data] ||
+				       !filter_ok(f, get_locked(t, e, (enum stkctr_data)f->data, now_ms))));
+}
+
+int stkctr_clear(struct stkctr_table *t, const struct stkctr_filter *f, uint64_t now_ms)
+{
+	int n = 0;
+
+	pthread_mutex_lock(&t->lock);
+	for (int b = 0; b < t->nbuckets; b++) {
+		struct stkctr_entry **pp = &t->buckets[b];
+
+		while (*pp) {
+			struct stkctr_entry *e = *pp;
+
+			/* tracked by a connection right now: kept, as HAProxy
+			 * keeps an entry that is referenced */
+			if (e->refs == 0 && entry_matches(t, e, f, now_ms)) {
+				*pp = e->next;
+				free(e);
+				t->count--;
+				n++;
+			} else {
+				pp = &e->next;
+			}
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return n;
+}
+
+int stkctr_set(struct stkctr_table *t, const void *key, size_t klen, enum stkctr_data d,
+	       uint64_t value, uint64_t now_ms)
+{
+	struct stkctr_entry *e;
+
+	if (klen > STKCTR_KEY_MAX)
+		klen = STKCTR_KEY_MAX;
+	pthread_mutex_lock(&t->lock);
+	e = find(t, key, klen);
+	if (!e) {
+		unsigned b = hash_key(key, klen) % (unsigned)t->nbuckets;
+
+		if (t->count >= t->size)
+			purge(t, now_ms);
+		if (t->count >= t->size) {
+			pthread_mutex_unlock(&t->lock);
+			return -ENOSPC;
+		}
+		e = xcalloc(1, sizeof(*e));
+		memcpy(e->key, key, klen);
+		e->klen = klen;
+		for (int k = 0; k < STKCTR_NDATA; k++)
+			e->freq[k].start_ms = now_ms;
+		e->next = t->buckets[b];
+		t->buckets[b] = e;
+		t->count++;
+	}
+	e->last_ms = now_ms;
+	if ((int)d >= 0) {
+		/* a rate: this period's count, as HAProxy's `set table` does */
+		if (is_rate(d)) {
+			e->freq[d].start_ms = now_ms;
+			e->freq[d].prev = 0;
+			e->freq[d].curr = (uint32_t)(value > UINT32_MAX ? UINT32_MAX : value);
+		} else {
+			e->cnt[d] = value;
+		}
+	}
+	pthread_mutex_unlock(&t->lock);
+	return 0;
+}
+
 int stkctr_dump(struct stkctr_table *t, bool key_is_ip, const struct stkctr_filter *f,
 		struct strbuf *out, uint64_t now_ms)
 {
@@ -354,10 +433,7 @@ int stkctr_dump(struct stkctr_table *t, bool key_is_ip, const struct stkctr_filt
 		char key[STKCTR_KEY_MAX * 4 + 1];
 		uint64_t age = now_ms - e->last_ms;
 
-		if (f && f->key && (e->klen != f->klen || memcmp(e->key, f->key, e->klen) != 0))
-			continue;
-		if (f && f->data >= 0 && (!t->stores[f->data] ||
-					  !filter_ok(f, get_locked(t, e, (enum stkctr_data)f->data, now_ms))))
+		if (!entry_matches(t, e, f, now_ms))
 			continue;
 		if (key_is_ip && (e->klen == 4 || e->klen == 16))
 			inet_ntop(e->klen == 4 ? AF_INET : AF_INET6, e->key, key, sizeof(key));

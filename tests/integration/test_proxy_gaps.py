@@ -13,6 +13,7 @@ import re
 import socket
 import ssl
 import struct
+import time
 import subprocess
 
 import pytest
@@ -398,6 +399,76 @@ def test_connection_rate_limit_rejects_beyond_the_rate(tmp_path, runs):
     assert ours[7] == "# table: fe, type: ip, size:102400, used:1\n\n"
     if theirs:
         assert ours == theirs
+
+
+def test_clear_and_set_table_from_the_runtime_api(tmp_path, runs):
+    """A client over the rate is let in again with `clear table`, and
+    pushed over it with `set table`; bad commands change nothing and say
+    what haproxy says."""
+    port = free_port()
+    req = b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    bad = ["clear table nosuch", "clear table fe bogus", "clear table fe data.nosuch gt 1",
+           "clear table fe key 1.2.3", "set table fe", "set table fe key",
+           "set table fe key 127.0.0.1 data.nosuch 1", "set table fe key 127.0.0.1 data.gpc0 1",
+           "set table fe key 127.0.0.1 data.conn_cnt x", "set table fe key 127.0.0.1 conn_cnt 1",
+           "set table fe key 1.2.3 data.conn_cnt 1"]
+
+    def one():
+        d = exchange(port, req)
+        return body(d).decode() if isinstance(d, bytes) else d
+
+    def table():
+        return re.sub(r"0x[0-9a-f]+: (.*) exp=\d+", r"PTR: \1 exp=E", cli(sock, "show table fe"))
+
+    def idle():
+        for _ in range(100):    # the proxy has seen every close: no entry in use
+            if "use=0" in table() or "used:0" in table():
+                return
+            time.sleep(0.02)
+
+    def scenario(run):
+        seen = [one() for _ in range(5)]          # the 4th and 5th are refused
+        idle()
+        seen.append(table())
+        seen.append(cli(sock, "clear table fe data.conn_cnt gt 100"))
+        seen.append(table())                      # nothing matched
+        seen.append(cli(sock, "clear table fe key 127.0.0.1"))
+        seen.append(table())
+        seen.append(one())                        # let in again
+        idle()
+        seen.append(cli(sock, "set table fe key 127.0.0.1 data.conn_rate 10 data.conn_cnt 42"))
+        seen.append(table())
+        seen.append(one())                        # over the rate again
+        idle()
+        seen.append(cli(sock, "clear table fe"))
+        seen.append(table())
+        if run.proc.args[0] == PROXY:
+            seen += [cli(sock, c) for c in bad]
+            seen.append(table())                  # the bad commands changed nothing
+        return seen
+    sock = tmp_path / "stats.sock"
+    ours, theirs = both(tmp_path, runs, RATE_HTTP.format(t=TIMEOUTS, port=port, sock=sock), port, scenario)
+    entry = "# table: fe, type: ip, size:102400, used:1\nPTR: key=127.0.0.1 use=0 exp=E conn_cnt=5 " \
+            "conn_rate(10000)=5 conn_cur=0 http_req_rate(10000)=3\n\n"
+    empty = "# table: fe, type: ip, size:102400, used:0\n\n"
+    assert ours[:5] == ["rate=%d cur=1 cnt=%d r=%d s=%d sc=1 h=%d" % ((i,) * 5) for i in (1, 2, 3)] + \
+        ["reset", "reset"]
+    assert ours[5:16] == [entry, "\n", entry, "\n", empty,
+                          "rate=1 cur=1 cnt=1 r=1 s=1 sc=1 h=1", "\n",
+                          "# table: fe, type: ip, size:102400, used:1\nPTR: key=127.0.0.1 use=0 exp=E "
+                          "conn_cnt=42 conn_rate(10000)=10 conn_cur=0 http_req_rate(10000)=1\n\n",
+                          "reset", "\n", empty]
+    usage = "Required arguments: <table> key <key> [data.<store_data_type> <value>]*\n\n"
+    assert ours[16:] == ["No such table\n\n", "Required arguments: <table> \"data.<store_data_type>\" "
+                         "<operator> <value> or <table> key <key>\n\n",
+                         "Filter entry #1: Unknown data type\n\n", "Invalid IPv4 address\n\n",
+                         usage, "Key value expected\n\n", "Unknown data type\n\n",
+                         "Data type not stored in this table\n\n",
+                         "Require a valid integer value to store\n\n",
+                         "\"data.<type>\" followed by a value expected\n\n", "Invalid IPv4 address\n\n",
+                         empty]
+    if theirs:
+        assert ours[:16] == theirs
 
 
 def test_connection_silent_drop_beyond_the_rate(tmp_path, runs):
