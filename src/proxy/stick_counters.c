@@ -220,31 +220,43 @@ static void count(struct stkctr_table *t, struct stkctr_entry *e, enum stkctr_da
 	}
 }
 
+/* The entry of key, created if the table has room (after a purge of
+ * expired entries if needed); NULL when full. Lock held. */
+static struct stkctr_entry *find_or_add(struct stkctr_table *t, const void *key, size_t klen,
+					uint64_t now_ms)
+{
+	struct stkctr_entry *e;
+	unsigned b;
+
+	if (klen > STKCTR_KEY_MAX)
+		klen = STKCTR_KEY_MAX;
+	if ((e = find(t, key, klen)))
+		return e;
+	if (t->count >= t->size)
+		purge(t, now_ms);
+	if (t->count >= t->size)
+		return NULL;
+	b = hash_key(key, klen) % (unsigned)t->nbuckets;
+	e = xcalloc(1, sizeof(*e));
+	memcpy(e->key, key, klen);
+	e->klen = klen;
+	for (int d = 0; d < STKCTR_NDATA; d++)
+		e->freq[d].start_ms = now_ms;
+	e->next = t->buckets[b];
+	t->buckets[b] = e;
+	t->count++;
+	return e;
+}
+
 struct stkctr_entry *stkctr_track(struct stkctr_table *t, const void *key, size_t klen, uint64_t now_ms)
 {
 	struct stkctr_entry *e;
 
-	if (klen > STKCTR_KEY_MAX)
-		klen = STKCTR_KEY_MAX;
 	pthread_mutex_lock(&t->lock);
-	e = find(t, key, klen);
+	e = find_or_add(t, key, klen, now_ms);
 	if (!e) {
-		unsigned b = hash_key(key, klen) % (unsigned)t->nbuckets;
-
-		if (t->count >= t->size)
-			purge(t, now_ms);
-		if (t->count >= t->size) {
-			pthread_mutex_unlock(&t->lock);
-			return NULL;
-		}
-		e = xcalloc(1, sizeof(*e));
-		memcpy(e->key, key, klen);
-		e->klen = klen;
-		for (int d = 0; d < STKCTR_NDATA; d++)
-			e->freq[d].start_ms = now_ms;
-		e->next = t->buckets[b];
-		t->buckets[b] = e;
-		t->count++;
+		pthread_mutex_unlock(&t->lock);
+		return NULL;
 	}
 	e->refs++;
 	e->last_ms = now_ms;
@@ -373,27 +385,11 @@ int stkctr_set(struct stkctr_table *t, const void *key, size_t klen, enum stkctr
 {
 	struct stkctr_entry *e;
 
-	if (klen > STKCTR_KEY_MAX)
-		klen = STKCTR_KEY_MAX;
 	pthread_mutex_lock(&t->lock);
-	e = find(t, key, klen);
+	e = find_or_add(t, key, klen, now_ms);
 	if (!e) {
-		unsigned b = hash_key(key, klen) % (unsigned)t->nbuckets;
-
-		if (t->count >= t->size)
-			purge(t, now_ms);
-		if (t->count >= t->size) {
-			pthread_mutex_unlock(&t->lock);
-			return -ENOSPC;
-		}
-		e = xcalloc(1, sizeof(*e));
-		memcpy(e->key, key, klen);
-		e->klen = klen;
-		for (int k = 0; k < STKCTR_NDATA; k++)
-			e->freq[k].start_ms = now_ms;
-		e->next = t->buckets[b];
-		t->buckets[b] = e;
-		t->count++;
+		pthread_mutex_unlock(&t->lock);
+		return -ENOSPC;
 	}
 	e->last_ms = now_ms;
 	if ((int)d >= 0) {
