@@ -359,12 +359,14 @@ int ssl_srv_parse_kw(struct cfgparse *p, struct server *s, char **args, int i, i
 		else if (!strcmp(k, "no-verifyhost")) {
 			free(t->verifyhost);
 			t->verifyhost = NULL;
+		} else if (!strcmp(k, "no-ssl-reuse")) {
+			t->no_reuse = true;
+		} else if (!strcmp(k, "ssl-reuse")) {
+			t->no_reuse = false;
 		} else if (!strcmp(k, "send-proxy-v2-ssl") || !strcmp(k, "send-proxy-v2-ssl-cn")) {
 			snprintf(err, errlen, "%s : '%s' is not supported by vigil-proxy yet.", who, k);
 			return -1;
 		}
-		/* ssl-reuse / no-ssl-reuse: sessions are not resumed towards
-		 * servers; accepted, nothing changes but the handshake cost */
 		return 1;
 	}
 	if (!v || !*v) {
@@ -480,6 +482,7 @@ struct ssl_srv *ssl_srv_dup(const struct ssl_srv *src)
 	d->alpn = src->alpn ? memdup(src->alpn, src->alpn_len) : NULL;
 	d->check_alpn = src->check_alpn ? memdup(src->check_alpn, src->check_alpn_len) : NULL;
 	d->ctx = NULL;
+	d->resume = NULL;
 	return d;
 }
 
@@ -498,6 +501,7 @@ void ssl_srv_free(struct ssl_srv *s)
 	free(s->alpn);
 	free(s->check_alpn);
 	SSL_CTX_free(s->ctx);
+	ssl_srv_resume_free(s);
 	free(s);
 }
 

@@ -42,6 +42,8 @@ struct sample_expr;
 struct server;
 struct smp;
 struct worker;
+struct ssl_st;
+struct ssl_session_st;
 struct ssl_ctx_st;
 
 /* `verify` of a bind or server line. UNSET takes the default (bind: none;
@@ -114,6 +116,9 @@ struct ssl_srv {
 	size_t alpn_len, check_alpn_len;
 	struct ssl_ctx_st *ctx;        /* built by ssl_srv_build(); owned */
 	const struct ssl_global *g;    /* defaults, for a context built late */
+	bool no_reuse;                 /* no-ssl-reuse: every handshake is full */
+	struct ssl_resume *resume;     /* the last session the server gave
+					* (ssl_ctx.c); owned, built with ctx */
 };
 
 /* ---- configuration (cfgparse-ssl.c) ---- */
@@ -150,9 +155,18 @@ int ssl_bind_build(struct ssl_bind *b, const struct ssl_global *g, char *err, si
 void ssl_bind_ctx_free(struct ssl_bind_ctx *c);
 /* The context new connections on `b` start with. */
 struct ssl_ctx_st *ssl_bind_default_ctx(const struct ssl_bind *b);
-/* A server context. NULL with a message. */
-struct ssl_ctx_st *ssl_srv_build(const struct ssl_srv *s, const struct ssl_global *g,
+/* A server context. NULL with a message. Unless no-ssl-reuse, the
+ * session each handshake gives is kept for the next connection to the
+ * server (s->resume). */
+struct ssl_ctx_st *ssl_srv_build(struct ssl_srv *s, const struct ssl_global *g,
 				 char *err, size_t errlen);
+/* The session to offer on a new connection to the server with this SNI
+ * ("" for none): a reference to free with SSL_SESSION_free(), or NULL. */
+struct ssl_session_st *ssl_srv_session(struct ssl_srv *s, const char *sni);
+/* A health check's connection: its sessions are not kept. */
+void ssl_srv_check_conn(struct ssl_st *ssl);
+/* ssl_srv_free(): the kept session. */
+void ssl_srv_resume_free(struct ssl_srv *s);
 /* A TLS ClientHello as OpenSSL's client sends it, for `option
  * ssl-hello-chk`. Returns its length (0 on failure). */
 size_t ssl_client_hello(unsigned char *out, size_t max);

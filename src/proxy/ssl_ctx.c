@@ -18,6 +18,7 @@
 #include <ctype.h>
 #include <dirent.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -97,10 +98,77 @@ static int check_regular(const char *path, const char *what, char *err, size_t e
 	return 0;
 }
 
+/* A server's last session, offered again on its next connection
+ * (HAProxy's ssl-reuse, on by default): a resumed handshake skips the key
+ * exchange and the certificate checks. One per server, shared by the
+ * worker threads. */
+struct ssl_resume {
+	pthread_mutex_t lock;
+	SSL_SESSION *sess;
+	char sni[256];          /* the name it was made with ("" for none):
+				   a TLS 1.3 ticket does not record it */
+};
+
+static int resume_idx = -1, check_conn_idx = -1;
+
 static void init_once(void)
 {
 	if (bind_ctx_idx < 0)
 		bind_ctx_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if (resume_idx < 0)
+		resume_idx = SSL_CTX_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+	if (check_conn_idx < 0)
+		check_conn_idx = SSL_get_ex_new_index(0, NULL, NULL, NULL, NULL);
+}
+
+/* OpenSSL hands over each new session (in TLS 1.3, each ticket, after
+ * the handshake): the newest replaces the one kept. */
+static int new_session(SSL *ssl, SSL_SESSION *sess)
+{
+	struct ssl_resume *r = SSL_CTX_get_ex_data(SSL_get_SSL_CTX(ssl), resume_idx);
+	const char *sni = SSL_get_servername(ssl, TLSEXT_NAMETYPE_host_name);
+	SSL_SESSION *old;
+
+	/* a health check's session (its own SNI) would push out the traffic's */
+	if (!r || SSL_get_ex_data(ssl, check_conn_idx) || !SSL_SESSION_is_resumable(sess))
+		return 0;
+	pthread_mutex_lock(&r->lock);
+	old = r->sess;
+	r->sess = sess;
+	snprintf(r->sni, sizeof(r->sni), "%s", sni ? sni : "");
+	pthread_mutex_unlock(&r->lock);
+	SSL_SESSION_free(old);
+	return 1;   /* the reference is ours */
+}
+
+SSL_SESSION *ssl_srv_session(struct ssl_srv *s, const char *sni)
+{
+	struct ssl_resume *r = s ? s->resume : NULL;
+	SSL_SESSION *sess = NULL;
+
+	if (!r)
+		return NULL;
+	pthread_mutex_lock(&r->lock);
+	/* a session is for the name it was made with */
+	if (r->sess && !strcmp(r->sni, sni) && SSL_SESSION_up_ref(r->sess))
+		sess = r->sess;
+	pthread_mutex_unlock(&r->lock);
+	return sess;
+}
+
+void ssl_srv_check_conn(struct ssl_st *ssl)
+{
+	SSL_set_ex_data(ssl, check_conn_idx, (void *)1);
+}
+
+void ssl_srv_resume_free(struct ssl_srv *s)
+{
+	if (!s->resume)
+		return;
+	SSL_SESSION_free(s->resume->sess);
+	pthread_mutex_destroy(&s->resume->lock);
+	free(s->resume);
+	s->resume = NULL;
 }
 
 static int proto_version(enum ssl_ver v)
@@ -701,7 +769,7 @@ struct ssl_ctx_st *ssl_bind_default_ctx(const struct ssl_bind *b)
 
 /* ---- servers ---- */
 
-struct ssl_ctx_st *ssl_srv_build(const struct ssl_srv *s, const struct ssl_global *g,
+struct ssl_ctx_st *ssl_srv_build(struct ssl_srv *s, const struct ssl_global *g,
 				 char *err, size_t errlen)
 {
 	SSL_CTX *ctx = SSL_CTX_new(TLS_client_method());
@@ -737,6 +805,15 @@ struct ssl_ctx_st *ssl_srv_build(const struct ssl_srv *s, const struct ssl_globa
 	if (s->alpn_len && SSL_CTX_set_alpn_protos(ctx, s->alpn, (unsigned)s->alpn_len) != 0) {
 		snprintf(err, errlen, "cannot set ALPN (%s)", ssl_errors(ebuf, sizeof(ebuf)));
 		goto fail;
+	}
+	if (!s->no_reuse && !s->resume) {
+		s->resume = xcalloc(1, sizeof(*s->resume));
+		pthread_mutex_init(&s->resume->lock, NULL);
+	}
+	if (s->resume) {
+		SSL_CTX_set_ex_data(ctx, resume_idx, s->resume);
+		SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_CLIENT | SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(ctx, new_session);
 	}
 	return ctx;
 fail:

@@ -87,7 +87,8 @@ void ssl_sock_free(struct ssl_sock *ss)
 
 /* ---- server side ---- */
 
-static int attach_client(int fd, SSL_CTX *ctx, const char *sni, const char *verifyhost)
+static int attach_client(int fd, SSL_CTX *ctx, const char *sni, const char *verifyhost,
+			 SSL_SESSION *resume)
 {
 	struct ssl_sock *ss;
 
@@ -104,6 +105,8 @@ static int attach_client(int fd, SSL_CTX *ctx, const char *sni, const char *veri
 	SSL_set_connect_state(ss->ssl);
 	if (sni && *sni)
 		SSL_set_tlsext_host_name(ss->ssl, sni);
+	if (resume)
+		SSL_set_session(ss->ssl, resume);   /* offered; the server may refuse */
 	/* with verification on, the name checked is verifyhost, or the SNI
 	 * sent, as HAProxy does */
 	if (SSL_get_verify_mode(ss->ssl) & SSL_VERIFY_PEER) {
@@ -122,8 +125,10 @@ static int attach_client(int fd, SSL_CTX *ctx, const char *sni, const char *veri
 
 int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn)
 {
-	const struct ssl_srv *s = srv->ssl;
+	struct ssl_srv *s = srv->ssl;
+	SSL_SESSION *resume;
 	char sni[256] = "";
+	int r;
 
 	if (s->sni) {
 		struct smp *o = xmalloc(sizeof(*o));
@@ -132,7 +137,10 @@ int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn)
 			snprintf(sni, sizeof(sni), "%.*s", (int)o->len, o->p);
 		free(o);
 	}
-	return attach_client(fd, s->ctx, sni, s->verifyhost);
+	resume = ssl_srv_session(s, sni);
+	r = attach_client(fd, s->ctx, sni, s->verifyhost, resume);
+	SSL_SESSION_free(resume);
+	return r;
 }
 
 int ssl_sock_attach_check(int fd, struct server *srv)
@@ -153,7 +161,12 @@ int ssl_sock_attach_check(int fd, struct server *srv)
 		}
 	}
 
-	return attach_client(fd, s ? s->ctx : NULL, s ? s->check_sni : NULL, s ? s->verifyhost : NULL);
+	int r = attach_client(fd, s ? s->ctx : NULL, s ? s->check_sni : NULL,
+			      s ? s->verifyhost : NULL, NULL);
+
+	if (r == 0)
+		ssl_srv_check_conn(sock_get(fd)->ssl);
+	return r;
 }
 
 int xprt_connect_step(int fd, uint32_t events, uint32_t *want, char *why, size_t whylen)

@@ -297,6 +297,30 @@ backend wrongca
     assert json.loads(out.split(b"\r\n\r\n", 1)[1])["body_len"] == len(body)
 
 
+def test_tls_sessions_to_servers_are_resumed(tmp_path, procs, origins, certs):
+    """A new connection to a TLS server offers the session of the last
+    one (ssl-reuse, HAProxy's default): only the first handshake is full;
+    with no-ssl-reuse every one is."""
+    t = TlsOrigin("tls1", certs.localhost)
+    origins.append(t)
+    port, _, _, _ = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port}
+    use_backend noreuse if {{ path_beg /noreuse }}
+    default_backend reuse
+backend reuse
+    http-reuse never
+    server s1 127.0.0.1:{t} ssl verify required ca-file {ca} sni str(localhost)
+backend noreuse
+    http-reuse never
+    server s1 127.0.0.1:{t} ssl verify required ca-file {ca} sni str(localhost) no-ssl-reuse
+""", t=t.port, ca=certs.ca)
+    for path in ("/a", "/b", "/c", "/noreuse/a", "/noreuse/b"):
+        out = plain_get(port, path)
+        assert out.startswith(b"HTTP/1.1 200"), out
+    assert t.resumed == [False, True, True, False, False]
+
+
 def test_check_ssl_marks_servers_up_and_down(tmp_path, procs, origins, certs):
     t = TlsOrigin("tls1", certs.localhost)
     plain = Origin("plain")

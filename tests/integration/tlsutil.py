@@ -114,6 +114,7 @@ class TlsOrigin(Origin):
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(str(pem))
         self.handshakes_failed = 0
+        self.resumed = []       # per accepted connection: a resumed session?
         super().__init__(name)
 
     def _handle(self, c, n):
@@ -129,4 +130,5 @@ class TlsOrigin(Origin):
             return
         with self.lock:
             self.open.append(t)
+            self.resumed.append(t.session_reused)
         super()._handle(t, n)
