@@ -20,6 +20,7 @@
  *   HS_CLOSING -> closed       when the output is flushed
  */
 #include "proxy/http_ana.h"
+#include "proxy/proxy_hdr.h"
 #include "proxy/cache.h"
 #include "proxy/compress.h"
 #include "proxy/h1.h"
@@ -137,6 +138,7 @@ struct hstream {
 				     without an answer (hs_process) */
 	uint64_t linger_since;
 	struct timespec accept_date;
+	size_t proxy_hdr_len;     /* a PROXY header leads req.out (send-proxy) */
 };
 
 /* Per-thread HTTP state, hung off the worker. */
@@ -449,7 +451,10 @@ static void srv_release(struct hstream *s, bool keep)
 	pthread_mutex_unlock(&be->lock);
 	if (be->queue_len > 0)
 		queue_process(be);
-	if (keep && sc->connected && !sc->hup)
+	/* a send-proxy connection carries this client's address: never
+	 * another client's (nor a later request's, whose connection must
+	 * start with the header again) */
+	if (keep && sc->connected && !sc->hup && !sc->srv->send_proxy && !sc->srv->send_proxy_v2)
 		idle_put(s, sc);
 	else
 		sc_close(sc);
@@ -639,6 +644,31 @@ static void srv_connected(struct hstream *s)
 
 static void connect_failed(struct hstream *s, bool timeout);
 
+/* A new connection to a send-proxy server starts with the PROXY header:
+ * put at the front of the request's output (the head, kept for a retry),
+ * or taken off again when a retry goes to a server without it. */
+static void set_proxy_hdr(struct hstream *s, const struct server *srv)
+{
+	struct strbuf *o = &s->req.out, with = STRBUF_INIT;
+	char hdr[PROXY_HDR_OUT];
+	int n;
+
+	if (s->proxy_hdr_len) {
+		memmove(o->s, o->s + s->proxy_hdr_len, o->len - s->proxy_hdr_len + 1);
+		o->len -= s->proxy_hdr_len;
+		s->proxy_hdr_len = 0;
+	}
+	if (!srv->send_proxy && !srv->send_proxy_v2)
+		return;
+	n = proxy_hdr_make(hdr, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
+			   srv->send_proxy_v2);
+	sb_append(&with, hdr, (size_t)n);
+	sb_append(&with, o->s ? o->s : "", o->len);
+	sb_free(o);
+	*o = with;
+	s->proxy_hdr_len = (size_t)n;
+}
+
 /* Open (or reuse) a connection to srv, already counted in srv->cur_sess. */
 static void srv_connect(struct hstream *s, struct server *srv)
 {
@@ -651,6 +681,7 @@ static void srv_connect(struct hstream *s, struct server *srv)
 	s->tx->txn.srv = srv;
 	s->st = HS_CONNECTING;
 	s->req.oh = 0;   /* a new connection gets the whole head */
+	set_proxy_hdr(s, srv);
 	s->rsp.shut_rd = false;
 	if (!s->tx->t_queue)
 		s->tx->t_queue = ev_now_ms(s->w->loop);
@@ -1219,6 +1250,7 @@ static void end_txn(struct hstream *s)
 	}
 	sb_reset(&s->req.out);
 	s->req.oh = 0;
+	s->proxy_hdr_len = 0;
 	/* bytes from the server beyond its response: that connection cannot
 	 * be trusted with another request */
 	if (in_len(&s->rsp)) {

@@ -19,6 +19,7 @@
 #include "proxy/acl.h"
 #include "proxy/http_rules.h"
 #include "proxy/lb.h"
+#include "proxy/proxy_hdr.h"
 #include "proxy/session.h"
 #include "proxy/ssl.h"
 #include "proxy/stick.h"
@@ -593,56 +594,13 @@ abort:
 
 static void write_proxy_header(struct stream *s)
 {
-	char hdr[128], src[ADDR_STRLEN], dst[ADDR_STRLEN];
-	const struct sockaddr *sa = (struct sockaddr *)&s->cli_addr;
-	const struct sockaddr *da = (struct sockaddr *)&s->fe_addr;
-	int n;
+	char hdr[PROXY_HDR_OUT];
+	int n = proxy_hdr_make(hdr, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
+			       s->srv->send_proxy_v2);
 
 	if (!s->req.buf) {
 		s->req.buf = worker_get_buf(s->w);
 		s->req.head = s->req.tail = 0;
-	}
-	if (s->srv->send_proxy_v2) {
-		/* PROXY protocol v2: signature, version/command, family, length,
-		 * addresses and ports in network order. */
-		static const char sig[12] = "\r\n\r\n\0\r\nQUIT\n";
-		uint8_t *p = (uint8_t *)hdr;
-
-		memcpy(p, sig, 12);
-		p[12] = 0x21;   /* v2, PROXY */
-		if (sa->sa_family == AF_INET && da->sa_family == AF_INET) {
-			p[13] = 0x11;
-			p[14] = 0;
-			p[15] = 12;
-			memcpy(p + 16, &((struct sockaddr_in *)sa)->sin_addr, 4);
-			memcpy(p + 20, &((struct sockaddr_in *)da)->sin_addr, 4);
-			memcpy(p + 24, &((struct sockaddr_in *)sa)->sin_port, 2);
-			memcpy(p + 26, &((struct sockaddr_in *)da)->sin_port, 2);
-			n = 28;
-		} else if (sa->sa_family == AF_INET6 && da->sa_family == AF_INET6) {
-			p[13] = 0x21;
-			p[14] = 0;
-			p[15] = 36;
-			memcpy(p + 16, &((struct sockaddr_in6 *)sa)->sin6_addr, 16);
-			memcpy(p + 32, &((struct sockaddr_in6 *)da)->sin6_addr, 16);
-			memcpy(p + 48, &((struct sockaddr_in6 *)sa)->sin6_port, 2);
-			memcpy(p + 50, &((struct sockaddr_in6 *)da)->sin6_port, 2);
-			n = 52;
-		} else {
-			p[12] = 0x20;   /* LOCAL */
-			p[13] = 0;
-			p[14] = 0;
-			p[15] = 0;
-			n = 16;
-		}
-	} else if (sa->sa_family == da->sa_family && (sa->sa_family == AF_INET || sa->sa_family == AF_INET6)) {
-		n = snprintf(hdr, sizeof(hdr), "PROXY %s %s %s %d %d\r\n",
-			     sa->sa_family == AF_INET ? "TCP4" : "TCP6",
-			     addr_host_str(sa, src, sizeof(src)), addr_host_str(da, dst, sizeof(dst)),
-			     ntohs(((struct sockaddr_in *)sa)->sin_port),
-			     ntohs(((struct sockaddr_in *)da)->sin_port));
-	} else {
-		n = snprintf(hdr, sizeof(hdr), "PROXY UNKNOWN\r\n");
 	}
 	/* The header goes before anything the client already sent. */
 	if (s->req.tail - s->req.head + (size_t)n <= s->w->conf->global.bufsize) {

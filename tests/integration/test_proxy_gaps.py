@@ -13,6 +13,7 @@ import re
 import socket
 import ssl
 import struct
+import threading
 import time
 import subprocess
 
@@ -775,6 +776,86 @@ def test_proxy_header_comes_before_the_tls_handshake(tmp_path, runs):
     finally:
         o.close()
     assert ours == (["192.0.2.77"], ["192.0.2.77:4711 198.51.100.1:443 192.0.2.77 443 200"])
+    if theirs:
+        assert ours == theirs
+
+
+class Recorder:
+    """A server that records the bytes of each connection (until a whole
+    request head) and answers 200."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.conns = []
+        self.thread = threading.Thread(target=self.serve, daemon=True)
+        self.thread.start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with c:
+                c.settimeout(5)
+                got = b""
+                while b"\r\n\r\n" not in got:
+                    d = c.recv(4096)
+                    if not d:
+                        break
+                    got += d
+                self.conns.append(got)
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    def close(self):
+        self.sock.close()
+
+
+@pytest.mark.parametrize("opt", ["send-proxy", "send-proxy-v2"])
+def test_send_proxy_in_http_mode_starts_each_server_connection(tmp_path, runs, opt):
+    """`server ... send-proxy[-v2]` in mode http: the server connection
+    starts with the client's PROXY header (it was silently left out)."""
+    port = free_port()
+    rec = Recorder()
+    text = """
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o} {opt}
+""".format(t=TIMEOUTS, port=port, o=rec.port, opt=opt)
+
+    def scenario(run):
+        del rec.conns[:]
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as c:
+            cport = c.getsockname()[1]
+            c.sendall(b"GET /a HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            out = b""
+            while True:
+                d = c.recv(4096)
+                if not d:
+                    break
+                out += d
+        # the PROXY header (the head after it is each proxy's own
+        # rewrite); the client's port varies from run to run
+        hdr = rec.conns[0].split(b"GET /a HTTP/1.1\r\n")[0]
+        return out.split(b"\r\n")[0], hdr.replace(b" %d " % cport, b" CPORT ").replace(
+            struct.pack("!H", cport), b"PP")
+    try:
+        ours, theirs = both(tmp_path, runs, text, port, scenario)
+    finally:
+        rec.close()
+    assert ours[0] == b"HTTP/1.1 200 OK"
+    if opt == "send-proxy":
+        assert ours[1] == b"PROXY TCP4 127.0.0.1 127.0.0.1 CPORT %d\r\n" % port
+    else:
+        assert ours[1] == v2("127.0.0.1", 0, "127.0.0.1", port)[:24] + b"PP" + struct.pack("!H", port)
     if theirs:
         assert ours == theirs
 
