@@ -449,11 +449,6 @@ int ssl_srv_finish(struct cfgparse *p, struct server *s, char *err, size_t errle
 	}
 	if (!t->ssl && !t->check_ssl && !chk_rule)
 		return 0;
-	if (t->ssl && (s->send_proxy || s->send_proxy_v2)) {
-		snprintf(err, errlen, "'server %s/%s' : 'send-proxy' together with 'ssl' is not supported by vigil-proxy yet.",
-			 px->id, s->id);
-		return -1;
-	}
 	t->ctx = ssl_srv_build(t, p->conf->global.ssl, msg, sizeof(msg));
 	if (!t->ctx) {
 		snprintf(err, errlen, "'server %s/%s' : %s", px->id, s->id, msg);

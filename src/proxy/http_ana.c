@@ -658,7 +658,8 @@ static void set_proxy_hdr(struct hstream *s, const struct server *srv)
 		o->len -= s->proxy_hdr_len;
 		s->proxy_hdr_len = 0;
 	}
-	if (!srv->send_proxy && !srv->send_proxy_v2)
+	/* over TLS it goes before the handshake (srv_connect()) */
+	if ((!srv->send_proxy && !srv->send_proxy_v2) || (srv->ssl && srv->ssl->ssl))
 		return;
 	n = proxy_hdr_make(hdr, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
 			   srv->send_proxy_v2);
@@ -718,6 +719,13 @@ static void srv_connect(struct hstream *s, struct server *srv)
 	    ev_io_start(s->w->loop, &sc->io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
 		xprt_close(fd);
 		goto fail;
+	}
+	if (srv->ssl && srv->ssl->ssl && (srv->send_proxy || srv->send_proxy_v2)) {
+		char hdr[PROXY_HDR_OUT];
+		int n = proxy_hdr_make(hdr, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
+				       srv->send_proxy_v2);
+
+		xprt_preamble(fd, hdr, (size_t)n);
 	}
 	s->tx->t_connect = 0;
 	return;

@@ -197,6 +197,11 @@ int ssl_sock_attach_check(int fd, struct server *srv);
  * is the SO_ERROR test. */
 int xprt_connect_step(int fd, uint32_t events, uint32_t *want, char *why, size_t whylen);
 
+/* For a TLS server connection being made: n bytes (a PROXY header) to
+ * send in clear once TCP is connected, before the handshake. -1 on a
+ * plain socket (the caller sends them with its data). */
+int xprt_preamble(int fd, const char *p, size_t n);
+
 /* The transport calls: as recv(2), sendmsg(2), send(2), shutdown(fd,
  * SHUT_WR) and close(2), TLS or not. */
 ssize_t xprt_recv(int fd, void *buf, size_t len, int flags);

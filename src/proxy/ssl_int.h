@@ -15,6 +15,9 @@ struct ssl_sock {
 	SSL *ssl;
 	int fd;
 	bool tcp_ok;               /* server side: connect() completed */
+	char *preamble;            /* server side: sent in clear once connected,
+				      before the handshake (send-proxy); owned */
+	size_t preamble_len;
 	bool hs_done;
 	bool failed;               /* fatal error seen: no close_notify */
 	bool shut_sent;

@@ -82,7 +82,21 @@ bool xprt_is_tls(int fd)
 void ssl_sock_free(struct ssl_sock *ss)
 {
 	SSL_free(ss->ssl);
+	free(ss->preamble);
 	free(ss);
+}
+
+int xprt_preamble(int fd, const char *p, size_t n)
+{
+	struct ssl_sock *ss = sock_get(fd);
+
+	if (!ss)
+		return -1;
+	free(ss->preamble);
+	ss->preamble = xmalloc(n);
+	memcpy(ss->preamble, p, n);
+	ss->preamble_len = n;
+	return 0;
 }
 
 /* ---- server side ---- */
@@ -192,6 +206,19 @@ int xprt_connect_step(int fd, uint32_t events, uint32_t *want, char *why, size_t
 		if (!ss)
 			return 1;
 		ss->tcp_ok = true;
+		/* a few bytes on a fresh connection: all go, or it failed */
+		if (ss->preamble_len) {
+			ssize_t n = send(fd, ss->preamble, ss->preamble_len, MSG_NOSIGNAL);
+
+			if (n != (ssize_t)ss->preamble_len) {
+				if (n >= 0)
+					errno = EIO;
+				ss->failed = true;
+				return -1;
+			}
+			xfree(&ss->preamble);
+			ss->preamble_len = 0;
+		}
 	}
 	ERR_clear_error();
 	r = SSL_do_handshake(ss->ssl);

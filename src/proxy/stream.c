@@ -554,7 +554,8 @@ static void on_srv_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 		s->state = SS_ESTABLISHED;
 		s->t_established = ev_now_ms(loop);
 		s->srv_last = s->cli_last = s->t_established;
-		if (s->srv->send_proxy || s->srv->send_proxy_v2)
+		/* over TLS it went before the handshake (xprt_preamble()) */
+		if ((s->srv->send_proxy || s->srv->send_proxy_v2) && !xprt_is_tls(io->fd))
 			write_proxy_header(s);
 	}
 	stream_pump(s);
@@ -651,6 +652,13 @@ static void stream_connect(struct stream *s)
 			goto fail;
 		}
 		s->req.splice = s->rsp.splice = false;
+		if (s->srv->send_proxy || s->srv->send_proxy_v2) {
+			char hdr[PROXY_HDR_OUT];
+			int n = proxy_hdr_make(hdr, (struct sockaddr *)&s->cli_addr,
+					       (struct sockaddr *)&s->fe_addr, s->srv->send_proxy_v2);
+
+			xprt_preamble(fd, hdr, (size_t)n);
+		}
 	}
 	if (ev_io_start(s->w->loop, &s->srv_io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
 		xprt_close(fd);

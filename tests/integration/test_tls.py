@@ -321,6 +321,30 @@ backend noreuse
     assert t.resumed == [False, True, True, False, False]
 
 
+def test_send_proxy_to_a_tls_server_goes_before_the_handshake(tmp_path, procs, origins, certs):
+    """send-proxy with ssl, in HTTP and TCP mode: the PROXY header is
+    sent in clear, then the TLS handshake, as HAProxy does."""
+    t = TlsOrigin("tls1", certs.localhost, proxy_header=True)
+    origins.append(t)
+    port, port2, _, _ = start(tmp_path, procs, """
+frontend fe
+    bind 127.0.0.1:{port}
+    default_backend be
+backend be
+    server s1 127.0.0.1:{t} ssl verify none send-proxy
+listen tcp
+    mode tcp
+    bind 127.0.0.1:{port2}
+    server s1 127.0.0.1:{t} ssl verify none send-proxy
+""", t=t.port)
+    for p in (port, port2):
+        out = plain_get(p, "/x")
+        assert out.startswith(b"HTTP/1.1 200"), out
+        assert json.loads(out.split(b"\r\n\r\n", 1)[1])["server"] == "tls1"
+    assert [re.sub(rb" \d+ (\d+)\r\n$", rb" CPORT \1", h) for h in t.headers] == [
+        b"PROXY TCP4 127.0.0.1 127.0.0.1 CPORT %d" % p for p in (port, port2)]
+
+
 def test_check_ssl_marks_servers_up_and_down(tmp_path, procs, origins, certs):
     t = TlsOrigin("tls1", certs.localhost)
     plain = Origin("plain")

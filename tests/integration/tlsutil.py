@@ -110,7 +110,9 @@ def https_get(port, ctx, sni="a.example", path="/", headers=None):
 class TlsOrigin(Origin):
     """The test origin of httpd.py, behind TLS (certificate `pem`)."""
 
-    def __init__(self, name, pem):
+    def __init__(self, name, pem, proxy_header=False):
+        self.proxy_header = proxy_header   # a PROXY v1 line comes first, in clear
+        self.headers = []
         self.ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self.ctx.load_cert_chain(str(pem))
         self.handshakes_failed = 0
@@ -121,6 +123,15 @@ class TlsOrigin(Origin):
         """Each accepted connection: the TLS handshake, then Origin's
         HTTP handling on the TLS socket."""
         c.settimeout(5)
+        if self.proxy_header:
+            line = b""
+            while not line.endswith(b"\r\n") and len(line) < 108:
+                d = c.recv(1)     # byte by byte: the TLS bytes stay unread
+                if not d:
+                    break
+                line += d
+            with self.lock:
+                self.headers.append(line)
         try:
             t = self.ctx.wrap_socket(c, server_side=True)
         except (OSError, ssl.SSLError):

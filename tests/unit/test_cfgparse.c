@@ -458,7 +458,7 @@ static const struct {
 	{ "backend b\n server a 1.1.1.1:1 on-marked-down x\n", "parsing [t.cfg:7] : 'server b/a' : 'on-marked-down' expects 'shutdown-sessions' but got 'x'." },
 	{ "backend b\n server a 1.1.1.1:1 ssl\n", "parsing [t.cfg:7] : 'server b/a' : verify is enabled by default but no CA file specified." },
 	{ "backend b\n server a 1.1.1.1:1 check verify optional\n", "parsing [t.cfg:7] : 'server b/a' : 'verify' : unknown verify method 'optional', only 'none' and 'required' are supported." },
-	{ "backend b\n server a 1.1.1.1:1 ssl verify none send-proxy\n", "parsing [t.cfg:7] : 'server b/a' : 'send-proxy' together with 'ssl' is not supported by vigil-proxy yet." },
+	{ "backend b\n server a 1.1.1.1:1 ssl verify none send-proxy-v2-ssl\n", "parsing [t.cfg:7] : 'server b/a' : 'send-proxy-v2-ssl' is not supported by vigil-proxy yet." },
 	{ "backend b\n server a 1.1.1.1:1 track b/c\n", "parsing [t.cfg:7] : 'server b/a' : 'track' is not supported by vigil-proxy yet" },
 	{ "backend b\n server a 1.1.1.1:99999\n", "parsing [t.cfg:7] : 'server b/a' : invalid port '99999'" },
 	{ "backend b\n server a 1.1.1.1:+1\n", "parsing [t.cfg:7] : 'server b/a' : port offsets ('+1') are not supported by vigil-proxy yet" },
