@@ -24,6 +24,8 @@ struct ev_loop {
 	void *before_sleep_arg;
 	void **garbage;           /* freed after each batch; from malloc() */
 	int garbage_len, garbage_cap;
+	long spin_ns;             /* ev_set_spin() */
+	bool busy;                /* the last wait returned several events */
 };
 
 uint64_t ev_monotonic_ms(void)
@@ -261,6 +263,28 @@ void ev_wake(struct ev_loop *loop)
 		return;
 }
 
+void ev_set_spin(struct ev_loop *loop, unsigned us)
+{
+	loop->spin_ns = (long)us * 1000;
+}
+
+/* After a batch of events, look again for up to spin_ns before sleeping:
+ * 0 or the number of events that came meanwhile. */
+static int spin_wait(struct ev_loop *loop, struct epoll_event *events)
+{
+	struct timespec a, b;
+	int n;
+
+	clock_gettime(CLOCK_MONOTONIC, &a);
+	do {
+		n = epoll_wait(loop->epfd, events, EV_MAX_EVENTS, 0);
+		if (n != 0)
+			return n;
+		clock_gettime(CLOCK_MONOTONIC, &b);
+	} while ((b.tv_sec - a.tv_sec) * 1000000000L + (b.tv_nsec - a.tv_nsec) < loop->spin_ns);
+	return 0;
+}
+
 void ev_set_before_sleep(struct ev_loop *loop, ev_hook_cb cb, void *arg)
 {
 	loop->before_sleep = cb;
@@ -279,9 +303,14 @@ int ev_loop_run(struct ev_loop *loop)
 			loop->before_sleep(loop, loop->before_sleep_arg);
 		if (loop->stop)
 			break;
-		n = epoll_wait(loop->epfd, events, EV_MAX_EVENTS, next_timeout_ms(loop));
+		n = 0;
+		if (loop->spin_ns && loop->busy)
+			n = spin_wait(loop, events);
+		if (n == 0)
+			n = epoll_wait(loop->epfd, events, EV_MAX_EVENTS, next_timeout_ms(loop));
 		if (n < 0 && errno != EINTR)
 			return -errno;
+		loop->busy = n > 1;
 		loop->now_ms = ev_monotonic_ms();
 		for (int i = 0; i < n; i++) {
 			struct ev_io *io = events[i].data.ptr;

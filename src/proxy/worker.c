@@ -272,6 +272,8 @@ static void worker_stop_accepting(struct worker *w)
 
 /* ---- threads ---- */
 
+#define WORKER_SPIN_US 30     /* ev_set_spin() after a batch of events */
+
 static int worker_setup(struct worker *w, struct pxconf *conf, int id, char *err, size_t errlen)
 {
 	w->id = id;
@@ -281,6 +283,10 @@ static int worker_setup(struct worker *w, struct pxconf *conf, int id, char *err
 		snprintf(err, errlen, "cannot create an event loop: %s", strerror(errno));
 		return -errno;
 	}
+	/* Traffic comes in bursts of events: looking again for a moment
+	 * before sleeping costs less than the wake-up (docs/BENCHMARKS.md,
+	 * proxy-http: p99 and CPU per request both lower). */
+	ev_set_spin(w->loop, WORKER_SPIN_US);
 	pthread_mutex_init(&w->mbox_lock, NULL);
 	ev_set_wake_cb(w->loop, mailbox_drain, w);
 	ev_timer_init(&w->resume_timer, on_resume_timer, w);
