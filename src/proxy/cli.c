@@ -397,10 +397,11 @@ static void cmd_clear_table(struct cli_sess *s, char **args, int nargs)
 static void cmd_set_table(struct cli_sess *s, char **args, int nargs)
 {
 	static const char usage[] = "Required arguments: <table> key <key> [data.<store_data_type> <value>]*\n";
+	struct stkctr_value vals[STKCTR_NDATA];
 	struct stkctr_filter f;
 	unsigned char key[16];
 	struct proxy *px;
-	uint64_t now = stkctr_now_ms();
+	int n = 0;
 
 	if (!*arg_at(args, nargs, 2)) {
 		out_puts(s, usage);
@@ -419,31 +420,29 @@ static void cmd_set_table(struct cli_sess *s, char **args, int nargs)
 	memset(&f, 0, sizeof(f));
 	if (!table_key(s, px, arg_at(args, nargs, 4), key, &f))
 		return;
+	/* every argument checked before anything changes */
 	for (int i = 5; i < nargs; i += 2) {
 		long long v;
+		int d, k;
 
 		if (strncmp(args[i], "data.", 5)) {
 			out_puts(s, "\"data.<type>\" followed by a value expected\n");
 			return;
 		}
-		if (table_data(s, px, args[i], "") < 0)
+		if ((d = table_data(s, px, args[i], "")) < 0)
 			return;
 		if (parse_int(arg_at(args, nargs, i + 1), 0, LLONG_MAX, &v)) {
 			out_puts(s, "Require a valid integer value to store\n");
 			return;
 		}
+		/* a type given twice: the last value */
+		for (k = 0; k < n && vals[k].data != (enum stkctr_data)d; k++)
+			;
+		vals[k] = (struct stkctr_value){ (enum stkctr_data)d, (uint64_t)v };
+		n += k == n;
 	}
-	if (!px->stkctr || stkctr_set(px->stkctr, f.key, f.klen, (enum stkctr_data)-1, 0, now) < 0) {
+	if (!px->stkctr || stkctr_set(px->stkctr, f.key, f.klen, vals, n, stkctr_now_ms()) < 0)
 		out_puts(s, "Unable to allocate a new entry\n");
-		return;
-	}
-	for (int i = 5; i + 1 < nargs; i += 2) {
-		long long v;
-
-		parse_int(args[i + 1], 0, LLONG_MAX, &v);
-		stkctr_set(px->stkctr, f.key, f.klen, (enum stkctr_data)stkctr_data_by_name(args[i] + 5),
-			   (uint64_t)v, now);
-	}
 }
 
 static const char *level_name(enum cli_level l)

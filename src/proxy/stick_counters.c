@@ -380,8 +380,8 @@ int stkctr_clear(struct stkctr_table *t, const struct stkctr_filter *f, uint64_t
 	return n;
 }
 
-int stkctr_set(struct stkctr_table *t, const void *key, size_t klen, enum stkctr_data d,
-	       uint64_t value, uint64_t now_ms)
+int stkctr_set(struct stkctr_table *t, const void *key, size_t klen, const struct stkctr_value *v,
+	       int n, uint64_t now_ms)
 {
 	struct stkctr_entry *e;
 
@@ -392,14 +392,16 @@ int stkctr_set(struct stkctr_table *t, const void *key, size_t klen, enum stkctr
 		return -ENOSPC;
 	}
 	e->last_ms = now_ms;
-	if ((int)d >= 0) {
+	for (int i = 0; i < n; i++) {
+		enum stkctr_data d = v[i].data;
+
 		/* a rate: this period's count, as HAProxy's `set table` does */
 		if (is_rate(d)) {
 			e->freq[d].start_ms = now_ms;
 			e->freq[d].prev = 0;
-			e->freq[d].curr = (uint32_t)(value > UINT32_MAX ? UINT32_MAX : value);
+			e->freq[d].curr = (uint32_t)(v[i].value > UINT32_MAX ? UINT32_MAX : v[i].value);
 		} else {
-			e->cnt[d] = value;
+			e->cnt[d] = v[i].value;
 		}
 	}
 	pthread_mutex_unlock(&t->lock);

@@ -76,11 +76,15 @@ int stkctr_dump(struct stkctr_table *t, bool key_is_ip, const struct stkctr_filt
  * that pass the filter (NULL: all), except those a connection tracks
  * right now. Returns how many went. */
 int stkctr_clear(struct stkctr_table *t, const struct stkctr_filter *f, uint64_t now_ms);
-/* `set table NAME key K [data.TYPE V]`: create the entry if needed and,
- * with d >= 0, set its counter (a rate: its count for the current
- * period). -ENOSPC when the table is full. */
-int stkctr_set(struct stkctr_table *t, const void *key, size_t klen, enum stkctr_data d,
-	       uint64_t value, uint64_t now_ms);
+/* `set table NAME key K [data.TYPE V]...`: create the entry if needed and
+ * set its n counters (a rate: its count for the current period), in one
+ * step. -ENOSPC when the table is full. */
+struct stkctr_value {
+	enum stkctr_data data;
+	uint64_t value;
+};
+int stkctr_set(struct stkctr_table *t, const void *key, size_t klen, const struct stkctr_value *v,
+	       int n, uint64_t now_ms);
 
 uint64_t stkctr_now_ms(void);
 
