@@ -715,17 +715,12 @@ static void srv_connect(struct hstream *s, struct server *srv)
 	if (dst.ss_family != AF_UNIX)
 		set_nodelay(fd);
 	if ((connect(fd, (struct sockaddr *)&dst, dlen) < 0 && errno != EINPROGRESS) ||
-	    (srv->ssl && srv->ssl->ssl && ssl_sock_attach_server(fd, srv, &s->tx->txn) < 0) ||
+	    (srv->ssl && srv->ssl->ssl &&
+	     ssl_sock_attach_server(fd, srv, &s->tx->txn, (struct sockaddr *)&s->cli_addr,
+				    (struct sockaddr *)&s->fe_addr) < 0) ||
 	    ev_io_start(s->w->loop, &sc->io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
 		xprt_close(fd);
 		goto fail;
-	}
-	if (srv->ssl && srv->ssl->ssl && (srv->send_proxy || srv->send_proxy_v2)) {
-		char hdr[PROXY_HDR_OUT];
-		int n = proxy_hdr_make(hdr, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
-				       srv->send_proxy_v2);
-
-		xprt_preamble(fd, hdr, (size_t)n);
 	}
 	s->tx->t_connect = 0;
 	return;

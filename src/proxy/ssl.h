@@ -185,8 +185,11 @@ void ssl_sock_accept(struct worker *w, struct listener *li, int fd,
 void ssl_sock_kill_handshakes(struct worker *w);
 
 /* Attach client-side TLS to a connecting socket towards `srv`. `txn` (may
- * be NULL) is what the `sni` expression is evaluated on. 0 or -errno. */
-int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn);
+ * be NULL) is what the `sni` expression is evaluated on. With send-proxy,
+ * the PROXY header of a client at src that reached dst goes in clear once
+ * TCP is connected, before the handshake. 0 or -errno. */
+int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn,
+			   const struct sockaddr *src, const struct sockaddr *dst);
 /* Health checks: attach TLS for a check of `srv`. 0 or -errno. */
 int ssl_sock_attach_check(int fd, struct server *srv);
 

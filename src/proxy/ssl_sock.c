@@ -14,6 +14,7 @@
  * could not be written, as OpenSSL requires.
  */
 #include "proxy/ssl_int.h"
+#include "proxy/proxy_hdr.h"
 #include "proxy/http_txn.h"
 #include "proxy/proxy.h"
 #include "proxy/sample.h"
@@ -137,7 +138,8 @@ static int attach_client(int fd, SSL_CTX *ctx, const char *sni, const char *veri
 	return 0;
 }
 
-int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn)
+int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn,
+			   const struct sockaddr *src, const struct sockaddr *dst)
 {
 	struct ssl_srv *s = srv->ssl;
 	SSL_SESSION *resume;
@@ -154,6 +156,12 @@ int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn)
 	resume = ssl_srv_session(s, sni);
 	r = attach_client(fd, s->ctx, sni, s->verifyhost, resume);
 	SSL_SESSION_free(resume);
+	if (r == 0 && (srv->send_proxy || srv->send_proxy_v2)) {
+		char hdr[PROXY_HDR_OUT];
+		int n = proxy_hdr_make(hdr, src, dst, srv->send_proxy_v2);
+
+		xprt_preamble(fd, hdr, (size_t)n);
+	}
 	return r;
 }
 

@@ -647,18 +647,12 @@ static void stream_connect(struct stream *s)
 		goto fail;
 	}
 	if (s->srv->ssl && s->srv->ssl->ssl) {
-		if (ssl_sock_attach_server(fd, s->srv, NULL) < 0) {
+		if (ssl_sock_attach_server(fd, s->srv, NULL, (struct sockaddr *)&s->cli_addr,
+					   (struct sockaddr *)&s->fe_addr) < 0) {
 			close(fd);
 			goto fail;
 		}
 		s->req.splice = s->rsp.splice = false;
-		if (s->srv->send_proxy || s->srv->send_proxy_v2) {
-			char hdr[PROXY_HDR_OUT];
-			int n = proxy_hdr_make(hdr, (struct sockaddr *)&s->cli_addr,
-					       (struct sockaddr *)&s->fe_addr, s->srv->send_proxy_v2);
-
-			xprt_preamble(fd, hdr, (size_t)n);
-		}
 	}
 	if (ev_io_start(s->w->loop, &s->srv_io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
 		xprt_close(fd);
