@@ -146,6 +146,18 @@ void ev_io_stop(struct ev_loop *loop, struct ev_io *io)
 	io->events = 0;
 }
 
+void ev_io_close(struct ev_loop *loop, struct ev_io *io, int (*closer)(int fd))
+{
+	int fd = io->fd;
+
+	(void)loop;
+	if (fd < 0)
+		return;
+	io->fd = -1;
+	io->events = 0;
+	closer(fd);
+}
+
 /* ---- timers: binary heap, index kept in the timer for O(log n) removal ---- */
 
 static void heap_swap(struct ev_loop *loop, int a, int b)

@@ -59,6 +59,12 @@ int ev_io_start(struct ev_loop *loop, struct ev_io *io, int fd, uint32_t events)
 int ev_io_set(struct ev_loop *loop, struct ev_io *io, uint32_t events);
 /* Unregister (does not close the fd). Safe on a stopped watcher. */
 void ev_io_stop(struct ev_loop *loop, struct ev_io *io);
+/* Stop the watcher and close its fd, letting close() unregister it: one
+ * system call instead of two. Only for an fd no other process or
+ * descriptor shares (no fork while it is open, no dup()): epoll drops an
+ * entry when the last reference to the open file goes, and a shared one
+ * would keep reporting events for a watcher that is gone. */
+void ev_io_close(struct ev_loop *loop, struct ev_io *io, int (*closer)(int fd));
 static inline bool ev_io_active(const struct ev_io *io) { return io->fd >= 0; }
 
 /* Arm `t` to fire once, `after_ms` from now; re-arming moves it. */

@@ -14,7 +14,30 @@
 #include <string.h>
 #include <unistd.h>
 
-struct conn_info *conn_info_new(int fd, const struct sockaddr *peer, socklen_t plen)
+/* Whether every connection accepted on `li` was made to li's own
+ * address: true of one address and port, not of a wildcard, port 0,
+ * `transparent` (any address) or a unix socket (left to the kernel). */
+static bool bound_to_one_address(const struct listener *li)
+{
+	const struct sockaddr_storage *ss = &li->addr.ss;
+
+	if (li->transparent)
+		return false;
+	if (ss->ss_family == AF_INET) {
+		const struct sockaddr_in *a = (const struct sockaddr_in *)ss;
+
+		return a->sin_port && a->sin_addr.s_addr != htonl(INADDR_ANY);
+	}
+	if (ss->ss_family == AF_INET6) {
+		const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)ss;
+
+		return a->sin6_port && !IN6_IS_ADDR_UNSPECIFIED(&a->sin6_addr);
+	}
+	return false;
+}
+
+struct conn_info *conn_info_new(const struct listener *li, int fd, const struct sockaddr *peer,
+				socklen_t plen)
 {
 	struct conn_info *ci = xcalloc(1, sizeof(*ci));
 	socklen_t len = sizeof(ci->dst);
@@ -22,7 +45,11 @@ struct conn_info *conn_info_new(int fd, const struct sockaddr *peer, socklen_t p
 	if (plen > sizeof(ci->src))
 		plen = sizeof(ci->src);
 	memcpy(&ci->src, peer, plen);
-	getsockname(fd, (struct sockaddr *)&ci->dst, &len);
+	/* one system call per connection saved on the usual bind lines */
+	if (bound_to_one_address(li))
+		memcpy(&ci->dst, &li->addr.ss, li->addr.len);
+	else
+		getsockname(fd, (struct sockaddr *)&ci->dst, &len);
 	clock_gettime(CLOCK_REALTIME, &ci->accept_date);
 	return ci;
 }

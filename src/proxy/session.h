@@ -34,9 +34,10 @@ struct conn_info {
 	struct stkctr_entry *sc_entry[3];
 };
 
-/* A connection just accepted on `fd` from `peer`. The caller owns the
- * result and passes it on to the next stage. */
-struct conn_info *conn_info_new(int fd, const struct sockaddr *peer, socklen_t plen);
+/* A connection just accepted by `li` on `fd` from `peer`. The caller owns
+ * the result and passes it on to the next stage. */
+struct conn_info *conn_info_new(const struct listener *li, int fd, const struct sockaddr *peer,
+				socklen_t plen);
 /* Untrack the counters and free. NULL is fine. */
 void conn_info_free(struct conn_info *ci);
 

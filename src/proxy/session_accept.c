@@ -15,7 +15,7 @@
 void session_accept(struct worker *w, struct listener *li, int fd, const struct sockaddr *peer, socklen_t plen)
 {
 	struct proxy *fe = li->fe;
-	struct conn_info *ci = conn_info_new(fd, peer, plen);
+	struct conn_info *ci = conn_info_new(li, fd, peer, plen);
 	uint64_t now = ev_now_ms(w->loop);
 	bool expect_proxy = li->accept_proxy, silent = false;
 

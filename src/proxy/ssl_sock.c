@@ -205,7 +205,11 @@ int xprt_connect_step(int fd, uint32_t events, uint32_t *want, char *why, size_t
 
 		if (!(events & (EPOLLOUT | EPOLLERR | EPOLLHUP)))
 			return 0;
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		/* A failed connect always reports EPOLLERR: writable without
+		 * it is connected, and asking SO_ERROR would be one more
+		 * system call per connection. */
+		if ((events & (EPOLLERR | EPOLLHUP)) &&
+		    getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err || (events & (EPOLLERR | EPOLLHUP))) {
 			errno = err ? err : ECONNREFUSED;

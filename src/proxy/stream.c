@@ -459,12 +459,7 @@ static void release_server(struct stream *s)
 
 static void close_srv_side(struct stream *s)
 {
-	if (s->srv_io.fd >= 0) {
-		int fd = s->srv_io.fd;
-
-		ev_io_stop(s->w->loop, &s->srv_io);
-		xprt_close(fd);
-	}
+	ev_io_close(s->w->loop, &s->srv_io, xprt_close);
 	s->srv_rd = s->srv_wr = s->srv_hup = false;
 }
 
@@ -489,12 +484,7 @@ static void stream_close(struct stream *s)
 	log_stream(s);
 	ev_timer_stop(w->loop, &s->timer);
 	close_srv_side(s);
-	if (s->cli_io.fd >= 0) {
-		int fd = s->cli_io.fd;
-
-		ev_io_stop(w->loop, &s->cli_io);
-		xprt_close(fd);
-	}
+	ev_io_close(w->loop, &s->cli_io, xprt_close);
 	release_server(s);
 	if (s->be)
 		atomic_fetch_sub(&s->be->cur_sess, 1);

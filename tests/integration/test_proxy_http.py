@@ -644,3 +644,41 @@ listen app
         assert body == b"<html><body><h1>403 Forbidden</h1>\nRequest forbidden by administrative rules.\n</body></html>\n"
     finally:
         a.close()
+
+
+def test_connection_released_once_the_clients_last_request_is_answered(tmp_path, procs):
+    """A client that said `Connection: close` and sent nothing after its
+    request is closed at once after the answer, as HAProxy closes it: the
+    connection does not linger in the proxy while the client keeps its
+    socket open. Bytes the client sends afterwards meet a closed socket."""
+    a = Origin("a")
+    port, sock, _ = start(tmp_path, procs, """
+listen app
+    bind 127.0.0.1:{port}
+    server a 127.0.0.1:{a}
+""", a=a.port)
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
+            s.sendall(b"GET /bye HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+            out = b""
+            while True:
+                d = s.recv(65536)
+                if not d:
+                    break
+                out += d
+            assert out.startswith(b"HTTP/1.1 200") and b'"path": "/bye"' in out
+            # The first bytes draw a reset, which fails the next send
+            # (EPIPE). A lingering close would drain them for a second.
+            reset = False
+            for _ in range(10):
+                try:
+                    s.sendall(b"late")
+                    time.sleep(0.02)
+                except (BrokenPipeError, ConnectionResetError):
+                    reset = True
+                    break
+            assert reset, "the proxy still had the connection open"
+            wait_until(lambda: [r["scur"] for r in stat_rows(sock) if r["svname"] == "FRONTEND"] == ["0"],
+                       what="the frontend's current sessions back to 0")
+    finally:
+        a.close()
