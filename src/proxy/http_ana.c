@@ -80,6 +80,7 @@ struct srvconn {
 	bool rd, wr, hup;
 	bool connected;
 	bool reused;              /* taken from the idle pool */
+	bool priv;                /* serves one client alone (own_keep()) */
 	uint64_t idle_since;      /* when it entered the pool */
 	struct srvconn *prev, *next; /* pool links while idle */
 };
@@ -125,6 +126,8 @@ struct hstream {
 	struct ev_io cli_io;
 	bool cli_rd, cli_wr, cli_hup;
 	struct srvconn *sc;
+	struct srvconn *own;      /* private server connection between requests */
+	bool prefer_last;         /* the server authenticated the connection */
 	struct pendconn pc;       /* waiting for a server slot */
 	struct ev_timer timer;
 	enum hs_state st;
@@ -432,8 +435,33 @@ void http_idle_flush(struct worker *w)
 	}
 }
 
-/* Detach the stream's server connection: back to the pool if it may be
- * reused, closed otherwise. Gives the server slot back. */
+/* Private connections, as HAProxy's: one that carries this client's
+ * address in a PROXY header, any under `http-reuse never`, and one the
+ * server authenticated (NTLM, Negotiate: the authentication belongs to
+ * the TCP connection). Never in the shared pool; the client's stream
+ * keeps its last one between requests and closes it when it closes. */
+static void own_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
+{
+	struct hstream *s = io->data;
+
+	if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
+		return;   /* only "writable", a late edge from its last use */
+	sc_close(s->own);
+	s->own = NULL;
+}
+
+static void own_keep(struct hstream *s, struct srvconn *sc)
+{
+	if (s->own)
+		sc_close(s->own);
+	sc->io.cb = own_event;
+	sc->io.data = s;
+	s->own = sc;
+}
+
+/* Detach the stream's server connection: kept if it may be reused (by
+ * this client alone if private, else in the pool), closed otherwise.
+ * Gives the server slot back. */
 static void srv_release(struct hstream *s, bool keep)
 {
 	struct srvconn *sc = s->sc;
@@ -447,13 +475,12 @@ static void srv_release(struct hstream *s, bool keep)
 	pthread_mutex_unlock(&be->lock);
 	if (be->queue_len > 0)
 		queue_process(be);
-	/* a send-proxy connection carries this client's address: never
-	 * another client's (nor a later request's, whose connection must
-	 * start with the header again) */
-	if (keep && sc->connected && !sc->hup && !sc->srv->send_proxy && !sc->srv->send_proxy_v2)
-		idle_put(s, sc);
-	else
+	if (!keep || !sc->connected || sc->hup)
 		sc_close(sc);
+	else if (sc->priv)
+		own_keep(s, sc);
+	else
+		idle_put(s, sc);
 }
 
 /* ---- replies from the proxy itself ---- */
@@ -642,7 +669,8 @@ static void connect_failed(struct hstream *s, bool timeout);
 
 /* A new connection to a send-proxy server starts with the PROXY header:
  * put at the front of the request's output (the head, kept for a retry),
- * or taken off again when a retry goes to a server without it. */
+ * or taken off again when a retry goes to a server without it or to a
+ * connection that had it (srv NULL). */
 static void set_proxy_hdr(struct hstream *s, const struct server *srv)
 {
 	struct strbuf *o = &s->req.out, with = STRBUF_INIT;
@@ -655,7 +683,7 @@ static void set_proxy_hdr(struct hstream *s, const struct server *srv)
 		s->proxy_hdr_len = 0;
 	}
 	/* over TLS it goes before the handshake (srv_connect()) */
-	if ((!srv->send_proxy && !srv->send_proxy_v2) || (srv->ssl && srv->ssl->ssl))
+	if (!srv || (!srv->send_proxy && !srv->send_proxy_v2) || (srv->ssl && srv->ssl->ssl))
 		return;
 	n = proxy_hdr_make(hdr, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
 			   srv->send_proxy_v2);
@@ -678,15 +706,20 @@ static void srv_connect(struct hstream *s, struct server *srv)
 	s->tx->txn.srv = srv;
 	s->st = HS_CONNECTING;
 	s->req.oh = 0;   /* a new connection gets the whole head */
-	set_proxy_hdr(s, srv);
 	s->rsp.shut_rd = false;
 	if (!s->tx->t_queue)
 		s->tx->t_queue = ev_now_ms(s->w->loop);
-	/* http-reuse safe: the first request of a connection gets a fresh
-	 * server connection, later ones may take an idle one. */
-	if (reuse == HTTP_REUSE_ALWAYS || reuse == HTTP_REUSE_AGGRESSIVE ||
-	    (reuse == HTTP_REUSE_SAFE && s->ntxn > 1))
+	/* This client's own connection first; then, with http-reuse safe,
+	 * the first request of a connection gets a fresh server connection,
+	 * later ones may take an idle one. */
+	if (s->own && s->own->srv == srv) {
+		sc = s->own;
+		s->own = NULL;
+	} else if (reuse == HTTP_REUSE_ALWAYS || reuse == HTTP_REUSE_AGGRESSIVE ||
+		   (reuse == HTTP_REUSE_SAFE && s->ntxn > 1)) {
 		sc = idle_take(s, srv);
+	}
+	set_proxy_hdr(s, sc ? NULL : srv);
 	if (sc) {
 		sc->reused = true;
 		sc->io.cb = srv_event;
@@ -703,6 +736,9 @@ static void srv_connect(struct hstream *s, struct server *srv)
 	sc = xcalloc(1, sizeof(*sc));
 	sc->w = s->w;
 	sc->srv = srv;
+	/* a PROXY header carries this client's address: no other client's,
+	 * nor a later request's on a fresh connection without it */
+	sc->priv = reuse == HTTP_REUSE_NEVER || srv->send_proxy || srv->send_proxy_v2;
 	ev_io_init(&sc->io, srv_event, s);
 	s->sc = sc;
 	fd = socket(dst.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
@@ -736,6 +772,19 @@ static void count_be_sess(struct hstream *s, struct server *srv)
 	freq_ctr_hit(&s->be->cnt.be_sess_rate, &s->be->cnt.be_sps_max, now);
 }
 
+/* The server of the client's own connection comes before balancing
+ * after an NTLM challenge or with `option prefer-last-server`, unless a
+ * hash decides (it would choose the same server anyway, or on purpose
+ * another one), as in HAProxy. */
+static bool prefers_last_server(const struct hstream *s)
+{
+	enum lb_algo lb = s->be->lb;
+
+	if (lb == LB_SOURCE || lb == LB_URI || lb == LB_URL_PARAM || lb == LB_HDR)
+		return false;
+	return s->prefer_last || (s->be->options & PXO_PREFER_LAST);
+}
+
 static void assign_server(struct hstream *s, const struct server *avoid)
 {
 	struct server *srv = NULL;
@@ -750,6 +799,13 @@ static void assign_server(struct hstream *s, const struct server *avoid)
 		} else {
 			srv = NULL;
 		}
+	}
+	if (!avoid && !srv && s->own && prefers_last_server(s)) {
+		srv = s->own->srv;
+		if (server_is_usable(srv) && (srv->maxconn == 0 || atomic_load(&srv->cur_sess) < srv->maxconn))
+			atomic_fetch_add(&srv->cur_sess, 1);
+		else
+			srv = NULL;
 	}
 	/* queued requests go first: a newcomer may not jump the queue */
 	if (srv)
@@ -1056,6 +1112,28 @@ static bool body_advance(struct hdir *d, enum h1_body kind, uint64_t *left,
 
 /* ---- response ---- */
 
+/* A 401 or 407 asking for NTLM or Negotiate (SPNEGO): those schemes
+ * authenticate the TCP connection, not the request, so it must stay
+ * with this client and its next requests go to the same server. Only
+ * the start of each challenge is looked at, as HAProxy does ("NTLM",
+ * "Nego" for Negotiate and Nego2). */
+static bool authenticates_connection(const struct htx *tx)
+{
+	const char *name = tx->status == 401 ? "WWW-Authenticate" :
+			   tx->status == 407 ? "Proxy-Authenticate" : NULL;
+	int i = -1;
+
+	if (!name)
+		return false;
+	while ((i = http_hdr_find(&tx->txn.rsp, name, i + 1)) >= 0) {
+		const struct http_str *v = &tx->txn.rsp.hdrs[i].value;
+
+		if (v->len >= 4 && (strncasecmp(v->p, "NTLM", 4) == 0 || strncasecmp(v->p, "Nego", 4) == 0))
+			return true;
+	}
+	return false;
+}
+
 static void on_response(struct hstream *s)
 {
 	struct htx *tx = s->tx;
@@ -1115,8 +1193,12 @@ static void on_response(struct hstream *s)
 	if (tx->rsp_body == H1_BODY_CLOSE)
 		tx->close_after = true;
 	tx->srv_keep = s->be->http.conn_mode == HTTP_KAL && s->fe->http.conn_mode == HTTP_KAL &&
-		       s->be->http.reuse != HTTP_REUSE_NEVER && tx->rsp_body != H1_BODY_CLOSE &&
+		       tx->rsp_body != H1_BODY_CLOSE &&
 		       !(tx->rspm.flags & H1_F_CONN_CLOSE) && tx->rspm.minor == 1;
+	if (s->sc && authenticates_connection(tx)) {
+		s->sc->priv = true;
+		s->prefer_last = true;
+	}
 	if (tx->status >= 200 && tx->close_after) {
 		http_hdr_del(&tx->txn.rsp, "Connection");
 		http_hdr_add(&tx->txn, &tx->txn.rsp, "Connection", "close", 5);
@@ -1770,6 +1852,10 @@ static void hs_close(struct hstream *s)
 	if (s->tx && s->tx->head_seen)
 		log_txn(s);
 	srv_release(s, false);
+	if (s->own) {
+		sc_close(s->own);
+		s->own = NULL;
+	}
 	ev_timer_stop(w->loop, &s->timer);
 	ev_io_close(w->loop, &s->cli_io, xprt_close);
 	if (s->req.in)
@@ -1895,6 +1981,9 @@ void http_kill_server(struct worker *w, struct server *srv)
 			if (s->tx)
 				memcpy(s->tx->term, "SK", 2);
 			hs_close(s);
+		} else if (s->own && s->own->srv == srv) {
+			sc_close(s->own);
+			s->own = NULL;
 		}
 	}
 	/* idle connections to it are useless too */

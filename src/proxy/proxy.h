@@ -55,6 +55,7 @@ enum lb_algo {
 #define PXO_SPLICE_AUTO  0x0100
 #define PXO_LOG_HEALTH   0x0200  /* option log-health-checks */
 #define PXO_HTTPLOG      0x0400
+#define PXO_PREFER_LAST  0x0800  /* option prefer-last-server */
 #define PXO_TCPKA        (PXO_CLITCPKA | PXO_SRVTCPKA)
 
 /* Timeouts in milliseconds; 0 means "not set" (infinite, as in HAProxy). */

@@ -1001,3 +1001,165 @@ backend be
     assert ours == (["/p", "/p", "refused"], 2)
     if theirs:
         assert ours == theirs
+
+
+class ConnRecorder:
+    """A keep-alive server that notes, for each request, the number of the
+    TCP connection it came on and whether that connection began with a
+    PROXY header. GET /ntlm is answered 401 with an NTLM challenge."""
+
+    def __init__(self, name):
+        self.name = name.encode()
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.seen = []          # (conn number, path, began with PROXY)
+        self.nconn = 0
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            self.nconn += 1
+            threading.Thread(target=self.handle, args=(c, self.nconn), daemon=True).start()
+
+    def handle(self, c, n):
+        buf = b""
+        proxied = None
+        with c:
+            c.settimeout(10)
+            while True:
+                while b"\r\n\r\n" not in buf:
+                    try:
+                        d = c.recv(4096)
+                    except OSError:
+                        return
+                    if not d:
+                        return
+                    buf += d
+                if proxied is None:
+                    proxied = buf.startswith(b"PROXY ") or buf.startswith(b"\r\n\r\n\x00\r\nQUIT\n")
+                    if proxied:
+                        cut = buf.index(b"\r\n") + 2 if buf.startswith(b"PROXY ") else \
+                            16 + struct.unpack("!H", buf[14:16])[0]
+                        buf = buf[cut:]
+                        continue
+                head, buf = buf.split(b"\r\n\r\n", 1)
+                path = head.split(b" ")[1].decode()
+                self.seen.append((n, path, proxied))
+                body = self.name + b" " + str(n).encode()
+                if path == "/ntlm":
+                    c.sendall(b"HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: NTLM\r\n"
+                              b"Content-Length: %d\r\n\r\n%s" % (len(body), body))
+                else:
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n%s" % (len(body), body))
+
+    def close(self):
+        self.sock.close()
+
+
+def keepalive_get(c, path):
+    """One GET on the open client socket `c`: (status, body)."""
+    c.sendall(b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path.encode())
+    got = b""
+    while b"\r\n\r\n" not in got:
+        got += c.recv(4096)
+    head, rest = got.split(b"\r\n\r\n", 1)
+    n = int(re.search(rb"(?i)content-length: *(\d+)", head).group(1))
+    while len(rest) < n:
+        rest += c.recv(4096)
+    return int(head.split(b" ")[1]), rest.decode()
+
+
+@pytest.mark.parametrize("server_opt,reuse", [("send-proxy", "safe"), ("send-proxy-v2", "safe"),
+                                              ("", "never")])
+def test_private_server_connections_stay_with_their_client(tmp_path, runs, server_opt, reuse):
+    """A server connection that began with a PROXY header carries one
+    client's address, and under `http-reuse never` none is shared: as in
+    HAProxy, each client keeps its own between its requests (one PROXY
+    header for all of them) and no other client gets it."""
+    port = free_port()
+    rec = ConnRecorder("s1")
+    text = """
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    default_backend be
+backend be
+    http-reuse {reuse}
+    server s1 127.0.0.1:{o} {opt}
+""".format(t=TIMEOUTS, port=port, o=rec.port, opt=server_opt, reuse=reuse)
+
+    def scenario(run):
+        del rec.seen[:]
+        a = socket.create_connection(("127.0.0.1", port), timeout=5)
+        b = socket.create_connection(("127.0.0.1", port), timeout=5)
+        try:
+            got = [keepalive_get(a, "/a1"), keepalive_get(b, "/b1"),
+                   keepalive_get(b, "/b2"), keepalive_get(a, "/a2")]
+        finally:
+            a.close()
+            b.close()
+        assert [st for st, _ in got] == [200] * 4
+        conn = {path: n for n, path, _ in rec.seen}
+        return (conn["/a1"] == conn["/a2"], conn["/b1"] == conn["/b2"], conn["/a1"] != conn["/b1"],
+                sorted(set(p for _, _, p in rec.seen)))
+    try:
+        ours, theirs = both(tmp_path, runs, text, port, scenario)
+    finally:
+        rec.close()
+    assert ours == (True, True, True, [bool(server_opt)])
+    if theirs:
+        assert ours == theirs
+
+
+def test_ntlm_challenge_ties_the_connection_and_server_to_the_client(tmp_path, runs):
+    """NTLM authenticates the TCP connection: after a 401 with an NTLM
+    challenge, the client's next request goes to the same server over the
+    same connection despite round robin, and another client never gets
+    that connection, as in HAProxy."""
+    port = free_port()
+    r1, r2 = ConnRecorder("s1"), ConnRecorder("s2")
+    text = """
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    default_backend be
+backend be
+    balance roundrobin
+    http-reuse always
+    server s1 127.0.0.1:{o1}
+    server s2 127.0.0.1:{o2}
+""".format(t=TIMEOUTS, port=port, o1=r1.port, o2=r2.port)
+
+    def scenario(run):
+        a = socket.create_connection(("127.0.0.1", port), timeout=5)
+        b = socket.create_connection(("127.0.0.1", port), timeout=5)
+        try:
+            first = keepalive_get(a, "/ntlm")
+            # four requests of another client, round robin over both
+            others = [keepalive_get(b, "/b%d" % i)[1] for i in range(4)]
+            again = [keepalive_get(a, "/a%d" % i) for i in range(3)]
+        finally:
+            a.close()
+            b.close()
+        return first, again, first[1] in others
+    try:
+        ours, theirs = both(tmp_path, runs, text, port, scenario)
+    finally:
+        r1.close()
+        r2.close()
+    first, again, shared = ours
+    assert first[0] == 401
+    assert again == [(200, first[1])] * 3, "same server and connection after the challenge"
+    assert not shared
+    if theirs:
+        assert theirs[0][0] == 401 and theirs[1] == [(200, theirs[0][1])] * 3 and not theirs[2]
