@@ -441,7 +441,9 @@ void cfg_http_errors_resolve(struct cfgparse *p)
 			struct http_errmsg *m = &R->errs[j];
 			char ferr[512];
 
-			if (m->lf && !m->fmt && !(m->fmt = http_fmt_parse(px, m->lf, ferr, sizeof(ferr))))
+			if ((m->lf && !m->fmt && !(m->fmt = http_fmt_parse(px, m->lf, ferr, sizeof(ferr)))) ||
+			    (m->head_lf && !m->head_fmt &&
+			     !(m->head_fmt = http_fmt_parse(px, m->head, ferr, sizeof(ferr)))))
 				cfg_alert_raw(p, "parsing [%s:%d] : http-error : %s", m->file ? m->file : "?",
 					      m->line, ferr);
 		}
@@ -466,6 +468,7 @@ int cfg_kw_http_error(struct cfgparse *p, char **args, int argc, const struct cf
 	struct http_errmsg m;
 	struct strbuf head = STRBUF_INIT;
 	char perr[768], *lf = NULL;
+	bool head_lf = false;
 	int rc = CFG_ERR;
 
 	cfg_note_http_only(p, args[0]);
@@ -516,12 +519,8 @@ int cfg_kw_http_error(struct cfgparse *p, char **args, int argc, const struct cf
 			xfree(&lf);
 		}
 	}
-	for (int i = 0; i < r.nhdrs; i++) {
-		if (!http_fmt_is_const(r.hdrs[i].value)) {
-			snprintf(err, errlen, "%s : 'hdr' values with %%[...] are not supported by vigil-proxy yet.", args[0]);
-			goto out;
-		}
-	}
+	for (int i = 0; i < r.nhdrs; i++)
+		head_lf |= !http_fmt_is_const(r.hdrs[i].value);
 	if (r.errfiles_name) {
 		/* a reference to the section's message for this status */
 		m.ref = r.errfiles_name;
@@ -546,18 +545,33 @@ int cfg_kw_http_error(struct cfgparse *p, char **args, int argc, const struct cf
 		m.hdrs_first = true;
 		if (r.content_type)
 			m.content_type = xstrdup(r.content_type);
-		for (int i = 0; i < r.nhdrs; i++) {
+		/* Values that fetch something make the whole block a log-format
+		 * (names with '%' escaped), evaluated for each reply like an
+		 * lf-string body; constant ones are written once here. */
+		for (int i = 1, h = 0; i + 2 < argc && h < r.nhdrs; i++) {
 			struct strbuf v = STRBUF_INIT;
 
-			for (const char *c = r.hdrs[i].name; *c; c++) {
+			if (strcmp(args[i], "hdr") != 0) {
+				i += strcmp(args[i], "default-errorfiles") != 0;   /* its value */
+				continue;
+			}
+			for (const char *c = args[i + 1]; *c; c++) {
 				char lc = (char)(*c >= 'A' && *c <= 'Z' ? *c + 32 : *c);
 
 				sb_append(&head, &lc, 1);
+				if (lc == '%' && head_lf)
+					sb_append(&head, "%", 1);
 			}
-			http_fmt_eval(r.hdrs[i].value, NULL, &v);
+			if (head_lf)
+				sb_puts(&v, args[i + 2]);
+			else
+				http_fmt_eval(r.hdrs[h].value, NULL, &v);
 			sb_appendf(&head, ": %s\r\n", sb_str(&v));
 			sb_free(&v);
+			i += 2;
+			h++;
 		}
+		m.head_lf = head_lf;
 		m.head = head.s;
 		head.s = NULL;
 		m.body = r.body ? r.body : xstrdup("");

@@ -95,7 +95,9 @@ void http_reply_from_msg(const struct http_errmsg *m, int status, struct http_tx
 	sb_reset(&r->body);
 	/* errorfile: the file's own status; errorloc: 302/303 */
 	r->status = m->reason_status ? m->reason_status : status;
-	if (m->head)
+	if (m->head_fmt)
+		http_fmt_eval(m->head_fmt, txn, &r->head_extra);
+	else if (m->head)
 		sb_puts(&r->head_extra, m->head);   /* content-type included, but: */
 	if (m->fmt)
 		http_fmt_eval(m->fmt, txn, &r->body);

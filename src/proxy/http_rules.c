@@ -56,6 +56,7 @@ void http_errmsg_copy(struct http_errmsg *dst, const struct http_errmsg *src)
 	dst->content_type = src->content_type ? xstrdup(src->content_type) : NULL;
 	dst->lf = src->lf ? xstrdup(src->lf) : NULL;
 	dst->fmt = NULL;
+	dst->head_fmt = NULL;
 	dst->body = xmalloc(src->body_len + 1);
 	if (src->body)
 		memcpy(dst->body, src->body, src->body_len);
@@ -75,6 +76,7 @@ void http_errmsg_release(struct http_errmsg *m)
 	free(m->content_type);
 	free(m->lf);
 	http_fmt_free(m->fmt);
+	http_fmt_free(m->head_fmt);
 	free(m->ref);
 	free(m->ref_codes);
 	memset(m, 0, sizeof(*m));

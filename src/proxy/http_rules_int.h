@@ -82,6 +82,10 @@ struct http_errmsg {
 				      them); NULL: body as it is */
 	struct http_fmt *fmt;      /* lf parsed for the proxy holding this copy
 				      (cfg_http_errors_resolve()); not copied */
+	bool head_lf;              /* http-error: `head` is a log-format (some
+				      hdr value fetches), parsed into head_fmt
+				      as lf is into fmt */
+	struct http_fmt *head_fmt;
 	bool hdrs_first;           /* http-error: `head` holds only its hdr lines
 				      (sent before content-length) and
 				      content_type goes after, as HAProxy does */

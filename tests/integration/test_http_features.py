@@ -191,7 +191,7 @@ http-errors other
     errorfile 403 {d}/403-other.http
 defaults
     mode http
-    http-error status 503 content-type text/plain lf-string "down at %[path]"
+    http-error status 503 content-type text/plain lf-string "down at %[path]" hdr X-Where "%[path] (%[method])"
 {t}
 frontend fe
     bind 127.0.0.1:{port}
@@ -243,6 +243,8 @@ def test_http_errors_sections_and_deny_replies(tmp_path, procs):
         assert r.getheader("X-From") == "site1"
         r, _ = get(port, "/gone")
         assert r.getheader("X-Why") == "missing"
+        r, _ = get(port, "/down")
+        assert r.getheader("X-Where") == "/down (GET)"
     finally:
         o.close()
 
@@ -258,8 +260,10 @@ def test_http_errors_answers_are_haproxys(tmp_path, procs):
             for path, _, _, _ in ERROR_CASES[1:]:
                 ours, obody = get(port, path)
                 theirs, tbody = get(hport, path)
-                assert (ours.status, obody, ours.getheader("Content-Type"), ours.getheader("X-From")) == \
-                       (theirs.status, tbody, theirs.getheader("Content-Type"), theirs.getheader("X-From")), path
+                assert (ours.status, obody, ours.getheader("Content-Type"), ours.getheader("X-From"),
+                        ours.getheader("X-Where")) == \
+                       (theirs.status, tbody, theirs.getheader("Content-Type"), theirs.getheader("X-From"),
+                        theirs.getheader("X-Where")), path
         finally:
             h.stop()
     finally:
