@@ -53,7 +53,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define IDLE_PER_SERVER_MAX 64   /* idle server connections kept per thread */
+#define IDLE_PER_SERVER_MAX 64   /* idle server connections kept, per thread */
 #define LINGER_MS 1000           /* how long a closing connection drains input */
 #define IDLE_PURGE_MS 5000       /* idle server connections older than this close
 				    (HAProxy's default pool-purge-delay) */
@@ -348,6 +348,7 @@ static void idle_remove(struct http_thread *ht, struct srvconn *sc)
 		sc->next->prev = sc->prev;
 	sc->prev = sc->next = NULL;
 	ht->nidle--;
+	atomic_fetch_sub_explicit(&sc->srv->idle_conns, 1, memory_order_relaxed);
 }
 
 /* An idle connection has something to say: the server closed it (or
@@ -365,11 +366,12 @@ static void idle_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 static void idle_put(struct hstream *s, struct srvconn *sc)
 {
 	struct http_thread *ht = thread_of(s->w);
-	int same = 0;
+	int cap = IDLE_PER_SERVER_MAX * (s->w->conf->rt.nbthread > 0 ? s->w->conf->rt.nbthread : 1);
 
-	for (struct srvconn *c = ht->idle; c; c = c->next)
-		same += c->srv == sc->srv;
-	if (same >= IDLE_PER_SERVER_MAX) {
+	/* a count kept for the server: walking the pool to count its
+	 * connections was a visible share of a keep-alive exchange */
+	if (atomic_fetch_add_explicit(&sc->srv->idle_conns, 1, memory_order_relaxed) >= cap) {
+		atomic_fetch_sub_explicit(&sc->srv->idle_conns, 1, memory_order_relaxed);
 		sc_close(sc);
 		return;
 	}

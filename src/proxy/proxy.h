@@ -176,6 +176,7 @@ struct server {
 	/* runtime: atomics */
 	_Atomic int cur_sess;
 	_Atomic int queued;
+	_Atomic int idle_conns;    /* in the HTTP idle pools of all threads */
 	struct server_counters cnt;
 };
 
