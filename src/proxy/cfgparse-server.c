@@ -1,5 +1,6 @@
 /* cfgparse-server: `server` and `default-server` lines. */
 #include "proxy/cfgparse.h"
+#include "proxy/send_proxy.h"
 #include "proxy/ssl.h"
 #include "lib/addr.h"
 #include "lib/util.h"
@@ -42,6 +43,8 @@ enum srv_kw_id {
 	SK_RISE, SK_FALL, SK_WEIGHT, SK_BACKUP, SK_NO_BACKUP, SK_MAXCONN, SK_DISABLED,
 	SK_ENABLED, SK_ON_MARKED_DOWN, SK_SEND_PROXY, SK_SEND_PROXY_V2, SK_NO_SEND_PROXY,
 	SK_COOKIE, SK_WARN, SK_TLS, SK_UNSUPPORTED, SK_CHECK_SEND_PROXY,
+	SK_SEND_PROXY_V2_SSL, SK_SEND_PROXY_V2_SSL_CN, SK_NO_SEND_PROXY_V2_SSL, SK_NO_SEND_PROXY_V2_SSL_CN,
+	SK_PROXY_V2_OPTIONS,
 };
 
 static const struct srv_kw {
@@ -69,6 +72,11 @@ static const struct srv_kw {
 	{ "send-proxy-v2", A_NONE, SK_SEND_PROXY_V2 },
 	{ "no-send-proxy", A_NONE, SK_NO_SEND_PROXY },
 	{ "no-send-proxy-v2", A_NONE, SK_NO_SEND_PROXY },
+	{ "send-proxy-v2-ssl", A_NONE, SK_SEND_PROXY_V2_SSL },
+	{ "send-proxy-v2-ssl-cn", A_NONE, SK_SEND_PROXY_V2_SSL_CN },
+	{ "no-send-proxy-v2-ssl", A_NONE, SK_NO_SEND_PROXY_V2_SSL },
+	{ "no-send-proxy-v2-ssl-cn", A_NONE, SK_NO_SEND_PROXY_V2_SSL_CN },
+	{ "proxy-v2-options", A_STR, SK_PROXY_V2_OPTIONS },
 	{ "cookie", A_STR, SK_COOKIE },
 	{ "check-send-proxy", A_NONE, SK_CHECK_SEND_PROXY },
 	/* accepted with a warning, ignored */
@@ -125,7 +133,6 @@ static const struct srv_kw {
 	{ "namespace", A_STR, SK_UNSUPPORTED },
 	{ "socks4", A_STR, SK_UNSUPPORTED },
 	{ "set-proxy-v2-tlv-fmt", A_STR, SK_UNSUPPORTED },
-	{ "proxy-v2-options", A_STR, SK_UNSUPPORTED },
 	{ "usesrc", A_STR, SK_UNSUPPORTED },
 };
 
@@ -257,6 +264,33 @@ static int apply_kw(const struct srv_kw *k, const char *v, struct server *s, con
 	case SK_SEND_PROXY: s->send_proxy = true; break;
 	case SK_SEND_PROXY_V2: s->send_proxy_v2 = true; break;
 	case SK_NO_SEND_PROXY: s->send_proxy = s->send_proxy_v2 = false; break;
+	/* HAProxy's meanings: the -ssl keywords set v2 and the TLV bits,
+	 * their no- forms clear v2 and those bits */
+	case SK_SEND_PROXY_V2_SSL:
+		s->send_proxy_v2 = true;
+		s->pp2_opts |= PP2_OPT_SSL;
+		break;
+	case SK_SEND_PROXY_V2_SSL_CN:
+		s->send_proxy_v2 = true;
+		s->pp2_opts |= PP2_OPT_SSL | PP2_OPT_SSL_CN;
+		break;
+	case SK_NO_SEND_PROXY_V2_SSL:
+		s->send_proxy_v2 = false;
+		s->pp2_opts &= ~(unsigned)PP2_OPT_SSL;
+		break;
+	case SK_NO_SEND_PROXY_V2_SSL_CN:
+		s->send_proxy_v2 = false;
+		s->pp2_opts &= ~(unsigned)(PP2_OPT_SSL | PP2_OPT_SSL_CN);
+		break;
+	case SK_PROXY_V2_OPTIONS: {
+		char perr[256];
+
+		if (send_proxy_parse_options(v, &s->pp2_opts, perr, sizeof(perr)) < 0) {
+			snprintf(err, errlen, "%s : %s", who, perr);
+			return CFG_ERR;
+		}
+		break;
+	}
 	case SK_COOKIE:
 		free(s->cookie);
 		s->cookie = xstrdup(v);
@@ -375,6 +409,14 @@ int cfg_parse_server(struct cfgparse *p, char **args, int argc, bool is_default,
 	s->health = s->check_enabled ? s->rise : 0;
 	s->check_status = s->check_enabled ? HCHK_INI : HCHK_UNKNOWN;
 	s->op_state = (s->admin & SRV_ADMF_CMAINT) ? SRV_ST_STOPPED : SRV_ST_RUNNING;
+	/* HAProxy sends a PROXY header whenever a server has any of these
+	 * settings: options without send-proxy-v2 give a v1 line (which
+	 * carries none of them) */
+	if (s->pp2_opts && !s->send_proxy_v2 && !s->send_proxy) {
+		s->send_proxy = true;
+		cfg_warn(p, "%s : 'proxy-v2-options' without 'send-proxy-v2': the server gets a PROXY protocol v1 header, without the options, as HAProxy sends it.",
+			 who);
+	}
 	if (ssl_srv_finish(p, s, err, errlen) < 0)
 		goto fail;
 	add_server(p, px, s);

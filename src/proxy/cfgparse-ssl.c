@@ -314,7 +314,7 @@ int ssl_srv_parse_kw(struct cfgparse *p, struct server *s, char **args, int i, i
 		     char *err, size_t errlen)
 {
 	static const char *const one[] = { "ssl", "no-ssl", "check-ssl", "no-check-ssl", "ssl-reuse", "no-ssl-reuse",
-		"no-verifyhost", "send-proxy-v2-ssl", "send-proxy-v2-ssl-cn", NULL };
+		"no-verifyhost", NULL };
 	static const char *const two[] = { "verify", "verifyhost", "crt", "ca-file", "crl-file", "sni",
 		"check-sni", "alpn", "check-alpn", "npn", NULL };
 	const char *k = args[i], *v = i + 1 < argc ? args[i + 1] : NULL;
@@ -363,9 +363,6 @@ int ssl_srv_parse_kw(struct cfgparse *p, struct server *s, char **args, int i, i
 			t->no_reuse = true;
 		} else if (!strcmp(k, "ssl-reuse")) {
 			t->no_reuse = false;
-		} else if (!strcmp(k, "send-proxy-v2-ssl") || !strcmp(k, "send-proxy-v2-ssl-cn")) {
-			snprintf(err, errlen, "%s : '%s' is not supported by vigil-proxy yet.", who, k);
-			return -1;
 		}
 		return 1;
 	}

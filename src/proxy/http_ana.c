@@ -20,7 +20,7 @@
  *   HS_CLOSING -> closed       when the output is flushed
  */
 #include "proxy/http_ana.h"
-#include "proxy/proxy_hdr.h"
+#include "proxy/send_proxy.h"
 #include "proxy/cache.h"
 #include "proxy/compress.h"
 #include "proxy/h1.h"
@@ -687,8 +687,8 @@ static void set_proxy_hdr(struct hstream *s, const struct server *srv)
 	/* over TLS it goes before the handshake (srv_connect()) */
 	if (!srv || (!srv->send_proxy && !srv->send_proxy_v2) || (srv->ssl && srv->ssl->ssl))
 		return;
-	n = proxy_hdr_make(hdr, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
-			   srv->send_proxy_v2);
+	n = send_proxy_for_server(hdr, srv, s->tx->txn.ssl, (struct sockaddr *)&s->cli_addr,
+				  (struct sockaddr *)&s->fe_addr);
 	sb_append(&with, hdr, (size_t)n);
 	sb_append(&with, o->s ? o->s : "", o->len);
 	sb_free(o);
@@ -750,7 +750,7 @@ static void srv_connect(struct hstream *s, struct server *srv)
 		set_nodelay(fd);
 	if ((connect(fd, (struct sockaddr *)&dst, dlen) < 0 && errno != EINPROGRESS) ||
 	    (srv->ssl && srv->ssl->ssl &&
-	     ssl_sock_attach_server(fd, srv, &s->tx->txn, (struct sockaddr *)&s->cli_addr,
+	     ssl_sock_attach_server(fd, srv, &s->tx->txn, s->cli_io.fd, (struct sockaddr *)&s->cli_addr,
 				    (struct sockaddr *)&s->fe_addr) < 0) ||
 	    ev_io_start(s->w->loop, &sc->io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
 		xprt_close(fd);

@@ -154,6 +154,7 @@ struct server {
 	int rise, fall;
 	bool shutdown_on_down;     /* on-marked-down shutdown-sessions */
 	bool send_proxy, send_proxy_v2;
+	unsigned pp2_opts;         /* TLVs of a v2 header: PP2_OPT_* (send_proxy.h) */
 	char *cookie;              /* cookie value, HTTP mode only; from malloc() */
 	struct ssl_srv *ssl;       /* TLS settings (ssl.h); owned; NULL = none */
 

@@ -5,6 +5,7 @@
 #include "proxy/session.h"
 #include "proxy/stream.h"
 #include "proxy/worker.h"
+#include "lib/crc32c.h"
 #include "lib/log.h"
 #include "lib/util.h"
 
@@ -134,22 +135,6 @@ static int parse_v1(const uint8_t *buf, size_t len, struct proxy_hdr *out, enum 
 bad:
 	*why = PROXY_HDR_BAD_HDR;
 	return -1;
-}
-
-/* CRC-32C (Castagnoli), bit by bit: headers are short. */
-static uint32_t crc32c(const uint8_t *p, size_t n, size_t skip_at)
-{
-	uint32_t crc = 0xffffffffu;
-
-	for (size_t i = 0; i < n; i++) {
-		/* the CRC's own 4 bytes count as zeroes */
-		uint8_t b = i >= skip_at && i < skip_at + 4 ? 0 : p[i];
-
-		crc ^= b;
-		for (int k = 0; k < 8; k++)
-			crc = (crc >> 1) ^ (0x82f63b78u & (0u - (crc & 1)));
-	}
-	return ~crc;
 }
 
 static int parse_v2(const uint8_t *buf, size_t len, struct proxy_hdr *out, enum proxy_hdr_err *why)

@@ -66,11 +66,6 @@ void proxy_hdr_accept(struct worker *w, struct listener *li, int fd, struct conn
 /* Close this thread's connections still waiting for their header. */
 void proxy_hdr_kill_all(struct worker *w);
 
-/* The header a `server ... send-proxy` (v1 text) or `send-proxy-v2`
- * connection starts with, for a client at src that reached dst: written
- * into hdr (PROXY_HDR_OUT bytes); returns its length. Other families are
- * "PROXY UNKNOWN" (v1) or a LOCAL command (v2). */
-#define PROXY_HDR_OUT 108
-int proxy_hdr_make(char *hdr, const struct sockaddr *src, const struct sockaddr *dst, bool v2);
+/* The sending side (`server ... send-proxy[-v2]`) is send_proxy.h. */
 
 #endif

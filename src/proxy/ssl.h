@@ -186,9 +186,9 @@ void ssl_sock_kill_handshakes(struct worker *w);
 
 /* Attach client-side TLS to a connecting socket towards `srv`. `txn` (may
  * be NULL) is what the `sni` expression is evaluated on. With send-proxy,
- * the PROXY header of a client at src that reached dst goes in clear once
- * TCP is connected, before the handshake. 0 or -errno. */
-int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn,
+ * the PROXY header of the client on cli_fd, at src and having reached dst,
+ * goes in clear once TCP is connected, before the handshake. 0 or -errno. */
+int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn, int cli_fd,
 			   const struct sockaddr *src, const struct sockaddr *dst);
 /* Health checks: attach TLS for a check of `srv`. 0 or -errno. */
 int ssl_sock_attach_check(int fd, struct server *srv);
@@ -217,6 +217,12 @@ bool xprt_is_tls(int fd);
 
 /* The TLS state of a socket, or NULL: what sample fetches read. */
 struct ssl_sock *ssl_sock_of_fd(int fd);
+
+/* What the client connection `ss` (NULL: plain TCP) gives the TLVs of a
+ * PROXY v2 header that asks for `pp2_opts` (PP2_OPT_*): *out filled, the
+ * values not asked for left empty. */
+struct send_proxy_tls;
+void ssl_sock_pp2_info(const struct ssl_sock *ss, unsigned pp2_opts, struct send_proxy_tls *out);
 
 /* Sample fetches on a client connection (NULL: not TLS). Each returns
  * false when the sample does not exist. */

@@ -14,7 +14,7 @@
  * could not be written, as OpenSSL requires.
  */
 #include "proxy/ssl_int.h"
-#include "proxy/proxy_hdr.h"
+#include "proxy/send_proxy.h"
 #include "proxy/http_txn.h"
 #include "proxy/proxy.h"
 #include "proxy/sample.h"
@@ -138,7 +138,7 @@ static int attach_client(int fd, SSL_CTX *ctx, const char *sni, const char *veri
 	return 0;
 }
 
-int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn,
+int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn, int cli_fd,
 			   const struct sockaddr *src, const struct sockaddr *dst)
 {
 	struct ssl_srv *s = srv->ssl;
@@ -158,7 +158,7 @@ int ssl_sock_attach_server(int fd, struct server *srv, struct http_txn *txn,
 	SSL_SESSION_free(resume);
 	if (r == 0 && (srv->send_proxy || srv->send_proxy_v2)) {
 		char hdr[PROXY_HDR_OUT];
-		int n = proxy_hdr_make(hdr, src, dst, srv->send_proxy_v2);
+		int n = send_proxy_for_server(hdr, srv, sock_get(cli_fd), src, dst);
 
 		xprt_preamble(fd, hdr, (size_t)n);
 	}
@@ -580,4 +580,97 @@ bool ssl_smp_c_dn(const struct ssl_sock *ss, bool issuer, const char *entry, int
 		}
 	}
 	return false;
+}
+
+/* ---- PROXY v2 TLVs (send_proxy.h) ---- */
+
+static void copy_str(char *dst, size_t size, const char *s, size_t len)
+{
+	if (len >= size)
+		len = 0;   /* too long for any TLV we send: absent, not cut */
+	memcpy(dst, s, len);
+	dst[len] = 0;
+}
+
+/* "EC256", "RSA2048": HAProxy's names of a key; other key types have
+ * none and their TLV is left out. */
+static void key_alg_name(X509 *x, char *out, size_t size)
+{
+	EVP_PKEY *k = X509_get0_pubkey(x);
+	const char *type = NULL;
+
+	if (!k)
+		return;
+	switch (EVP_PKEY_get_base_id(k)) {
+	case EVP_PKEY_RSA: type = "RSA"; break;
+	case EVP_PKEY_EC: type = "EC"; break;
+	case EVP_PKEY_DSA: type = "DSA"; break;
+	default: return;
+	}
+	snprintf(out, size, "%s%d", type, EVP_PKEY_get_bits(k));
+}
+
+void ssl_sock_pp2_info(const struct ssl_sock *ss, unsigned pp2_opts, struct send_proxy_tls *out)
+{
+	const unsigned char *alpn = NULL;
+	unsigned alpn_len = 0;
+	const char *version;
+	X509 *peer, *own;
+
+	memset(out, 0, sizeof(*out));
+	if (!ss)
+		return;
+	out->ssl = true;
+	SSL_get0_alpn_selected(ss->ssl, &alpn, &alpn_len);
+	if (alpn && alpn_len && alpn_len < sizeof(out->alpn)) {
+		memcpy(out->alpn, alpn, alpn_len);
+		out->alpn_len = (uint8_t)alpn_len;
+	}
+	if (pp2_opts & PP2_OPT_AUTHORITY) {
+		const char *sni = SSL_get_servername(ss->ssl, TLSEXT_NAMETYPE_host_name);
+
+		if (sni)
+			copy_str(out->sni, sizeof(out->sni), sni, strlen(sni));
+	}
+	if (!(pp2_opts & PP2_OPT_SSL))
+		return;
+	version = SSL_get_version(ss->ssl);
+	copy_str(out->version, sizeof(out->version), version, strlen(version));
+	/* the session's certificate: also there after a resumption, when the
+	 * client presented none in this handshake (HAProxy's CERT_SESS
+	 * without CERT_CONN) */
+	peer = SSL_get0_peer_certificate(ss->ssl);
+	if (peer) {
+		out->cert_sess = true;
+		out->cert_conn = !SSL_session_reused(ss->ssl);
+		out->verify = (uint32_t)SSL_get_verify_result(ss->ssl);
+	}
+	if ((pp2_opts & PP2_OPT_SSL_CN) && peer) {
+		X509_NAME *name = X509_get_subject_name(peer);
+		int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1);   /* the first */
+
+		if (i >= 0) {
+			ASN1_STRING *d = X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i));
+
+			copy_str(out->cn, sizeof(out->cn), (const char *)ASN1_STRING_get0_data(d),
+				 (size_t)ASN1_STRING_length(d));
+		}
+	}
+	/* the key and signature algorithms are those of the certificate we
+	 * presented on the bind line, as HAProxy sends them */
+	own = SSL_get_certificate(ss->ssl);
+	if ((pp2_opts & PP2_OPT_SSL_KEY) && own)
+		key_alg_name(own, out->key_alg, sizeof(out->key_alg));
+	if ((pp2_opts & PP2_OPT_SSL_SIG) && own) {
+		const char *sn = OBJ_nid2sn(X509_get_signature_nid(own));
+
+		if (sn)
+			copy_str(out->sig_alg, sizeof(out->sig_alg), sn, strlen(sn));
+	}
+	if (pp2_opts & PP2_OPT_SSL_CIPHER) {
+		const char *c = SSL_get_cipher_name(ss->ssl);
+
+		if (c)
+			copy_str(out->cipher, sizeof(out->cipher), c, strlen(c));
+	}
 }

@@ -19,7 +19,7 @@
 #include "proxy/acl.h"
 #include "proxy/http_rules.h"
 #include "proxy/lb.h"
-#include "proxy/proxy_hdr.h"
+#include "proxy/send_proxy.h"
 #include "proxy/session.h"
 #include "proxy/ssl.h"
 #include "proxy/stick.h"
@@ -586,8 +586,8 @@ abort:
 static void write_proxy_header(struct stream *s)
 {
 	char hdr[PROXY_HDR_OUT];
-	int n = proxy_hdr_make(hdr, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
-			       s->srv->send_proxy_v2);
+	int n = send_proxy_for_server(hdr, s->srv, ssl_sock_of_fd(s->cli_io.fd),
+				      (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr);
 
 	if (!s->req.buf) {
 		s->req.buf = worker_get_buf(s->w);
@@ -637,7 +637,7 @@ static void stream_connect(struct stream *s)
 		goto fail;
 	}
 	if (s->srv->ssl && s->srv->ssl->ssl) {
-		if (ssl_sock_attach_server(fd, s->srv, NULL, (struct sockaddr *)&s->cli_addr,
+		if (ssl_sock_attach_server(fd, s->srv, NULL, s->cli_io.fd, (struct sockaddr *)&s->cli_addr,
 					   (struct sockaddr *)&s->fe_addr) < 0) {
 			close(fd);
 			goto fail;

@@ -1163,3 +1163,300 @@ backend be
     assert not shared
     if theirs:
         assert theirs[0][0] == 401 and theirs[1] == [(200, theirs[0][1])] * 3 and not theirs[2]
+
+
+# ---- PROXY v2 TLVs towards servers ----
+
+class HeaderRecorder:
+    """A server that records the PROXY header each connection starts with
+    (exactly its bytes: a v2 header's announced length, a v1 line to its
+    CRLF), then answers an HTTP request 200, or, with `then_close`, closes
+    (a TLS server connection: the handshake that follows is not ours)."""
+
+    def __init__(self, then_close=False):
+        self.then_close = then_close
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.headers = []
+        threading.Thread(target=self.serve, daemon=True).start()
+
+    def _read(self, c, n):
+        got = b""
+        while len(got) < n:
+            d = c.recv(n - len(got))
+            if not d:
+                break
+            got += d
+        return got
+
+    def serve(self):
+        while True:
+            try:
+                c, _ = self.sock.accept()
+            except OSError:
+                return
+            with c:
+                c.settimeout(5)
+                try:
+                    hdr = self._read(c, 16)
+                    if hdr.startswith(b"\r\n\r\n\x00\r\nQUIT\n") and len(hdr) == 16:
+                        hdr += self._read(c, struct.unpack("!H", hdr[14:16])[0])
+                    else:
+                        while not hdr.endswith(b"\r\n") and len(hdr) < 108:
+                            hdr += self._read(c, 1)
+                    self.headers.append(hdr)
+                    if self.then_close:
+                        continue
+                    got = b""
+                    while b"\r\n\r\n" not in got:
+                        d = c.recv(4096)
+                        if not d:
+                            break
+                        got += d
+                    c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok")
+                except OSError:
+                    pass
+
+    def close(self):
+        self.sock.close()
+
+
+PP2_NAMES = {0x01: "alpn", 0x02: "authority", 0x03: "crc32c", 0x05: "unique-id", 0x20: "ssl",
+             0x21: "version", 0x22: "cn", 0x23: "cipher", 0x24: "sig-alg", 0x25: "key-alg"}
+
+
+def pp2_tlvs(hdr):
+    """A v1 line as it is, or a v2 header's TLVs in their order: (name,
+    value), the SSL one as ("ssl", client flags, verify, [sub-TLVs]), a
+    CRC32C one as ("crc32c", "ok") when it matches the header."""
+    if not hdr.startswith(b"\r\n\r\n\x00\r\nQUIT\n"):
+        return hdr
+    assert len(hdr) == 16 + struct.unpack("!H", hdr[14:16])[0]
+    fixed = {0x11: 12, 0x21: 36}.get(hdr[13], 0)
+
+    def walk(b, start):
+        out, off = [], 0
+        while off < len(b):
+            t, n = b[off], struct.unpack("!H", b[off + 1:off + 3])[0]
+            v = b[off + 3:off + 3 + n]
+            assert len(v) == n, "TLV past the header's end"
+            name = PP2_NAMES.get(t, hex(t))
+            if t == 0x20:
+                out.append((name, v[0], struct.unpack("!I", v[1:5])[0], walk(v[5:], None)))
+            elif t == 0x03:
+                at = start + off + 3
+                zeroed = hdr[:at] + b"\0\0\0\0" + hdr[at + 4:]
+                out.append((name, "ok" if crc32c(zeroed) == struct.unpack("!I", v)[0] else "bad"))
+            else:
+                out.append((name, v))
+            off += 3 + n
+        return out
+    return walk(hdr[16 + fixed:], 16 + fixed)
+
+
+def pp2_config(port, plain_port, server_port, server_opts, mode="http", crt="", ca=""):
+    """A TLS bind (client certificates optional, ALPN http/1.1) and a plain
+    one, to one server with `server_opts`."""
+    return """
+defaults
+    mode {mode}
+{t}
+frontend fe
+    bind 127.0.0.1:{port} ssl crt {crt} ca-file {ca} verify optional alpn http/1.1
+    bind 127.0.0.1:{plain}
+    default_backend be
+backend be
+    server s1 127.0.0.1:{o} {opts}
+""".format(mode=mode, t=TIMEOUTS, port=port, plain=plain_port, crt=crt, ca=ca, o=server_port,
+           opts=server_opts)
+
+
+def pp2_client(port, pki, cert, alpn=("http/1.1",)):
+    """A TLS client of a.example, with the client certificate or not;
+    None: a plain TCP client."""
+    raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+    if pki is None:
+        return raw
+    ctx = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    ctx.set_alpn_protocols(list(alpn))
+    if cert:
+        ctx.load_cert_chain(str(pki / "client1.pem"))
+    return ctx.wrap_socket(raw, server_hostname="a.example")
+
+
+def pp2_pki(tmp_path):
+    pki = tmp_path / "pki"
+    pki.mkdir()
+    make_ca(pki)
+    crt = make_cert(pki, "srv", "a.example", sans=("DNS:a.example",))
+    make_cert(pki, "client1", "client1", client=True)
+    return pki, crt
+
+
+def pp2_exchange(port, pki, cert):
+    """One request through the proxy; the response's status line."""
+    c = pp2_client(port, pki, cert)
+    try:
+        c.sendall(b"GET / HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n")
+        got = b""
+        while True:
+            d = c.recv(4096)
+            if not d:
+                break
+            got += d
+    finally:
+        c.close()
+    return got.split(b"\r\n")[0]
+
+
+# TLS client with a certificate, TLS client without, plain client
+V13 = ("version", b"TLSv1.3")
+PP2_CASES = [
+    ("send-proxy-v2", [
+        [("alpn", b"http/1.1")],
+        [("alpn", b"http/1.1")],
+        []]),
+    ("send-proxy-v2-ssl", [
+        [("alpn", b"http/1.1"), ("ssl", 0x07, 0, [V13])],
+        [("alpn", b"http/1.1"), ("ssl", 0x01, 0, [V13])],
+        [("ssl", 0, 0, [])]]),
+    ("send-proxy-v2-ssl-cn", [
+        [("alpn", b"http/1.1"), ("ssl", 0x07, 0, [V13, ("cn", b"client1")])],
+        [("alpn", b"http/1.1"), ("ssl", 0x01, 0, [V13])],
+        [("ssl", 0, 0, [])]]),
+    # every option; the key and signature algorithms are those of the
+    # proxy's own certificate (EC P-256, signed ecdsa-with-SHA256)
+    ("send-proxy-v2 proxy-v2-options crc32c,authority,ssl-cipher,cert-sig,cert-key,cert-cn", [
+        [("crc32c", "ok"), ("alpn", b"http/1.1"), ("authority", b"a.example"),
+         ("ssl", 0x07, 0, [V13, ("cn", b"client1"), ("key-alg", b"EC256"),
+                           ("sig-alg", b"ecdsa-with-SHA256"), ("cipher", b"TLS_AES_256_GCM_SHA384")])],
+        [("crc32c", "ok"), ("alpn", b"http/1.1"), ("authority", b"a.example"),
+         ("ssl", 0x01, 0, [V13, ("key-alg", b"EC256"), ("sig-alg", b"ecdsa-with-SHA256"),
+                           ("cipher", b"TLS_AES_256_GCM_SHA384")])],
+        [("crc32c", "ok"), ("ssl", 0, 0, [])]]),
+    # options alone: HAProxy sends a v1 line, which has no room for them
+    ("proxy-v2-options ssl,crc32c", ["v1", "v1", "v1"]),
+]
+
+
+@pytest.mark.parametrize("server_opts,want", PP2_CASES)
+def test_proxy_v2_tlvs_describe_the_clients_tls_connection(tmp_path, runs, server_opts, want):
+    """send-proxy-v2-ssl[-cn] and proxy-v2-options: the server's PROXY
+    header carries the client connection's TLS facts as TLVs, for a TLS
+    client with and without a certificate and for a plain one; the same
+    TLVs in the same order as haproxy's."""
+    pki, crt = pp2_pki(tmp_path)
+    port, plain = free_port(), free_port()
+    rec = HeaderRecorder()
+    text = pp2_config(port, plain, rec.port, server_opts, crt=crt, ca=pki / "ca.pem")
+
+    def scenario(run):
+        got = []
+        for p, tls, cert in [(port, pki, True), (port, pki, False), (plain, None, False)]:
+            del rec.headers[:]
+            assert pp2_exchange(p, tls, cert) == b"HTTP/1.1 200 OK"
+            got.append(pp2_tlvs(rec.headers[0]))
+        return got
+    try:
+        ours, theirs = both(tmp_path, runs, text, port, scenario)
+    finally:
+        rec.close()
+    if want[0] == "v1":
+        assert all(h.startswith(b"PROXY TCP4 127.0.0.1 127.0.0.1 ") for h in ours)
+    else:
+        assert ours == want
+    if theirs:
+        assert [h[:30] if want[0] == "v1" else h for h in ours] == \
+            [h[:30] if want[0] == "v1" else h for h in theirs]
+
+
+def test_proxy_v2_tlvs_go_before_a_tls_server_handshake(tmp_path, runs):
+    """mode tcp, to a TLS server: the header with its TLVs goes in clear
+    before the server handshake (the TLS layer builds it), from the
+    client connection's TLS state, as haproxy's."""
+    pki, crt = pp2_pki(tmp_path)
+    port, plain = free_port(), free_port()
+    rec = HeaderRecorder(then_close=True)
+    text = pp2_config(port, plain, rec.port, "ssl verify none send-proxy-v2-ssl-cn proxy-v2-options crc32c",
+                      mode="tcp", crt=crt, ca=pki / "ca.pem")
+
+    def scenario(run):
+        del rec.headers[:]
+        c = pp2_client(port, pki, True)
+        try:
+            c.sendall(b"hello")
+            wait_until(lambda: rec.headers, what="the server connection")
+        finally:
+            c.close()
+        return pp2_tlvs(rec.headers[0])
+    try:
+        ours, theirs = both(tmp_path, runs, text, port, scenario)
+    finally:
+        rec.close()
+    assert ours == [("crc32c", "ok"), ("alpn", b"http/1.1"),
+                    ("ssl", 0x07, 0, [V13, ("cn", b"client1")])]
+    if theirs:
+        assert ours == theirs
+
+
+def test_proxy_v2_tlvs_of_a_resumed_tls_session(tmp_path, runs):
+    """A client resuming its TLS session presented its certificate in the
+    session, not on this connection: PP2_CLIENT_CERT_SESS without
+    PP2_CLIENT_CERT_CONN, and the certificate's CN still sent."""
+    pki, crt = pp2_pki(tmp_path)
+    port, plain = free_port(), free_port()
+    rec = HeaderRecorder()
+    text = pp2_config(port, plain, rec.port, "send-proxy-v2-ssl-cn", crt=crt, ca=pki / "ca.pem")
+    ctx = ssl.create_default_context(cafile=str(pki / "ca.pem"))
+    ctx.load_cert_chain(str(pki / "client1.pem"))
+
+    def get(session):
+        raw = socket.create_connection(("127.0.0.1", port), timeout=5)
+        c = ctx.wrap_socket(raw, server_hostname="a.example", session=session)
+        try:
+            c.sendall(b"GET / HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n")
+            while c.recv(4096):
+                pass
+            return c.session, c.session_reused
+        finally:
+            c.close()
+
+    def scenario(run):
+        del rec.headers[:]
+        session, _ = get(None)
+        _, reused = get(session)
+        return reused, [pp2_tlvs(h) for h in rec.headers]
+    try:
+        ours, theirs = both(tmp_path, runs, text, port, scenario)
+    finally:
+        rec.close()
+    assert ours == (True, [[("ssl", 0x07, 0, [V13, ("cn", b"client1")])],
+                           [("ssl", 0x05, 0, [V13, ("cn", b"client1")])]])
+    if theirs:
+        assert ours == theirs
+
+
+@pytest.mark.parametrize("options,message", [
+    ("ssl,cert-cnn", "'cert-cnn' : proxy v2 option not implemented."),
+    ("ssl,", "'' : proxy v2 option not implemented."),
+    ("alpn", "'alpn' : proxy v2 option not implemented."),
+])
+def test_proxy_v2_options_bad_word_is_refused_with_file_and_line(tmp_path, options, message):
+    cfg = tmp_path / "e.cfg"
+    cfg.write_text("""defaults
+    mode http
+    timeout client 1s
+    timeout server 1s
+    timeout connect 1s
+backend be
+    server s1 127.0.0.1:1 send-proxy-v2 proxy-v2-options {o}
+""".format(o=options))
+    want = "[%s:7] : 'server be/s1' : %s" % (cfg, message)
+    for binary in (PROXY, HAPROXY):
+        if binary == HAPROXY and not os.path.exists(HAPROXY):
+            continue
+        r = subprocess.run([binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=20)
+        assert r.returncode != 0, binary
+        assert want in r.stdout + r.stderr, (binary, r.stdout + r.stderr)

@@ -4,6 +4,7 @@
 #include "unit.h"
 #include "proxy/acl.h"
 #include "proxy/cfgparse.h"
+#include "proxy/send_proxy.h"
 #include "lib/strbuf.h"
 #include "lib/util.h"
 
@@ -458,7 +459,11 @@ static const struct {
 	{ "backend b\n server a 1.1.1.1:1 on-marked-down x\n", "parsing [t.cfg:7] : 'server b/a' : 'on-marked-down' expects 'shutdown-sessions' but got 'x'." },
 	{ "backend b\n server a 1.1.1.1:1 ssl\n", "parsing [t.cfg:7] : 'server b/a' : verify is enabled by default but no CA file specified." },
 	{ "backend b\n server a 1.1.1.1:1 check verify optional\n", "parsing [t.cfg:7] : 'server b/a' : 'verify' : unknown verify method 'optional', only 'none' and 'required' are supported." },
-	{ "backend b\n server a 1.1.1.1:1 ssl verify none send-proxy-v2-ssl\n", "parsing [t.cfg:7] : 'server b/a' : 'send-proxy-v2-ssl' is not supported by vigil-proxy yet." },
+	{ "backend b\n server a 1.1.1.1:1 send-proxy-v2 proxy-v2-options ssl,foo\n", "parsing [t.cfg:7] : 'server b/a' : 'foo' : proxy v2 option not implemented." },
+	{ "backend b\n server a 1.1.1.1:1 send-proxy-v2 proxy-v2-options ssl,\n", "parsing [t.cfg:7] : 'server b/a' : '' : proxy v2 option not implemented." },
+	{ "backend b\n server a 1.1.1.1:1 send-proxy-v2 proxy-v2-options alpn\n", "parsing [t.cfg:7] : 'server b/a' : 'alpn' : proxy v2 option not implemented." },
+	{ "backend b\n server a 1.1.1.1:1 send-proxy-v2 proxy-v2-options unique-id\n", "parsing [t.cfg:7] : 'server b/a' : 'proxy-v2-options unique-id' is not supported by vigil-proxy yet." },
+	{ "backend b\n server a 1.1.1.1:1 proxy-v2-options\n", "parsing [t.cfg:7] : 'server b/a' : 'proxy-v2-options' expects an argument." },
 	{ "backend b\n server a 1.1.1.1:1 track b/c\n", "parsing [t.cfg:7] : 'server b/a' : 'track' is not supported by vigil-proxy yet" },
 	{ "backend b\n server a 1.1.1.1:99999\n", "parsing [t.cfg:7] : 'server b/a' : invalid port '99999'" },
 	{ "backend b\n server a 1.1.1.1:+1\n", "parsing [t.cfg:7] : 'server b/a' : port offsets ('+1') are not supported by vigil-proxy yet" },
@@ -579,6 +584,7 @@ static const struct {
 	{ "global\n tune.ssl.cachesize 1000\n", "parsing [t.cfg:7] : 'tune.ssl.cachesize' is not supported by vigil-proxy and is ignored." },
 	{ "global\n ca-base /a\n ca-base /b\n", "parsing [t.cfg:8] : 'ca-base' already specified. Continuing." },
 	{ "userlist u\n user a password x\n", "parsing [t.cfg:7] : user 'a' : encrypted passwords are not supported yet; the user cannot authenticate." },
+	{ "backend b\n server a 1.1.1.1:1 proxy-v2-options ssl\n", "parsing [t.cfg:7] : 'server b/a' : 'proxy-v2-options' without 'send-proxy-v2': the server gets a PROXY protocol v1 header, without the options, as HAProxy sends it." },
 	{ "frontend f\n bind :80 defer-accept\n", "parsing [t.cfg:7] : 'bind :80' : 'defer-accept' is not supported by vigil-proxy and is ignored." },
 	{ "frontend f\n bind :80 process 1\n", "parsing [t.cfg:7] : 'bind :80' : 'process' is not supported by vigil-proxy and is ignored." },
 	{ "frontend f\n bind :80\n retries 3\n", "parsing [t.cfg:8] : 'retries' ignored because frontend 'f' has no backend capability." },
@@ -605,6 +611,48 @@ static const struct {
 	{ "frontend f\n bind :80\nbackend b\n", "missing timeouts for frontend 'f'." },
 	{ "frontend f\n default_backend b\nbackend b\n", "frontend 'f' has no 'bind' directive. Please declare it as a backend if this was intended." },
 };
+
+/* send-proxy-v2-ssl[-cn], their no- forms and proxy-v2-options, with
+ * HAProxy's meanings, through default-server too. */
+static void test_proxy_v2_options(void)
+{
+	struct pxconf *c = parse(
+		PRE
+		"backend be\n"
+		"  default-server proxy-v2-options crc32c\n"
+		"  server a 10.0.0.1:80 send-proxy-v2-ssl-cn\n"
+		"  server b 10.0.0.2:80 send-proxy-v2 proxy-v2-options cert-key,ssl-cipher,authority\n"
+		"  server c 10.0.0.3:80 send-proxy-v2-ssl-cn no-send-proxy-v2-ssl-cn\n"
+		"  server d 10.0.0.4:80 send-proxy-v2-ssl proxy-v2-options cert-sig no-send-proxy-v2-ssl\n"
+		"  default-server no-send-proxy-v2-ssl-cn\n"
+		"  server e 10.0.0.5:80 send-proxy-v2-ssl\n");
+	struct proxy *be;
+	struct server *s;
+
+	CHECK(c != NULL);
+	be = pxconf_find_proxy(c, "be", PX_CAP_BE);
+	CHECK(be != NULL);
+	s = proxy_find_server(be, "a");
+	CHECK(s->send_proxy_v2 && !s->send_proxy);
+	CHECK_INT(s->pp2_opts, PP2_OPT_CRC32C | PP2_OPT_SSL | PP2_OPT_SSL_CN);
+	s = proxy_find_server(be, "b");
+	CHECK(s->send_proxy_v2);
+	CHECK_INT(s->pp2_opts, PP2_OPT_CRC32C | PP2_OPT_SSL | PP2_OPT_SSL_KEY | PP2_OPT_SSL_CIPHER |
+		  PP2_OPT_AUTHORITY);
+	/* v2 cleared, an option left: a v1 line, as HAProxy (with a
+	 * warning each) */
+	s = proxy_find_server(be, "c");
+	CHECK(!s->send_proxy_v2 && s->send_proxy);
+	CHECK_INT(s->pp2_opts, PP2_OPT_CRC32C);
+	s = proxy_find_server(be, "d");
+	CHECK(!s->send_proxy_v2 && s->send_proxy);
+	CHECK_INT(s->pp2_opts, PP2_OPT_CRC32C | PP2_OPT_SSL_SIG);
+	CHECK_INT(nwarn, 2);
+	s = proxy_find_server(be, "e");
+	CHECK(s->send_proxy_v2);
+	CHECK_INT(s->pp2_opts, PP2_OPT_CRC32C | PP2_OPT_SSL);
+	pxconf_free(c);
+}
 
 static void test_warnings(void)
 {
@@ -945,6 +993,7 @@ int main(void)
 	RUN(test_checks_model);
 	RUN(test_acl_rules);
 	RUN(test_errors);
+	RUN(test_proxy_v2_options);
 	RUN(test_warnings);
 	RUN(test_message_format);
 	RUN(test_global_misc);

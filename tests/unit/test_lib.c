@@ -1,8 +1,9 @@
 /* Tests for src/lib: time/size parsing, suggestions, addresses, tokenizer,
- * event loop timers. */
+ * event loop timers, digests. */
 #include "unit.h"
 #include "lib/addr.h"
 #include "lib/cfgtok.h"
+#include "lib/crc32c.h"
 #include "lib/ev.h"
 #include "lib/md5.h"
 #include "lib/util.h"
@@ -188,6 +189,20 @@ static void test_md5(void)
 	}
 }
 
+static void test_crc32c(void)
+{
+	/* the check value of CRC-32C (RFC 3720, B.4: iSCSI) */
+	const uint8_t nine[] = "123456789";
+	uint8_t with_field[] = "12345678\xaa\xbb\xcc\xdd" "9";
+	uint8_t zeroed[] = "12345678\0\0\0\0" "9";
+
+	CHECK_INT(crc32c(nine, 9, CRC32C_NO_SKIP), 0xe3069283u);
+	CHECK_INT(crc32c(nine, 0, CRC32C_NO_SKIP), 0);
+	/* the skipped field counts as zeroes, whatever it holds */
+	CHECK_INT(crc32c(with_field, 13, 8), crc32c(zeroed, 13, CRC32C_NO_SKIP));
+	CHECK(crc32c(with_field, 13, 8) != crc32c(with_field, 13, CRC32C_NO_SKIP));
+}
+
 int main(void)
 {
 	RUN(test_parse_time);
@@ -197,5 +212,6 @@ int main(void)
 	RUN(test_cfgtok);
 	RUN(test_ev_timers_order);
 	RUN(test_md5);
+	RUN(test_crc32c);
 	UNIT_DONE();
 }
