@@ -136,7 +136,8 @@ struct hstream {
 	int ntxn;                 /* exchanges so far on this connection */
 	uint64_t cli_last, srv_last, idle_since;
 	bool lingering;           /* closing: our side shut, draining theirs */
-	bool quick_close;         /* closing: nothing to drain (end_txn()) */
+	bool last_req;            /* closing after the client's own last request,
+				     read whole (client_said_last()) */
 	bool soft_stop;           /* process stopping: close after this exchange */
 	bool kill;                /* http-request reject / silent-drop: close now,
 				     without an answer (hs_process) */
@@ -537,6 +538,13 @@ static bool rewrite_own_reply(struct hstream *s, const struct strbuf *raw, bool 
 	}
 	sb_append(&s->rsp.out, raw->s + tx->rspm.head_len, raw->len - tx->rspm.head_len);
 	return true;
+}
+
+/* The request asked to close by itself (Connection: close, or HTTP/1.0
+ * without keep-alive), not because of framing the proxy distrusts. */
+static bool client_said_last(unsigned flags)
+{
+	return (flags & (H1_F_CONN_CLOSE | H1_F_DROP_CL | H1_F_TE_10)) == H1_F_CONN_CLOSE;
 }
 
 static void send_reply(struct hstream *s, const struct http_reply *r)
@@ -968,8 +976,10 @@ static bool apply_verdict(struct hstream *s, struct proxy *px, enum http_verdict
 	atomic_fetch_add(&s->fe->cnt.http_rsp[PX_HRSP_IDX(r->status)], 1);
 	send_reply(s, r);
 	/* An unread request body cannot be skipped safely: close after. */
-	if (r->close || s->tx->req_body != H1_BODY_NONE || s->tx->close_after)
+	if (r->close || s->tx->req_body != H1_BODY_NONE || s->tx->close_after) {
+		s->last_req = s->tx->req_body == H1_BODY_NONE && client_said_last(s->tx->reqm.flags);
 		s->st = HS_CLOSING;
+	}
 	else
 		s->st = HS_REPLY;
 	s->tx->req_done = true;
@@ -1351,12 +1361,7 @@ static void end_txn(struct hstream *s)
 	srv_release(s, tx->srv_keep);
 	tx_put(s);
 	if (close_after) {
-		/* The client said this was its last request, all of it was
-		 * read and nothing came after it: nothing is left for a
-		 * lingering close to drain, and closing at once saves a
-		 * wake-up and three system calls, as HAProxy closes. */
-		s->quick_close = whole_req && !s->cli_rd && !s->cli_hup && in_len(&s->req) == 0 &&
-				 (tx_flags & (H1_F_CONN_CLOSE | H1_F_DROP_CL | H1_F_TE_10)) == H1_F_CONN_CLOSE;
+		s->last_req = whole_req && client_said_last(tx_flags);
 		s->st = HS_CLOSING;
 		return;
 	}
@@ -1644,7 +1649,11 @@ static void hs_process(struct hstream *s)
 				log_txn(s);
 				tx_put(s);
 			}
-			if (s->quick_close) {
+			/* The client said this was its last request, all of it
+			 * was read and nothing came after it: nothing is left for
+			 * a lingering close to drain, and closing at once saves a
+			 * wake-up and three system calls, as HAProxy closes. */
+			if (s->last_req && !s->cli_rd && !s->cli_hup && in_len(&s->req) == 0) {
 				hs_close(s);
 				return;
 			}
@@ -1859,6 +1868,16 @@ static void hs_close(struct hstream *s)
 		s->own = NULL;
 	}
 	ev_timer_stop(w->loop, &s->timer);
+	/* Counted out (and its tracked counters released) before the close
+	 * the client sees: a client that reconnects once it has read the
+	 * end must not find its old connection still counted by another
+	 * thread (conn_cur, maxconn). */
+	if (s->be)
+		atomic_fetch_sub(&s->be->cur_sess, 1);
+	atomic_fetch_sub(&s->fe->cur_conn, 1);
+	atomic_fetch_sub(&w->conf->rt.cur_conn, 1);
+	conn_info_free(s->ci);
+	s->ci = NULL;
 	ev_io_close(w->loop, &s->cli_io, xprt_close);
 	if (s->req.in)
 		worker_put_buf(w, s->req.in);
@@ -1867,10 +1886,6 @@ static void hs_close(struct hstream *s)
 	sb_free(&s->req.out);
 	sb_free(&s->rsp.out);
 	tx_put(s);
-	if (s->be)
-		atomic_fetch_sub(&s->be->cur_sess, 1);
-	atomic_fetch_sub(&s->fe->cur_conn, 1);
-	atomic_fetch_sub(&w->conf->rt.cur_conn, 1);
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -1878,7 +1893,6 @@ static void hs_close(struct hstream *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	w->nstreams--;
-	conn_info_free(s->ci);
 	ev_free_later(w->loop, s);
 	worker_stream_closed(w);
 }

@@ -484,14 +484,17 @@ static void stream_close(struct stream *s)
 	log_stream(s);
 	ev_timer_stop(w->loop, &s->timer);
 	close_srv_side(s);
-	ev_io_close(w->loop, &s->cli_io, xprt_close);
+	/* counted out before the close the client sees (as http_ana.c) */
 	release_server(s);
 	if (s->be)
 		atomic_fetch_sub(&s->be->cur_sess, 1);
-	chan_release(w, &s->req);
-	chan_release(w, &s->rsp);
 	atomic_fetch_sub(&s->fe->cur_conn, 1);
 	atomic_fetch_sub(&w->conf->rt.cur_conn, 1);
+	conn_info_free(s->ci);
+	s->ci = NULL;
+	ev_io_close(w->loop, &s->cli_io, xprt_close);
+	chan_release(w, &s->req);
+	chan_release(w, &s->rsp);
 	if (s->prev)
 		s->prev->next = s->next;
 	else
@@ -499,7 +502,6 @@ static void stream_close(struct stream *s)
 	if (s->next)
 		s->next->prev = s->prev;
 	w->nstreams--;
-	conn_info_free(s->ci);
 	ev_free_later(w->loop, s);
 	worker_stream_closed(w);
 }
