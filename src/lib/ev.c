@@ -24,6 +24,7 @@ struct ev_loop {
 	void *before_sleep_arg;
 	void **garbage;           /* freed after each batch; from malloc() */
 	int garbage_len, garbage_cap;
+	uint64_t timer_pass;      /* run_timers() calls so far */
 	long spin_ns;             /* ev_set_spin() */
 	bool busy;                /* the last wait returned several events */
 };
@@ -231,6 +232,7 @@ void ev_timer_start(struct ev_loop *loop, struct ev_timer *t, uint64_t after_ms)
 		loop->heap = xrealloc(loop->heap, sizeof(*loop->heap) * (size_t)loop->heap_cap);
 	}
 	t->expire_ms = loop->now_ms + after_ms;
+	t->pass = loop->timer_pass;
 	t->heap_idx = loop->heap_len;
 	loop->heap[loop->heap_len++] = t;
 	heap_up(loop, t->heap_idx);
@@ -248,10 +250,19 @@ static int next_timeout_ms(struct ev_loop *loop)
 	return first - loop->now_ms > 60000 ? 60000 : (int)(first - loop->now_ms);
 }
 
+/* A timer that a timer callback arms for now runs at the next turn,
+ * after that turn's events: re-arming for 0 ms is how a callback yields
+ * (one TLS handshake per turn, a stream that has worked long enough),
+ * and must not take the whole turn. */
 static void run_timers(struct ev_loop *loop)
 {
+	uint64_t pass = ++loop->timer_pass;
+
 	while (loop->heap_len > 0 && loop->heap[0]->expire_ms <= loop->now_ms) {
 		struct ev_timer *t = loop->heap[0];
+
+		if (t->pass == pass)
+			break;
 
 		ev_timer_stop(loop, t);
 		t->cb(loop, t);

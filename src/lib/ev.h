@@ -29,6 +29,7 @@ struct ev_io {
 
 struct ev_timer {
 	uint64_t expire_ms; /* absolute, on the loop's monotonic clock */
+	uint64_t pass;      /* the loop's timer pass when armed */
 	int heap_idx;       /* -1 when not armed */
 	ev_timer_cb cb;
 	void *data;

@@ -29,6 +29,8 @@ struct ssl_sock {
 	struct conn_info *ci;      /* the connection so far (session.h); owned
 				      until the engine takes it */
 	struct ssl_sock *prev, *next;  /* this thread's handshakes */
+	struct ssl_sock *run_next;     /* waiting for its first step (ssl_accept.c) */
+	bool run_queued;
 };
 
 /* Attach `ss` to `fd` for the transport calls. 0 or -EMFILE when fd is

@@ -9,6 +9,8 @@
 #include "lib/util.h"
 
 #include <errno.h>
+#include <sys/epoll.h>
+#include <unistd.h>
 
 static void test_parse_time(void)
 {
@@ -150,6 +152,49 @@ static void test_ev_timers_order(void)
 	ev_loop_free(loop);
 }
 
+/* A timer that re-arms itself for 0 ms yields: it runs once per turn of
+ * the loop, with a ready descriptor's callback between two of its runs. */
+static char turns[16];
+static int nturns;
+
+static void yield_timer(struct ev_loop *loop, struct ev_timer *t)
+{
+	turns[nturns++] = 't';
+	if (nturns >= 12)
+		ev_loop_stop(loop);
+	else
+		ev_timer_start(loop, t, 0);
+}
+
+static void always_ready(struct ev_loop *loop, struct ev_io *io, uint32_t events)
+{
+	turns[nturns++] = 'i';
+	if (nturns >= 12)
+		ev_loop_stop(loop);
+}
+
+static void test_ev_timer_yields_a_turn(void)
+{
+	struct ev_loop *loop = ev_loop_new();
+	struct ev_timer t;
+	struct ev_io io;
+	int p[2];
+
+	CHECK(pipe(p) == 0);
+	CHECK(write(p[1], "x", 1) == 1);   /* never read: ready at every turn */
+	ev_io_init(&io, always_ready, NULL);
+	CHECK(ev_io_start(loop, &io, p[0], EPOLLIN) == 0);
+	ev_timer_init(&t, yield_timer, NULL);
+	ev_timer_start(loop, &t, 0);
+	CHECK(ev_loop_run(loop) == 0);
+	turns[nturns] = 0;
+	CHECK_STR(turns, "itititititit");
+	ev_io_stop(loop, &io);
+	close(p[0]);
+	close(p[1]);
+	ev_loop_free(loop);
+}
+
 /* RFC 1321's test suite, and inputs around the padding's block boundary
  * (55, 56 and 64 bytes), fed whole and a byte at a time. */
 static void test_md5(void)
@@ -211,6 +256,7 @@ int main(void)
 	RUN(test_addr);
 	RUN(test_cfgtok);
 	RUN(test_ev_timers_order);
+	RUN(test_ev_timer_yields_a_turn);
 	RUN(test_md5);
 	RUN(test_crc32c);
 	UNIT_DONE();
