@@ -1868,17 +1868,8 @@ static void hs_close(struct hstream *s)
 		s->own = NULL;
 	}
 	ev_timer_stop(w->loop, &s->timer);
-	/* Counted out (and its tracked counters released) before the close
-	 * the client sees: a client that reconnects once it has read the
-	 * end must not find its old connection still counted by another
-	 * thread (conn_cur, maxconn). */
-	if (s->be)
-		atomic_fetch_sub(&s->be->cur_sess, 1);
-	atomic_fetch_sub(&s->fe->cur_conn, 1);
-	atomic_fetch_sub(&w->conf->rt.cur_conn, 1);
-	conn_info_free(s->ci);
+	session_end(w, s->fe, s->be, s->ci, &s->cli_io);
 	s->ci = NULL;
-	ev_io_close(w->loop, &s->cli_io, xprt_close);
 	if (s->req.in)
 		worker_put_buf(w, s->req.in);
 	if (s->rsp.in)

@@ -19,6 +19,7 @@
 #include <time.h>
 
 struct worker;
+struct ev_io;
 struct listener;
 struct ssl_sock;
 struct proxy;
@@ -93,5 +94,13 @@ void session_track_txn(struct proxy *tp, const struct sample_expr *key_expr, str
 
 /* Hand the connection to its next stage: TLS handshake or engine. */
 void session_dispatch(struct worker *w, struct listener *li, int fd, struct conn_info *ci);
+
+/* The end of a client connection, in the order its client can observe:
+ * counted out of `fe` (and `be`, NULL for none) and its tracked counters
+ * released, then the socket closed. A client that reconnects as soon as
+ * it has read the end must not find its old connection still counted by
+ * another thread (conn_cur, maxconn). */
+void session_end(struct worker *w, struct proxy *fe, struct proxy *be, struct conn_info *ci,
+		 struct ev_io *cli_io);
 
 #endif

@@ -50,3 +50,14 @@ void session_dispatch(struct worker *w, struct listener *li, int fd, struct conn
 	else
 		stream_accept(w, li, fd, ci);
 }
+
+void session_end(struct worker *w, struct proxy *fe, struct proxy *be, struct conn_info *ci,
+		 struct ev_io *cli_io)
+{
+	if (be)
+		atomic_fetch_sub(&be->cur_sess, 1);
+	atomic_fetch_sub(&fe->cur_conn, 1);
+	atomic_fetch_sub(&w->conf->rt.cur_conn, 1);
+	conn_info_free(ci);
+	ev_io_close(w->loop, cli_io, xprt_close);
+}

@@ -484,15 +484,9 @@ static void stream_close(struct stream *s)
 	log_stream(s);
 	ev_timer_stop(w->loop, &s->timer);
 	close_srv_side(s);
-	/* counted out before the close the client sees (as http_ana.c) */
-	release_server(s);
-	if (s->be)
-		atomic_fetch_sub(&s->be->cur_sess, 1);
-	atomic_fetch_sub(&s->fe->cur_conn, 1);
-	atomic_fetch_sub(&w->conf->rt.cur_conn, 1);
-	conn_info_free(s->ci);
+	release_server(s);   /* before the close the client sees, too */
+	session_end(w, s->fe, s->be, s->ci, &s->cli_io);
 	s->ci = NULL;
-	ev_io_close(w->loop, &s->cli_io, xprt_close);
 	chan_release(w, &s->req);
 	chan_release(w, &s->rsp);
 	if (s->prev)

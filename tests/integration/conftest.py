@@ -174,19 +174,23 @@ def stop_process(proc):
             proc.wait(5)
 
 
+def recv_all(s):
+    """Everything `s` receives until the other side closes."""
+    out = b""
+    while True:
+        d = s.recv(65536)
+        if not d:
+            return out
+        out += d
+
+
 def cli(path, command, timeout=3.0):
     """Send one line to a stats socket and return the whole answer."""
     with socket.socket(socket.AF_UNIX) as s:
         s.settimeout(timeout)
         s.connect(str(path))
         s.sendall(command.encode() + b"\n")
-        out = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                break
-            out += d
-        return out.decode()
+        return recv_all(s).decode()
 
 
 def stat_rows(sock):

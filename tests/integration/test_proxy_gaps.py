@@ -19,7 +19,7 @@ import subprocess
 
 import pytest
 
-from conftest import (PROXY, Backend, Proxy, cli, free_port, is_listening, stat_rows,
+from conftest import (PROXY, Backend, Proxy, cli, free_port, is_listening, recv_all, stat_rows,
                       stop_process, wait_until)
 from httpd import Origin
 from tlsutil import make_ca, make_cert
@@ -1328,12 +1328,7 @@ def pp2_exchange(port, pki, cert):
     c = pp2_client(port, pki, cert)
     try:
         c.sendall(b"GET / HTTP/1.1\r\nHost: a.example\r\nConnection: close\r\n\r\n")
-        got = b""
-        while True:
-            d = c.recv(4096)
-            if not d:
-                break
-            got += d
+        got = recv_all(c)
     finally:
         c.close()
     return got.split(b"\r\n")[0]

@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from conftest import BUILD, Proxy, can_connect, cli, free_port, stat_rows, wait_until
+from conftest import BUILD, Proxy, can_connect, cli, free_port, recv_all, stat_rows, wait_until
 from httpd import Origin
 
 HEAD = """
@@ -660,12 +660,7 @@ listen app
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
             s.sendall(b"GET /bye HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
-            out = b""
-            while True:
-                d = s.recv(65536)
-                if not d:
-                    break
-                out += d
+            out = recv_all(s)
             assert out.startswith(b"HTTP/1.1 200") and b'"path": "/bye"' in out
             # The first bytes draw a reset, which fails the next send
             # (EPIPE). A lingering close would drain them for a second.
