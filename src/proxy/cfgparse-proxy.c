@@ -1381,6 +1381,7 @@ const struct cfg_kw cfg_proxy_kws[] = {
 	{ "srvtimeout",      PX,  CFG_T_FN, kw_legacy_timeout, 0, 0, 0 },
 	{ "log",             PX,  CFG_T_FN, kw_log, 0, 0, 0 },
 	{ "fullconn",        BEX, CFG_T_INT, NULL, P(fullconn), 0, 10000000 },
+	{ "max-session-srv-conns", FEX, CFG_T_INT, NULL, P(max_session_srv_conns), 0, 10000000 },
 	{ "acl",             FBL, CFG_T_FN, kw_acl, 0, 0, 0 },
 	{ "tcp-request",     PX,  CFG_T_FN, kw_tcp_request, 0, 0, 0 },
 	{ "tcp-check",       BEX, CFG_T_FN, kw_tcp_check, 0, 0, 0 },

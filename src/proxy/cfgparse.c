@@ -229,6 +229,7 @@ static struct cfg_pxstate *pxstate_new(bool is_defaults)
 	st->is_defaults = is_defaults;
 	pthread_mutex_init(&st->px->lock, NULL);
 	st->px->retries = 3;
+	st->px->max_session_srv_conns = 5;   /* HAProxy's MAX_SRV_LIST */
 	st->px->mode = PX_MODE_TCP;
 	st->px->lb = LB_ROUNDROBIN;
 	cfg_server_defaults(&st->defsrv);
@@ -276,6 +277,7 @@ static void inherit(struct cfg_pxstate *dst, const struct cfg_pxstate *src)
 	d->options = s->options;
 	d->timeouts = s->timeouts;
 	d->fullconn = s->fullconn;
+	d->max_session_srv_conns = s->max_session_srv_conns;
 	d->tcp_inspect_delay_ms = s->tcp_inspect_delay_ms;
 	if (s->default_backend_name)
 		d->default_backend_name = xstrdup(s->default_backend_name);

@@ -81,8 +81,10 @@ struct srvconn {
 	bool connected;
 	bool reused;              /* taken from the idle pool */
 	bool priv;                /* serves one client alone (own_keep()) */
+	struct hstream *owner;    /* private and idle: the client keeping it */
 	uint64_t idle_since;      /* when it entered the pool */
-	struct srvconn *prev, *next; /* pool links while idle */
+	struct srvconn *prev, *next; /* pool links while idle (next: the
+					owner's list while private) */
 };
 
 /* Per-request state, taken from a per-thread free list when a request
@@ -126,7 +128,9 @@ struct hstream {
 	struct ev_io cli_io;
 	bool cli_rd, cli_wr, cli_hup;
 	struct srvconn *sc;
-	struct srvconn *own;      /* private server connection between requests */
+	struct srvconn *own;      /* private server connections between
+				     requests, newest first */
+	int nown;
 	bool prefer_last;         /* the server authenticated the connection */
 	struct pendconn pc;       /* waiting for a server slot */
 	struct ev_timer timer;
@@ -442,24 +446,69 @@ void http_idle_flush(struct worker *w)
  * address in a PROXY header, any under `http-reuse never`, and one the
  * server authenticated (NTLM, Negotiate: the authentication belongs to
  * the TCP connection). Never in the shared pool; the client's stream
- * keeps its last one between requests and closes it when it closes. */
+ * keeps up to the frontend's `max-session-srv-conns` of them between
+ * requests and closes them when it closes. */
+static void own_unlink(struct hstream *s, struct srvconn *sc)
+{
+	for (struct srvconn **pp = &s->own; *pp; pp = &(*pp)->next) {
+		if (*pp == sc) {
+			*pp = sc->next;
+			sc->next = NULL;
+			s->nown--;
+			return;
+		}
+	}
+}
+
 static void own_event(struct ev_loop *loop, struct ev_io *io, uint32_t ev)
 {
-	struct hstream *s = io->data;
+	struct srvconn *sc = io->data;
 
 	if (!(ev & (EPOLLIN | EPOLLRDHUP | EPOLLHUP | EPOLLERR)))
 		return;   /* only "writable", a late edge from its last use */
-	sc_close(s->own);
-	s->own = NULL;
+	own_unlink(sc->owner, sc);
+	sc_close(sc);
 }
 
 static void own_keep(struct hstream *s, struct srvconn *sc)
 {
-	if (s->own)
-		sc_close(s->own);
+	/* at the limit the ones kept stay and this one goes, as in HAProxy */
+	if (s->nown >= s->fe->max_session_srv_conns) {
+		sc_close(sc);
+		return;
+	}
 	sc->io.cb = own_event;
-	sc->io.data = s;
+	sc->io.data = sc;
+	sc->owner = s;
+	sc->next = s->own;
 	s->own = sc;
+	s->nown++;
+}
+
+/* Take the client's private connection to srv, if it keeps one. */
+static struct srvconn *own_take(struct hstream *s, const struct server *srv)
+{
+	for (struct srvconn *sc = s->own; sc; sc = sc->next) {
+		if (sc->srv == srv) {
+			own_unlink(s, sc);
+			return sc;
+		}
+	}
+	return NULL;
+}
+
+/* Close the client's private connections to srv (NULL: all of them). */
+static void own_close(struct hstream *s, const struct server *srv)
+{
+	struct srvconn *sc = s->own, *next;
+
+	for (; sc; sc = next) {
+		next = sc->next;
+		if (!srv || sc->srv == srv) {
+			own_unlink(s, sc);
+			sc_close(sc);
+		}
+	}
 }
 
 /* Detach the stream's server connection: kept if it may be reused (by
@@ -722,13 +771,10 @@ static void srv_connect(struct hstream *s, struct server *srv)
 	/* This client's own connection first; then, with http-reuse safe,
 	 * the first request of a connection gets a fresh server connection,
 	 * later ones may take an idle one. */
-	if (s->own && s->own->srv == srv) {
-		sc = s->own;
-		s->own = NULL;
-	} else if (reuse == HTTP_REUSE_ALWAYS || reuse == HTTP_REUSE_AGGRESSIVE ||
-		   (reuse == HTTP_REUSE_SAFE && s->ntxn > 1)) {
+	sc = own_take(s, srv);
+	if (!sc && (reuse == HTTP_REUSE_ALWAYS || reuse == HTTP_REUSE_AGGRESSIVE ||
+		    (reuse == HTTP_REUSE_SAFE && s->ntxn > 1)))
 		sc = idle_take(s, srv);
-	}
 	set_proxy_hdr(s, sc ? NULL : srv);
 	if (sc) {
 		sc->reused = true;
@@ -811,11 +857,13 @@ static void assign_server(struct hstream *s, const struct server *avoid)
 		}
 	}
 	if (!avoid && !srv && s->own && prefers_last_server(s)) {
-		srv = s->own->srv;
-		if (server_is_usable(srv) && (srv->maxconn == 0 || atomic_load(&srv->cur_sess) < srv->maxconn))
-			atomic_fetch_add(&srv->cur_sess, 1);
-		else
-			srv = NULL;
+		for (struct srvconn *sc = s->own; sc && !srv; sc = sc->next) {
+			if (server_is_usable(sc->srv) &&
+			    (sc->srv->maxconn == 0 || atomic_load(&sc->srv->cur_sess) < sc->srv->maxconn)) {
+				srv = sc->srv;
+				atomic_fetch_add(&srv->cur_sess, 1);
+			}
+		}
 	}
 	/* queued requests go first: a newcomer may not jump the queue */
 	if (srv)
@@ -1863,10 +1911,7 @@ static void hs_close(struct hstream *s)
 	if (s->tx && s->tx->head_seen)
 		log_txn(s);
 	srv_release(s, false);
-	if (s->own) {
-		sc_close(s->own);
-		s->own = NULL;
-	}
+	own_close(s, NULL);
 	ev_timer_stop(w->loop, &s->timer);
 	session_end(w, s->fe, s->be, s->ci, &s->cli_io);
 	s->ci = NULL;
@@ -1988,9 +2033,8 @@ void http_kill_server(struct worker *w, struct server *srv)
 			if (s->tx)
 				memcpy(s->tx->term, "SK", 2);
 			hs_close(s);
-		} else if (s->own && s->own->srv == srv) {
-			sc_close(s->own);
-			s->own = NULL;
+		} else {
+			own_close(s, srv);
 		}
 	}
 	/* idle connections to it are useless too */

@@ -297,6 +297,7 @@ struct proxy {
 	struct px_timeouts timeouts;
 	struct check_cfg check;
 	int fullconn;
+	int max_session_srv_conns; /* private server connections a client keeps (5) */
 
 	/* runtime */
 	pthread_mutex_t lock;      /* guards servers' state, lb state, queue */

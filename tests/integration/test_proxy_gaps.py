@@ -1483,3 +1483,54 @@ backend be
         r = subprocess.run([binary, "-c", "-f", str(cfg)], capture_output=True, text=True, timeout=20)
         assert r.returncode != 0, binary
         assert want in r.stdout + r.stderr, (binary, r.stdout + r.stderr)
+
+
+def test_a_client_keeps_a_private_connection_per_server(tmp_path, runs):
+    """Under `http-reuse never` with round robin over two servers, a
+    client's requests alternate between them and each goes over that
+    client's own connection to its server (HAProxy keeps up to the
+    frontend's max-session-srv-conns, 5 by default); at the limit the
+    connections kept stay and a new one is closed after its request."""
+    port = free_port()
+    r1, r2 = ConnRecorder("s1"), ConnRecorder("s2")
+    conf = """
+defaults
+    mode http
+{t}
+frontend fe
+    bind 127.0.0.1:{port}
+    max-session-srv-conns {m}
+    default_backend be
+backend be
+    balance roundrobin
+    http-reuse never
+    server s1 127.0.0.1:{o1}
+    server s2 127.0.0.1:{o2}
+"""
+
+    def scenario(run):
+        c = socket.create_connection(("127.0.0.1", port), timeout=5)
+        try:
+            got = [keepalive_get(c, "/%d" % i) for i in range(6)]
+        finally:
+            c.close()
+        # the server's name, and whether its connection is the one it had before
+        names = [b.split()[0] for _, b in got]
+        seen = {}
+        fresh = []
+        for _, b in got:
+            fresh.append(b not in seen.values() and seen.get(b.split()[0]) is not None)
+            seen[b.split()[0]] = b
+        return names, fresh
+    try:
+        for m, expect in ((5, [False] * 6), (1, [False, False, False, True, False, True])):
+            (tmp_path / str(m)).mkdir()
+            ours, theirs = both(tmp_path / str(m), runs,
+                                conf.format(m=m, t=TIMEOUTS, port=port, o1=r1.port, o2=r2.port),
+                                port, scenario)
+            assert ours == (["s1", "s2"] * 3, expect), m
+            if theirs:
+                assert ours == theirs, m
+    finally:
+        r1.close()
+        r2.close()
