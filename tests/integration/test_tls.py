@@ -13,7 +13,7 @@ import threading
 
 import pytest
 
-from conftest import BUILD, Backend, PROXY, Proxy, can_connect, cli, free_port, stat_rows, wait_until
+from conftest import BUILD, Backend, PROXY, Proxy, can_connect, cli, free_port, recv_all, stat_rows, wait_until
 from httpd import Origin
 from tlsutil import Certs, TlsOrigin, client_ctx, https_get, make_crl, peer_cn, tls_connect
 
@@ -53,12 +53,7 @@ def start(tmp_path, procs, body, wait=True, **kw):
 def plain_get(port, path="/"):
     with socket.create_connection(("127.0.0.1", port), timeout=5) as s:
         s.sendall(("GET %s HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n" % path).encode())
-        out = b""
-        while True:
-            d = s.recv(65536)
-            if not d:
-                return out
-            out += d
+        return recv_all(s)
 
 
 def test_termination_ssl_fc_and_redirect(tmp_path, procs, origins, certs):
