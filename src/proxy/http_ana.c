@@ -123,7 +123,6 @@ struct hstream {
 	struct worker *w;
 	struct hstream *prev, *next;
 	struct proxy *fe, *be;
-	struct sockaddr_storage cli_addr, fe_addr;
 	struct conn_info *ci;     /* the connection's (session.h); owned */
 	struct ev_io cli_io;
 	bool cli_rd, cli_wr, cli_hup;
@@ -296,8 +295,8 @@ static struct htx *tx_get(struct hstream *s)
 	tx->reqm.maxhdr = MIN(s->w->conf->global.maxhdr, HTTP_MAX_HDRS);
 	tx->rspm.hdrs = tx->rsph;
 	tx->rspm.maxhdr = MIN(s->w->conf->global.maxhdr, HTTP_MAX_HDRS);
-	tx->txn.src = (struct sockaddr *)&s->cli_addr;
-	tx->txn.dst = (struct sockaddr *)&s->fe_addr;
+	tx->txn.src = (struct sockaddr *)&s->ci->src;
+	tx->txn.dst = (struct sockaddr *)&s->ci->dst;
 	tx->txn.ssl = ssl_sock_of_fd(s->cli_io.fd);
 	tx->txn.fe = s->fe;
 	tx->t_start = ev_now_ms(s->w->loop);
@@ -679,7 +678,7 @@ static void log_txn(struct hstream *s)
 	if ((s->fe->options & PXO_DONTLOGNULL) && !tx->head_seen && tx->bytes_out == 0)
 		return;
 	memset(&info, 0, sizeof(info));
-	info.src = (struct sockaddr *)&s->cli_addr;
+	info.src = (struct sockaddr *)&s->ci->src;
 	info.accept_date = s->accept_date;
 	info.fe = s->fe->id;
 	info.be = s->be ? s->be->id : s->fe->id;
@@ -744,8 +743,8 @@ static void set_proxy_hdr(struct hstream *s, const struct server *srv)
 	/* over TLS it goes before the handshake (srv_connect()) */
 	if (!srv || (!srv->send_proxy && !srv->send_proxy_v2) || (srv->ssl && srv->ssl->ssl))
 		return;
-	n = send_proxy_for_server(hdr, srv, s->tx->txn.ssl, (struct sockaddr *)&s->cli_addr,
-				  (struct sockaddr *)&s->fe_addr);
+	n = send_proxy_for_server(hdr, srv, s->tx->txn.ssl, (struct sockaddr *)&s->ci->src,
+				  (struct sockaddr *)&s->ci->dst);
 	sb_append(&with, hdr, (size_t)n);
 	sb_append(&with, o->s ? o->s : "", o->len);
 	sb_free(o);
@@ -788,7 +787,7 @@ static void srv_connect(struct hstream *s, struct server *srv)
 		s->sc->wr = true;
 		return;
 	}
-	dlen = server_target(srv, &s->fe_addr, &dst);
+	dlen = server_target(srv, &s->ci->dst, &dst);
 	sc = xcalloc(1, sizeof(*sc));
 	sc->w = s->w;
 	sc->srv = srv;
@@ -804,8 +803,8 @@ static void srv_connect(struct hstream *s, struct server *srv)
 		set_nodelay(fd);
 	if ((connect(fd, (struct sockaddr *)&dst, dlen) < 0 && errno != EINPROGRESS) ||
 	    (srv->ssl && srv->ssl->ssl &&
-	     ssl_sock_attach_server(fd, srv, &s->tx->txn, s->cli_io.fd, (struct sockaddr *)&s->cli_addr,
-				    (struct sockaddr *)&s->fe_addr) < 0) ||
+	     ssl_sock_attach_server(fd, srv, &s->tx->txn, s->cli_io.fd, (struct sockaddr *)&s->ci->src,
+				    (struct sockaddr *)&s->ci->dst) < 0) ||
 	    ev_io_start(s->w->loop, &sc->io, fd, EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET) < 0) {
 		xprt_close(fd);
 		goto fail;
@@ -1950,15 +1949,13 @@ void http_accept(struct worker *w, struct listener *li, int fd, struct conn_info
 	s->w = w;
 	s->fe = li->fe;
 	s->ci = ci;
-	s->cli_addr = ci->src;
-	s->fe_addr = ci->dst;
 	s->accept_date = ci->accept_date;
 	s->cli_last = s->srv_last = s->idle_since = ev_now_ms(w->loop);
 	ev_io_init(&s->cli_io, cli_event, s);
 	ev_timer_init(&s->timer, on_timer, s);
 	s->req.keep_out = true;
 	s->pc.w = w;
-	s->pc.client = (struct sockaddr *)&s->cli_addr;
+	s->pc.client = (struct sockaddr *)&s->ci->src;
 	s->pc.ready = hs_on_dequeued;
 	s->next = ht->streams;
 	if (ht->streams)

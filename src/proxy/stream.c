@@ -72,7 +72,6 @@ struct stream {
 	struct ev_io cli_io, srv_io;
 	struct ev_timer timer;
 	struct channel req, rsp;
-	struct sockaddr_storage cli_addr, fe_addr;
 	struct conn_info *ci;          /* the connection's (session.h); owned */
 	int retries;                   /* connection retries done */
 	bool cli_rd, cli_wr, srv_rd, srv_wr; /* edge-triggered readiness */
@@ -368,7 +367,7 @@ static void log_stream(struct stream *s)
 		return;
 	localtime_r(&s->accept_date.tv_sec, &tm);
 	strftime(date, sizeof(date), "%d/%b/%Y:%H:%M:%S", &tm);
-	addr_host_str((struct sockaddr *)&s->cli_addr, cli, sizeof(cli));
+	addr_host_str((struct sockaddr *)&s->ci->src, cli, sizeof(cli));
 	if (s->t_connect_start)
 		tw = (long)(s->t_connect_start - s->t_accept);
 	if (s->t_established)
@@ -384,7 +383,7 @@ static void log_stream(struct stream *s)
 		struct strbuf sb = STRBUF_INIT;
 
 		memset(&info, 0, sizeof(info));
-		info.src = (struct sockaddr *)&s->cli_addr;
+		info.src = (struct sockaddr *)&s->ci->src;
 		info.accept_date = s->accept_date;
 		info.fe = s->fe->id;
 		info.be = s->be ? s->be->id : s->fe->id;
@@ -401,7 +400,7 @@ static void log_stream(struct stream *s)
 		info.beconn = beconn;
 		info.srvconn = srvconn;
 		info.retries = s->retries;
-		info.txn = session_txn((struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
+		info.txn = session_txn((struct sockaddr *)&s->ci->src, (struct sockaddr *)&s->ci->dst,
 				       ssl_sock_of_fd(s->cli_io.fd), s->ci->sc_table, s->ci->sc_entry);
 		http_log_format(s->fe, &info, &sb);
 		for (int i = 0; i < s->fe->nlogs; i++)
@@ -413,7 +412,7 @@ static void log_stream(struct stream *s)
 		 * actconn/feconn/beconn/srv_conn/retries srv_queue/backend_queue */
 		snprintf(line, sizeof(line),
 			 "%s:%d [%s.%03ld] %s %s/%s %ld/%ld/%llu %llu %s %d/%d/%d/%d/%s%d 0/0",
-			 cli, ntohs(((struct sockaddr_in *)&s->cli_addr)->sin_port), date,
+			 cli, ntohs(((struct sockaddr_in *)&s->ci->src)->sin_port), date,
 			 s->accept_date.tv_nsec / 1000000, s->fe->id, s->be ? s->be->id : s->fe->id,
 			 srvname, tw, tc, (unsigned long long)(now - s->t_accept),
 			 (unsigned long long)s->rsp.total, s->term,
@@ -432,8 +431,8 @@ static void log_connect(struct stream *s)
 	if (s->fe->nlogs == 0 || (s->fe->options & (PXO_TCPLOG | PXO_HTTPLOG)) || s->fe->log_format)
 		return;
 	snprintf(line, sizeof(line), "Connect from %s to %s (%s/%s)",
-		 addr_to_str((struct sockaddr *)&s->cli_addr, cli, sizeof(cli)),
-		 addr_to_str((struct sockaddr *)&s->fe_addr, fe, sizeof(fe)),
+		 addr_to_str((struct sockaddr *)&s->ci->src, cli, sizeof(cli)),
+		 addr_to_str((struct sockaddr *)&s->ci->dst, fe, sizeof(fe)),
 		 s->fe->id, s->fe->mode == PX_MODE_HTTP ? "HTTP" : "TCP");
 	for (int i = 0; i < s->fe->nlogs; i++)
 		log_send(s->fe->logs[i], LOG_LVL_INFO, line);
@@ -583,7 +582,7 @@ static void write_proxy_header(struct stream *s)
 {
 	char hdr[PROXY_HDR_OUT];
 	int n = send_proxy_for_server(hdr, s->srv, ssl_sock_of_fd(s->cli_io.fd),
-				      (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr);
+				      (struct sockaddr *)&s->ci->src, (struct sockaddr *)&s->ci->dst);
 
 	if (!s->req.buf) {
 		s->req.buf = worker_get_buf(s->w);
@@ -619,7 +618,7 @@ static void stream_connect(struct stream *s)
 	socklen_t dlen;
 	int fd;
 
-	dlen = server_target(s->srv, &s->fe_addr, &dst);
+	dlen = server_target(s->srv, &s->ci->dst, &dst);
 
 	s->state = SS_CONNECTING;
 	s->t_connect_start = ev_now_ms(s->w->loop);
@@ -633,8 +632,8 @@ static void stream_connect(struct stream *s)
 		goto fail;
 	}
 	if (s->srv->ssl && s->srv->ssl->ssl) {
-		if (ssl_sock_attach_server(fd, s->srv, NULL, s->cli_io.fd, (struct sockaddr *)&s->cli_addr,
-					   (struct sockaddr *)&s->fe_addr) < 0) {
+		if (ssl_sock_attach_server(fd, s->srv, NULL, s->cli_io.fd, (struct sockaddr *)&s->ci->src,
+					   (struct sockaddr *)&s->ci->dst) < 0) {
 			close(fd);
 			goto fail;
 		}
@@ -681,7 +680,7 @@ static void connect_failed(struct stream *s, bool timeout)
 	s->failed_srv = old;
 	release_server(s);
 	pthread_mutex_lock(&s->be->lock);
-	r = lb_choose(s->be, (struct sockaddr *)&s->cli_addr, old, &srv);
+	r = lb_choose(s->be, (struct sockaddr *)&s->ci->src, old, &srv);
 	pthread_mutex_unlock(&s->be->lock);
 	if (r != LB_OK) {
 		memcpy(s->term, timeout ? "sC" : "SC", 3);
@@ -704,7 +703,7 @@ static void server_taken(struct stream *s, struct server *srv)
 
 	s->srv = srv;
 	if (s->be->nstick_rules)
-		stick_store(s->be, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr, srv,
+		stick_store(s->be, (struct sockaddr *)&s->ci->src, (struct sockaddr *)&s->ci->dst, srv,
 			    ev_now_ms(s->w->loop));
 	atomic_fetch_add(&srv->cnt.cum_sess, 1);
 	freq_ctr_hit(&srv->cnt.sess_rate, &srv->cnt.sps_max, ev_now_ms(s->w->loop));
@@ -721,7 +720,7 @@ static void stream_assign(struct stream *s)
 
 	pthread_mutex_lock(&s->be->lock);
 	if (s->be->nstick_rules)
-		srv = stick_lookup(s->be, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
+		srv = stick_lookup(s->be, (struct sockaddr *)&s->ci->src, (struct sockaddr *)&s->ci->dst,
 				   ev_now_ms(s->w->loop));
 	if (srv && (srv->maxconn == 0 || atomic_load(&srv->cur_sess) < srv->maxconn)) {
 		/* persistence: the server this client (or address) stuck to */
@@ -730,7 +729,7 @@ static void stream_assign(struct stream *s)
 	} else {
 		/* Queued connections go first: a newcomer may not jump the queue. */
 		srv = NULL;
-		r = s->be->queue_len > 0 ? LB_FULL : lb_choose(s->be, (struct sockaddr *)&s->cli_addr, NULL, &srv);
+		r = s->be->queue_len > 0 ? LB_FULL : lb_choose(s->be, (struct sockaddr *)&s->ci->src, NULL, &srv);
 	}
 	if (r == LB_FULL) {
 		s->state = SS_QUEUED;
@@ -776,7 +775,7 @@ static void stream_on_dequeued(struct pendconn *pc)
  * counters stay with the connection. */
 static bool tcp_content_rules(struct stream *s, struct proxy *px, const struct ssl_sock *ssl)
 {
-	const struct sockaddr *src = (struct sockaddr *)&s->cli_addr, *dst = (struct sockaddr *)&s->fe_addr;
+	const struct sockaddr *src = (struct sockaddr *)&s->ci->src, *dst = (struct sockaddr *)&s->ci->dst;
 
 	for (int i = 0; i < px->ntcp_rules; i++) {
 		const struct tcp_rule *r = &px->tcp_rules[i];
@@ -839,8 +838,6 @@ void stream_accept(struct worker *w, struct listener *li, int fd, struct conn_in
 	s->w = w;
 	s->fe = fe;
 	s->ci = ci;
-	s->cli_addr = ci->src;
-	s->fe_addr = ci->dst;
 	s->accept_date = ci->accept_date;
 	s->t_accept = s->cli_last = s->srv_last = ev_now_ms(w->loop);
 	memcpy(s->term, "--", 3);
@@ -849,7 +846,7 @@ void stream_accept(struct worker *w, struct listener *li, int fd, struct conn_in
 	ev_io_init(&s->srv_io, on_srv_event, s);
 	ev_timer_init(&s->timer, on_timer, s);
 	s->pc.w = w;
-	s->pc.client = (struct sockaddr *)&s->cli_addr;
+	s->pc.client = (struct sockaddr *)&s->ci->src;
 	s->pc.ready = stream_on_dequeued;
 
 	s->next = w->streams;
@@ -882,7 +879,7 @@ void stream_accept(struct worker *w, struct listener *li, int fd, struct conn_in
 	atomic_fetch_add(&fe->cnt.cum_sess, 1);
 	freq_ctr_hit(&fe->cnt.sess_rate, &fe->cnt.sps_max, ev_now_ms(w->loop));
 	freq_ctr_hit(&w->conf->rt.sess_rate, &w->conf->rt.sps_max, ev_now_ms(w->loop));
-	s->be = select_backend(fe, (struct sockaddr *)&s->cli_addr, (struct sockaddr *)&s->fe_addr,
+	s->be = select_backend(fe, (struct sockaddr *)&s->ci->src, (struct sockaddr *)&s->ci->dst,
 			       ssl_sock_of_fd(fd));
 	if (!s->be) {
 		memcpy(s->term, "PR", 3);
